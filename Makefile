@@ -1,0 +1,44 @@
+# otnsim: a testing simulator and compliance harness for Messenger OTN.
+GO       ?= go
+BIN      ?= bin/otnsim
+PKGS     := ./...
+BENCHTIME ?= 1s
+FUZZTIME ?= 30s
+
+.PHONY: all run test bench build lint fuzz tidy clean
+
+all: lint test
+
+## run: run the shipped scenario suite against the reference bot
+run:
+	$(GO) run ./cmd/otnsim run scenarios/
+
+## test: all Ginkgo suites with the race detector
+test:
+	$(GO) test -race -count=1 $(PKGS)
+
+## bench: Go benchmarks, in a form benchstat reads
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)
+
+## build: the otnsim binary under bin/
+build:
+	$(GO) build -o $(BIN) ./cmd/otnsim
+
+## lint: gofmt and go vet
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+## fuzz: run each fuzz target for FUZZTIME
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeSendRequest$$' -fuzztime $(FUZZTIME) ./fakegraph
+	$(GO) test -run '^$$' -fuzz '^FuzzHandler$$' -fuzztime $(FUZZTIME) ./fakegraph
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./scenarios
+
+tidy:
+	$(GO) mod tidy
+
+clean:
+	rm -rf bin

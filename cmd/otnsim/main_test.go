@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bytes"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+)
+
+func otnsim(args ...string) (int, string, string) {
+	var out, errOut bytes.Buffer
+	code := run(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+var _ = Describe("otnsim", func() {
+	It("runs the shipped scenarios and exits 0", func() {
+		code, out, _ := otnsim("run", "../../scenarios")
+		Expect(code).To(Equal(0))
+		Expect(out).To(ContainSubstring("PASS  ../../scenarios/optin/restock-story.yaml"))
+		Expect(out).To(MatchRegexp(`ok: \d+ passed, 0 failed`))
+	})
+
+	It("exits 1 on a wrong expectation, naming the scenario, the step and expected versus actual", func() {
+		code, out, _ := otnsim("run", "testdata/wrong-expectation.yaml")
+		Expect(code).To(Equal(1))
+		Expect(out).To(ContainSubstring("FAIL  testdata/wrong-expectation.yaml"))
+		Expect(out).To(ContainSubstring("Wrong expectation"))
+		Expect(out).To(ContainSubstring("step 5 (expect) at testdata/wrong-expectation.yaml:11:5"))
+		Expect(out).To(ContainSubstring("count: expected 2, got 1"))
+		Expect(out).To(ContainSubstring("timeline of ana:"))
+		Expect(out).To(ContainSubstring("FAIL: 0 passed, 1 failed"))
+	})
+
+	It("exits 2 with file:line:col on a malformed scenario", func() {
+		code, _, errOut := otnsim("run", "testdata/malformed.yaml")
+		Expect(code).To(Equal(2))
+		Expect(errOut).To(ContainSubstring(`testdata/malformed.yaml:6:5: unknown step "notfy_me" (did you mean "notify_me"?)`))
+		Expect(errOut).To(ContainSubstring(`testdata/malformed.yaml:9:26: unknown field "isued"`))
+	})
+
+	It("validates without running", func() {
+		code, out, _ := otnsim("validate", "../../scenarios")
+		Expect(code).To(Equal(0))
+		Expect(out).To(MatchRegexp(`ok: \d+ scenario files valid`))
+		code, _, _ = otnsim("validate", "testdata/malformed.yaml")
+		Expect(code).To(Equal(2))
+	})
+
+	DescribeTable("usage errors exit 2",
+		func(args ...string) {
+			code, _, errOut := otnsim(args...)
+			Expect(code).To(Equal(2))
+			Expect(errOut).To(ContainSubstring("Usage"))
+		},
+		Entry("no command"),
+		Entry("unknown command", "frobnicate"),
+		Entry("unknown flag", "run", "--bogus", "x"),
+		Entry("no path", "run"),
+	)
+
+	It("exits 2 on a path that does not exist", func() {
+		code, _, errOut := otnsim("run", "no/such/dir")
+		Expect(code).To(Equal(2))
+		Expect(errOut).To(ContainSubstring("no such file"))
+	})
+
+	It("prints help with examples and exits 0", func() {
+		code, out, _ := otnsim("help")
+		Expect(code).To(Equal(0))
+		Expect(out).To(ContainSubstring("Examples:"))
+		code, _, errOut := otnsim("run", "--help")
+		Expect(code).To(Equal(0))
+		Expect(errOut).To(ContainSubstring("Examples:"))
+	})
+})

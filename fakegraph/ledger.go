@@ -1,0 +1,297 @@
+package fakegraph
+
+import (
+	"sort"
+	"time"
+)
+
+// TokenState is where a token is in its life.
+type TokenState string
+
+// Token states.
+const (
+	TokenActive   TokenState = "active"
+	TokenConsumed TokenState = "consumed"
+	TokenExpired  TokenState = "expired"
+)
+
+// TokenLifetime is how long an OTN token stays valid after the opt-in.
+const TokenLifetime = 365 * 24 * time.Hour
+
+// tokenRecord is the server's record of one issued token.
+type tokenRecord struct {
+	seq        int
+	value      string
+	pageID     string
+	psid       string
+	topic      string
+	title      string
+	issuedAt   time.Time
+	expiresAt  time.Time
+	consumed   bool
+	consumedAt time.Time
+	rejected   []Rejection
+}
+
+func (t *tokenRecord) state(now time.Time) TokenState {
+	switch {
+	case t.consumed:
+		return TokenConsumed
+	case !now.Before(t.expiresAt):
+		return TokenExpired
+	default:
+		return TokenActive
+	}
+}
+
+// Rejection is a refused attempt to use a token.
+type Rejection struct {
+	At      time.Time `json:"at"`
+	Code    int       `json:"code"`
+	Subcode int       `json:"error_subcode,omitempty"`
+	Reason  string    `json:"reason"`
+}
+
+// Token is a snapshot of one token's life, as the ledger reports it.
+type Token struct {
+	Seq        int         `json:"seq"` // 1 for the first token issued, and so on
+	Value      string      `json:"token"`
+	PageID     string      `json:"page_id"`
+	PSID       string      `json:"psid"`
+	Topic      string      `json:"topic"` // the request's payload
+	Title      string      `json:"title"`
+	IssuedAt   time.Time   `json:"issued_at"`
+	ExpiresAt  time.Time   `json:"expires_at"`
+	State      TokenState  `json:"state"`
+	ConsumedAt *time.Time  `json:"consumed_at,omitempty"`
+	Rejected   []Rejection `json:"rejected_uses,omitempty"`
+}
+
+// RecipientKind says how a Send API call named its recipient.
+type RecipientKind string
+
+// Recipient kinds.
+const (
+	RecipientPSID    RecipientKind = "id"
+	RecipientToken   RecipientKind = "one_time_notif_token"
+	RecipientUserRef RecipientKind = "user_ref"
+	RecipientNone    RecipientKind = ""
+)
+
+// CallKind says what a Send API call carried.
+type CallKind string
+
+// Call kinds.
+const (
+	KindMessage      CallKind = "message"     // text, attachment or template for the user
+	KindOTNRequest   CallKind = "otn_request" // the one_time_notif_req template
+	KindSenderAction CallKind = "sender_action"
+	KindUnknown      CallKind = "unknown" // the body could not be read
+)
+
+// Call is one Send API call with its verdict.
+type Call struct {
+	Seq           int           `json:"seq"`
+	At            time.Time     `json:"at"`
+	PSID          string        `json:"psid,omitempty"` // resolved recipient, when known
+	RecipientKind RecipientKind `json:"recipient_kind"`
+	Kind          CallKind      `json:"kind"`
+	MessagingType string        `json:"messaging_type,omitempty"`
+	Tag           string        `json:"tag,omitempty"`
+	Text          string        `json:"text,omitempty"`
+	Topic         string        `json:"topic,omitempty"`     // OTN request payload, or the spent token's topic
+	TokenSeq      int           `json:"token_seq,omitempty"` // the token used, if any
+	WindowOpen    bool          `json:"window_open"`         // the user's window at the time of the call
+	OK            bool          `json:"ok"`
+	MessageID     string        `json:"message_id,omitempty"`
+	Code          int           `json:"code,omitempty"`
+	Subcode       int           `json:"error_subcode,omitempty"`
+	Rule          string        `json:"rule,omitempty"`    // the rule a refusal enforces
+	Assumed       bool          `json:"assumed,omitempty"` // the verdict rests on an [assumed] fact
+	order         int
+}
+
+// Event is a user-side happening in a thread: a message, a tap, a webhook delivery.
+type Event struct {
+	At     time.Time `json:"at"`
+	PSID   string    `json:"psid"`
+	Kind   string    `json:"kind"` // message, postback, notify_me, block, webhook
+	Detail string    `json:"detail"`
+	order  int
+}
+
+// Ledger is a snapshot of everything fakegraph recorded.
+type Ledger struct {
+	Now    time.Time `json:"now"`
+	Tokens []Token   `json:"tokens"`
+	Calls  []Call    `json:"calls"`
+	Events []Event   `json:"events"`
+}
+
+type ledger struct {
+	tokens []*tokenRecord
+	calls  []Call
+	events []Event
+	order  int // counts every event and call recorded
+}
+
+func (l *ledger) addEvent(e Event) {
+	l.order++
+	e.order = l.order
+	l.events = append(l.events, e)
+}
+
+func (l *ledger) addCall(c Call) Call {
+	l.order++
+	c.order = l.order
+	c.Seq = len(l.calls) + 1
+	l.calls = append(l.calls, c)
+	return c
+}
+
+// Ledger returns a snapshot of the ledger, with token states as of now.
+func (s *Server) Ledger() Ledger {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	out := Ledger{
+		Now:    now,
+		Tokens: make([]Token, len(s.ledger.tokens)),
+		Calls:  append([]Call(nil), s.ledger.calls...),
+		Events: append([]Event(nil), s.ledger.events...),
+	}
+	for i, t := range s.ledger.tokens {
+		out.Tokens[i] = t.snapshot(now)
+	}
+	return out
+}
+
+func (t *tokenRecord) snapshot(now time.Time) Token {
+	tok := Token{
+		Seq:       t.seq,
+		Value:     t.value,
+		PageID:    t.pageID,
+		PSID:      t.psid,
+		Topic:     t.topic,
+		Title:     t.title,
+		IssuedAt:  t.issuedAt,
+		ExpiresAt: t.expiresAt,
+		State:     t.state(now),
+		Rejected:  append([]Rejection(nil), t.rejected...),
+	}
+	if t.consumed {
+		at := t.consumedAt
+		tok.ConsumedAt = &at
+	}
+	return tok
+}
+
+// TokensFor returns the tokens issued to psid (all topics when topic is
+// empty), oldest first.
+func (l Ledger) TokensFor(psid, topic string) []Token {
+	var out []Token
+	for _, t := range l.Tokens {
+		if (psid == "" || t.PSID == psid) && (topic == "" || t.Topic == topic) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// CallsFor returns the Send API calls addressed to psid (all when empty).
+func (l Ledger) CallsFor(psid string) []Call {
+	var out []Call
+	for _, c := range l.Calls {
+		if psid == "" || c.PSID == psid {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Timeline returns psid's events, Send API calls, window closings, token
+// consumptions and expiries up to now, in the order they happened.
+func (l Ledger) Timeline(psid string) []TimelineEntry {
+	var out []TimelineEntry
+	var actions []time.Time
+	for _, e := range l.Events {
+		if e.PSID != psid {
+			continue
+		}
+		out = append(out, TimelineEntry{At: e.At, order: e.order, Text: e.Kind + " " + e.Detail})
+		if e.Kind == "message" || e.Kind == "postback" {
+			actions = append(actions, e.At)
+		}
+	}
+	for i, at := range actions {
+		closes := at.Add(Window)
+		if i+1 < len(actions) && actions[i+1].Before(closes) {
+			continue
+		}
+		out = append(out, TimelineEntry{At: closes, order: -1, Text: "window closes"})
+	}
+	for _, c := range l.CallsFor(psid) {
+		out = append(out, TimelineEntry{At: c.At, order: c.order, Text: c.Describe()})
+	}
+	for _, t := range l.TokensFor(psid, "") {
+		if t.State == TokenExpired {
+			out = append(out, TimelineEntry{At: t.ExpiresAt, order: -1, Text: "token #" + itoa(t.Seq) + " expires unused"})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].At.Equal(out[j].At) {
+			return out[i].At.Before(out[j].At)
+		}
+		return out[i].order < out[j].order
+	})
+	shown := out[:0]
+	for _, e := range out {
+		if !e.At.After(l.Now) {
+			shown = append(shown, e)
+		}
+	}
+	return shown
+}
+
+// TimelineEntry is one line of a subscriber's timeline.
+type TimelineEntry struct {
+	At    time.Time
+	Text  string
+	order int // recording order among entries at the same instant
+}
+
+// Describe renders the call as one line of a timeline.
+func (c Call) Describe() string {
+	s := "send " + string(c.Kind)
+	if c.RecipientKind != "" {
+		s += " to " + string(c.RecipientKind)
+	}
+	if c.TokenSeq != 0 {
+		s += " #" + itoa(c.TokenSeq)
+	}
+	if c.MessagingType != "" {
+		s += " " + c.MessagingType
+	}
+	if c.Tag != "" {
+		s += "/" + c.Tag
+	}
+	if c.Topic != "" {
+		s += " topic " + quote(c.Topic)
+	}
+	if c.WindowOpen {
+		s += " (window open)"
+	} else {
+		s += " (window closed)"
+	}
+	if c.OK {
+		return s + " -> ok"
+	}
+	v := " -> refused " + itoa(c.Code)
+	if c.Subcode != 0 {
+		v += "/" + itoa(c.Subcode)
+	}
+	if c.Rule != "" {
+		v += " [" + c.Rule + "]"
+	}
+	return s + v
+}

@@ -1,0 +1,107 @@
+// Package rules is the catalogue of OTN and messaging rules that otnsim
+// judges bots by. Rule ids are stable: they appear in scenario files, reports
+// and findings, and are never renumbered.
+package rules
+
+import "sort"
+
+// Kind says who enforces a rule.
+type Kind string
+
+// Rule kinds.
+const (
+	// Platform rules are enforced by Meta: fakegraph refuses the call.
+	Platform Kind = "platform"
+	// Practice rules are good behaviour: the call succeeds but the bot misbehaved.
+	Practice Kind = "practice"
+	// Security rules concern how the bot treats webhooks.
+	Security Kind = "security"
+)
+
+// Severity says how much a broken rule matters.
+type Severity string
+
+// Severities.
+const (
+	Failure Severity = "failure"
+	Warning Severity = "warning"
+	Info    Severity = "info"
+)
+
+// Rule is one entry of the catalogue.
+type Rule struct {
+	ID       string
+	Kind     Kind
+	Severity Severity
+	Text     string // the rule in our words
+	Source   string // where the rule comes from
+}
+
+// Rule ids.
+const (
+	ReqWindow     = "OTN-REQ-WINDOW"
+	ReqFormat     = "OTN-REQ-FORMAT"
+	TokenOnce     = "OTN-TOKEN-ONCE"
+	TokenExpiry   = "OTN-TOKEN-EXPIRY"
+	TokenScope    = "OTN-TOKEN-SCOPE"
+	Region        = "OTN-REGION"
+	Feature       = "OTN-FEATURE"
+	Content       = "OTN-CONTENT"
+	Win24h        = "WIN-24H"
+	WinReopen     = "WIN-REOPEN"
+	InWindowKeep  = "OTN-IN-WINDOW-KEEP"
+	Idle          = "OTN-IDLE"
+	TopicMatch    = "OTN-TOPIC-MATCH"
+	ReqThrottle   = "OTN-REQ-THROTTLE"
+	Multi         = "OTN-MULTI"
+	HookSignature = "HOOK-SIGNATURE"
+	HookVerify    = "HOOK-VERIFY"
+	HookReplay    = "HOOK-REPLAY"
+)
+
+var catalogue = map[string]Rule{
+	ReqWindow:     {ReqWindow, Platform, Failure, "an OTN request may only be sent inside the 24-hour window", "Messenger Platform docs: One-Time Notification"},
+	ReqFormat:     {ReqFormat, Platform, Failure, "the request template needs a title of at most 65 characters and a payload", "Messenger Platform docs: One-Time Notification"},
+	TokenOnce:     {TokenOnce, Platform, Failure, "a token delivers exactly one message; a second use is refused", "Messenger Platform docs: One-Time Notification"},
+	TokenExpiry:   {TokenExpiry, Platform, Failure, "a token is valid for one year from the opt-in", "Messenger Platform docs: One-Time Notification"},
+	TokenScope:    {TokenScope, Platform, Failure, "a token works only for the page that issued it", "Messenger Platform docs: One-Time Notification"},
+	Region:        {Region, Platform, Failure, "OTN is unavailable where the page, an admin or the user is in Europe or Japan", "Messenger Platform changelog, Dec 2020 and Mar 2021"},
+	Feature:       {Feature, Platform, Failure, "the page must have been granted the One-Time Notification feature", "Messenger Platform docs: Advanced Messaging"},
+	Content:       {Content, Platform, Failure, "a notification is a single message of an allowed type", "Messenger Platform docs: One-Time Notification"},
+	Win24h:        {Win24h, Platform, Failure, "outside the 24-hour window, no standard message without a token or an allowed tag", "Messenger Platform docs: Messaging Policy"},
+	WinReopen:     {WinReopen, Platform, Info, "a user's reply reopens the 24-hour window", "Messenger Platform docs: Messaging Policy"},
+	InWindowKeep:  {InWindowKeep, Practice, Warning, "inside the window, send normally and keep the token", "seed platforms' documented behaviour"},
+	Idle:          {Idle, Practice, Warning, "do not interrupt: notify only after the subscriber has been idle (default 5 minutes)", "seed platforms' documented behaviour"},
+	TopicMatch:    {TopicMatch, Practice, Failure, "a notification is sent only with a token of the same topic", "seed platforms' documented behaviour"},
+	ReqThrottle:   {ReqThrottle, Practice, Warning, "no bursts of OTN requests to one subscriber", "Messenger Platform docs: One-Time Notification"},
+	Multi:         {Multi, Platform, Info, "several tokens per subscriber (one per consent) are all usable, each once", "Messenger Platform docs: One-Time Notification"},
+	HookSignature: {HookSignature, Security, Failure, "the bot rejects webhook events with a missing or wrong signature", "Messenger Platform docs: Webhooks"},
+	HookVerify:    {HookVerify, Security, Failure, "the bot answers the verification handshake only with the right verify token", "Messenger Platform docs: Webhooks"},
+	HookReplay:    {HookReplay, Security, Failure, "a replayed (duplicate) event is processed at most once", "Messenger Platform docs: Webhooks"},
+}
+
+// Lookup returns the rule with the given id.
+func Lookup(id string) (Rule, bool) {
+	r, ok := catalogue[id]
+	return r, ok
+}
+
+// All returns the whole catalogue sorted by id.
+func All() []Rule {
+	out := make([]Rule, 0, len(catalogue))
+	for _, r := range catalogue {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// IDs returns every rule id, sorted.
+func IDs() []string {
+	all := All()
+	ids := make([]string, len(all))
+	for i, r := range all {
+		ids[i] = r.ID
+	}
+	return ids
+}

@@ -1,0 +1,195 @@
+package scenarios_test
+
+import (
+	"errors"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/otnsim/otnsim/scenarios"
+)
+
+func parseErrors(src string) []string {
+	_, err := scenarios.Parse("s.yaml", []byte(src))
+	var list scenarios.ErrorList
+	Expect(errors.As(err, &list)).To(BeTrue(), "expected an ErrorList, got %v", err)
+	var out []string
+	for _, e := range list {
+		out = append(out, e.Error())
+	}
+	return out
+}
+
+var _ = Describe("parsing", func() {
+	It("reads a whole scenario", func() {
+		sc, err := scenarios.Parse("s.yaml", []byte(`
+name: n
+tags: [a, b]
+seed: 9
+start: 2027-03-01T10:00:00Z
+bot:
+  policy: {idle_after: 10m, reuse_spent_tokens: true}
+  products: [{slug: hat, name: Hat}]
+subscribers: [{alias: ana, region: DE}]
+steps:
+  - say: {who: ana, text: hi}
+  - advance: 1y2d
+  - trigger: {name: otn.request, who: ana, data: {topic: t}}
+  - expect:
+      tokens: {who: ana, active: 1}
+      window: {who: ana, open: false}
+`))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(sc.Seed).To(Equal(int64(9)))
+		Expect(sc.Start).To(Equal(time.Date(2027, 3, 1, 10, 0, 0, 0, time.UTC)))
+		Expect(sc.Bot.Policy.IdleAfter).To(Equal(10 * time.Minute))
+		Expect(sc.Bot.Policy.ReuseSpentTokens).To(BeTrue())
+		Expect(sc.Bot.Catalogue).To(HaveLen(1))
+		Expect(sc.Steps).To(HaveLen(4))
+		Expect(sc.Steps[1].Duration).To(Equal(367 * 24 * time.Hour))
+		Expect(sc.Steps[2].Data).To(Equal(map[string]any{"topic": "t"}))
+		Expect(sc.Steps[3].Expect).To(HaveLen(2))
+		Expect(sc.Steps[3].Pos.Line).To(Equal(14))
+	})
+
+	It("reports every mistake with file:line:col and a hint, in file order", func() {
+		Expect(parseErrors(`name: n
+subscribers:
+  - alias: ana
+steps:
+  - sya: {who: ana, text: hi}
+  - say: {who: bob, text: hi}
+  - advance: 3 fortnights
+  - expect: {tokens: {who: ana, actve: 1}}
+`)).To(Equal([]string{
+			`s.yaml:5:5: unknown step "sya" (did you mean "say"?)`,
+			`s.yaml:6:16: unknown subscriber "bob" (expected one of: ana)`,
+			`s.yaml:7:14: advance: bad duration "3 fortnights": unknown unit " fortnights" (use ms, s, m, h, d, w, y)`,
+			`s.yaml:8:22: expect.tokens needs at least one of [issued active consumed expired rejected_uses]`,
+			`s.yaml:8:33: unknown field "actve" in expect.tokens (did you mean "active"?)`,
+		}))
+	})
+
+	It("requires a name and steps", func() {
+		Expect(parseErrors("description: x\n")).To(ConsistOf(
+			`s.yaml:1:1: the scenario needs field "name"`,
+			`s.yaml:1:1: the scenario needs field "steps"`))
+	})
+
+	It("reports YAML syntax errors with their line", func() {
+		errs := parseErrors("name: n\nsteps:\n  - say: {who: ana\n")
+		Expect(errs).To(HaveLen(1))
+		Expect(errs[0]).To(MatchRegexp(`^s\.yaml:\d+:1: invalid YAML:`))
+	})
+
+	It("reports an empty file", func() {
+		Expect(parseErrors("")).To(Equal([]string{"s.yaml:1:1: empty scenario file"}))
+	})
+
+	It("reports wrong value types", func() {
+		Expect(parseErrors("name: [x]\nsteps: {}\n")).To(Equal([]string{
+			`s.yaml:1:7: name must be a string, got a list`,
+			`s.yaml:2:8: steps must be a list, got a mapping`,
+		}))
+	})
+
+	DescribeTable("durations",
+		func(in string, want time.Duration) {
+			got, err := scenarios.ParseDuration(in)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(got).To(Equal(want))
+		},
+		Entry("hours", "48h", 48*time.Hour),
+		Entry("days", "2d", 48*time.Hour),
+		Entry("weeks", "1w", 7*24*time.Hour),
+		Entry("a year is 365 days", "1y", 365*24*time.Hour),
+		Entry("mixed", "1y1ms", 365*24*time.Hour+time.Millisecond),
+		Entry("the last millisecond of a window", "23h59m59.999s", 24*time.Hour-time.Millisecond),
+		Entry("fractional days", "1.5d", 36*time.Hour),
+	)
+
+	DescribeTable("bad durations",
+		func(in string) {
+			_, err := scenarios.ParseDuration(in)
+			Expect(err).To(HaveOccurred())
+		},
+		Entry("empty", ""), Entry("no unit", "5"), Entry("unknown unit", "5q"), Entry("words", "soon"),
+	)
+})
+
+var _ = Describe("running", func() {
+	run := func(src string) scenarios.Result {
+		sc, err := scenarios.Parse("s.yaml", []byte(src))
+		Expect(err).NotTo(HaveOccurred())
+		return scenarios.Run(sc, scenarios.RunOptions{})
+	}
+
+	It("fails a wrong expectation naming the step and expected versus actual", func() {
+		res := run(`name: wrong
+seed: 1
+subscribers: [{alias: ana}]
+steps:
+  - say: {who: ana, text: "red lipstick?"}
+  - notify_me: {who: ana, topic: "restock:red-lipstick"}
+  - expect: {tokens: {who: ana, issued: 2, active: 1}}
+`)
+		Expect(res.Passed).To(BeFalse())
+		Expect(res.Failure.Step).To(Equal(3))
+		Expect(res.Failure.StepName).To(Equal("expect"))
+		Expect(res.Failure.Pos.Line).To(Equal(7))
+		Expect(res.Failure.Problems).To(ConsistOf(ContainSubstring("issued: expected 2, got 1")))
+		Expect(res.Failure.Who).To(Equal("ana"))
+		Expect(res.Failure.Timeline).NotTo(BeEmpty())
+	})
+
+	It("fails a Notify Me on a request that never came", func() {
+		res := run(`name: no request
+subscribers: [{alias: ana}]
+steps:
+  - notify_me: {who: ana, topic: "x"}
+`)
+		Expect(res.Passed).To(BeFalse())
+		Expect(res.Failure.Problems[0]).To(ContainSubstring("no OTN request"))
+	})
+
+	It("refuses to move time backwards", func() {
+		res := run(`name: back
+start: 2026-01-05T09:00:00Z
+steps:
+  - at: 2026-01-01T00:00:00Z
+`)
+		Expect(res.Passed).To(BeFalse())
+		Expect(res.Failure.Problems[0]).To(ContainSubstring("never goes backwards"))
+	})
+
+	It("gives the same result twice under the same seed", func() {
+		all, err := scenarios.LoadFS(scenarios.Shipped, ".")
+		Expect(err).NotTo(HaveOccurred())
+		for _, sc := range all {
+			a, b := scenarios.Run(sc, scenarios.RunOptions{}), scenarios.Run(sc, scenarios.RunOptions{})
+			a.Elapsed, b.Elapsed = 0, 0
+			Expect(a).To(Equal(b), sc.File)
+		}
+	})
+})
+
+var _ = Describe("the shipped suites", func() {
+	It("are embedded and identical to the files on disk", func() {
+		embedded, err := scenarios.LoadFS(scenarios.Shipped, ".")
+		Expect(err).NotTo(HaveOccurred())
+		onDisk, err := scenarios.Load(".")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(embedded).To(HaveLen(len(onDisk)))
+		Expect(len(onDisk)).To(BeNumerically(">=", 5))
+	})
+
+	It("all pass against the reference bot", func() {
+		all, err := scenarios.Load(".")
+		Expect(err).NotTo(HaveOccurred())
+		for _, sc := range all {
+			res := scenarios.Run(sc, scenarios.RunOptions{})
+			Expect(res.Passed).To(BeTrue(), "%s: %+v", sc.File, res.Failure)
+		}
+	})
+})
