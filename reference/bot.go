@@ -31,24 +31,47 @@ const Window = 24 * time.Hour
 const TokenLifetime = 365 * 24 * time.Hour
 
 // Policy is the bot's switchable behaviour.
+//
+// The yaml tags are the knob names in scenario files (bot.policy) and
+// `otnsim bot` configuration; scenario files decode them generically, so a
+// new field with a tag is usable there at once.
 type Policy struct {
 	// IdleAfter delays a notification until the subscriber has been idle
 	// this long (the OTN-IDLE practice). Zero disables the guard.
-	IdleAfter time.Duration
+	IdleAfter time.Duration `yaml:"idle_after"`
 	// SpendTokenInWindow spends a token even when the window is open,
 	// instead of sending a normal message and keeping it.
-	SpendTokenInWindow bool
+	SpendTokenInWindow bool `yaml:"spend_token_in_window"`
 
 	// Misbehaviours, for scenarios that show otnsim catching a bad bot.
 
 	// AskOutsideWindow sends OTN requests even when the window is closed.
-	AskOutsideWindow bool
+	AskOutsideWindow bool `yaml:"ask_outside_window"`
 	// ReuseSpentTokens keeps a token after using it, so it is used again.
-	ReuseSpentTokens bool
+	ReuseSpentTokens bool `yaml:"reuse_spent_tokens"`
 	// UseExpiredTokens keeps tokens past their one-year expiry.
-	UseExpiredTokens bool
+	UseExpiredTokens bool `yaml:"use_expired_tokens"`
 	// SkipSignatureCheck accepts webhook events without checking X-Hub-Signature-256.
-	SkipSignatureCheck bool
+	SkipSignatureCheck bool `yaml:"skip_signature_check"`
+}
+
+// Presets names the platform-style policies a scenario can start from with
+// bot.preset; bot.policy then overrides single knobs.
+func Presets() map[string]Policy {
+	return map[string]Policy{
+		"careful": DefaultPolicy(),
+	}
+}
+
+// Setup is the bot's behaviour as a scenario file gives it under "bot:".
+// The yaml tags are the field names there.
+type Setup struct {
+	// Preset names the policy to start from (see Presets); empty means "careful".
+	Preset string `yaml:"preset"`
+	// Policy is the behaviour, Preset's values overridden by what is set.
+	Policy Policy `yaml:"policy"`
+	// Products is the shop's catalogue; nil means DefaultCatalogue.
+	Products []Product `yaml:"products"`
 }
 
 // DefaultPolicy is the careful behaviour: a 5-minute idle guard, tokens kept
@@ -59,9 +82,9 @@ func DefaultPolicy() Policy {
 
 // Product is an item of the shop the bot sells for.
 type Product struct {
-	Slug    string // used in topics: restock:<slug>
-	Name    string
-	InStock bool
+	Slug    string `yaml:"slug"` // used in topics: restock:<slug>
+	Name    string `yaml:"name"`
+	InStock bool   `yaml:"in_stock"`
 }
 
 // DefaultCatalogue is the small shop the reference bot runs when none is given.
@@ -83,8 +106,7 @@ type Config struct {
 	VerifyToken     string
 	Client          *http.Client // for Send API calls; nil means http.DefaultClient
 	Clock           clock.Clock  // nil means the wall clock
-	Policy          Policy
-	Catalogue       []Product // nil means DefaultCatalogue
+	Setup
 }
 
 // Bot is the reference bot. It is an http.Handler serving /webhook and
@@ -119,8 +141,8 @@ func New(cfg Config) *Bot {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Wall{}
 	}
-	if cfg.Catalogue == nil {
-		cfg.Catalogue = DefaultCatalogue()
+	if cfg.Products == nil {
+		cfg.Products = DefaultCatalogue()
 	}
 	b := &Bot{
 		cfg:         cfg,
@@ -129,7 +151,7 @@ func New(cfg Config) *Bot {
 		products:    map[string]*Product{},
 		subscribers: map[string]*subscriber{},
 	}
-	for _, p := range cfg.Catalogue {
+	for _, p := range cfg.Products {
 		p := p
 		b.products[p.Slug] = &p
 	}

@@ -21,7 +21,7 @@ func newWorld(policy reference.Policy) (*sim.World, *sim.Subscriber) {
 		return reference.New(reference.Config{
 			GraphURL: env.GraphURL, PageID: env.PageID, PageAccessToken: env.PageAccessToken,
 			AppSecret: env.AppSecret, VerifyToken: env.VerifyToken, Client: env.Client, Clock: env.Clock,
-			Policy: policy,
+			Setup: reference.Setup{Policy: policy},
 		}), nil
 	}})
 	Expect(err).NotTo(HaveOccurred())

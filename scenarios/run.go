@@ -57,8 +57,7 @@ func ReferenceBot(sc *Scenario) sim.BotFactory {
 			VerifyToken:     env.VerifyToken,
 			Client:          env.Client,
 			Clock:           env.Clock,
-			Policy:          sc.Bot.Policy,
-			Catalogue:       sc.Bot.Catalogue,
+			Setup:           sc.Bot,
 		}), nil
 	}
 }

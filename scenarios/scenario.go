@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"sort"
 	"time"
 
@@ -27,7 +28,7 @@ type Scenario struct {
 	Seed        int64
 	Start       time.Time // zero means the simulator's default
 	Page        PageSpec
-	Bot         BotSpec
+	Bot         reference.Setup // the reference bot's preset, policy and shop
 	Subscribers []SubscriberSpec
 	Steps       []Step
 }
@@ -35,12 +36,6 @@ type Scenario struct {
 // PageSpec configures the page.
 type PageSpec struct {
 	OTNApproved bool
-}
-
-// BotSpec configures the reference bot.
-type BotSpec struct {
-	Policy    reference.Policy
-	Catalogue []reference.Product // nil means the default shop
 }
 
 // SubscriberSpec declares one subscriber.
@@ -180,7 +175,7 @@ func ParseFile(path string) (*Scenario, error) {
 var topFields = []string{"name", "description", "tags", "seed", "start", "page", "bot", "subscribers", "steps"}
 
 func (d *decoder) scenario(n *yaml.Node) *Scenario {
-	sc := &Scenario{Page: PageSpec{OTNApproved: true}, Bot: BotSpec{Policy: reference.DefaultPolicy()}}
+	sc := &Scenario{Page: PageSpec{OTNApproved: true}, Bot: reference.Setup{Policy: reference.DefaultPolicy()}}
 	f, _ := d.fields(n, "the scenario", topFields...)
 	d.require(n, "the scenario", f, "name", "steps")
 	if v, ok := f["name"]; ok {
@@ -234,48 +229,32 @@ func (d *decoder) scenario(n *yaml.Node) *Scenario {
 	return sc
 }
 
-var policyFields = []string{"idle_after", "spend_token_in_window", "ask_outside_window", "reuse_spent_tokens", "use_expired_tokens", "skip_signature_check"}
-
-func (d *decoder) bot(n *yaml.Node, b *BotSpec) {
-	f, _ := d.fields(n, "bot", "policy", "products")
-	if v, ok := f["policy"]; ok {
-		pf, _ := d.fields(v, "bot.policy", policyFields...)
-		p := &b.Policy
-		for k, x := range pf {
-			switch k {
-			case "idle_after":
-				p.IdleAfter = d.duration(x, "bot.policy.idle_after")
-			case "spend_token_in_window":
-				p.SpendTokenInWindow = d.boolean(x, k)
-			case "ask_outside_window":
-				p.AskOutsideWindow = d.boolean(x, k)
-			case "reuse_spent_tokens":
-				p.ReuseSpentTokens = d.boolean(x, k)
-			case "use_expired_tokens":
-				p.UseExpiredTokens = d.boolean(x, k)
-			case "skip_signature_check":
-				p.SkipSignatureCheck = d.boolean(x, k)
-			}
-		}
-	}
-	if v, ok := f["products"]; ok {
-		if v.Kind != yaml.SequenceNode {
-			d.errorf(v, "bot.products must be a list, got %s", kindName(v))
-			return
-		}
-		b.Catalogue = []reference.Product{}
-		for _, c := range v.Content {
-			pf, _ := d.fields(c, "a product", "slug", "name", "in_stock")
-			if !d.require(c, "a product", pf, "slug", "name") {
+// bot reads the bot section into a reference.Setup: the preset first, then
+// every other field over it.
+func (d *decoder) bot(n *yaml.Node, b *reference.Setup) {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value != "preset" {
 				continue
 			}
-			p := reference.Product{Slug: d.str(pf["slug"], "slug"), Name: d.str(pf["name"], "name")}
-			if x, ok := pf["in_stock"]; ok {
-				p.InStock = d.boolean(x, "in_stock")
+			name := d.str(n.Content[i+1], "bot.preset")
+			p, ok := reference.Presets()[name]
+			if !ok {
+				d.hintf(n.Content[i+1], suggest(name, presetNames()), "unknown bot preset %q", name)
 			}
-			b.Catalogue = append(b.Catalogue, p)
+			b.Preset, b.Policy = name, p
 		}
 	}
+	d.into(n, reflect.ValueOf(b).Elem(), "bot")
+}
+
+func presetNames() []string {
+	var out []string
+	for k := range reference.Presets() {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (d *decoder) subscriber(n *yaml.Node) SubscriberSpec {

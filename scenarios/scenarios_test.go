@@ -45,7 +45,7 @@ steps:
 		Expect(sc.Start).To(Equal(time.Date(2027, 3, 1, 10, 0, 0, 0, time.UTC)))
 		Expect(sc.Bot.Policy.IdleAfter).To(Equal(10 * time.Minute))
 		Expect(sc.Bot.Policy.ReuseSpentTokens).To(BeTrue())
-		Expect(sc.Bot.Catalogue).To(HaveLen(1))
+		Expect(sc.Bot.Products).To(HaveLen(1))
 		Expect(sc.Steps).To(HaveLen(4))
 		Expect(sc.Steps[1].Duration).To(Equal(367 * 24 * time.Hour))
 		Expect(sc.Steps[2].Data).To(Equal(map[string]any{"topic": "t"}))

@@ -36,6 +36,9 @@ type BotEnv struct {
 	Client *http.Client
 	// Clock is the world's virtual clock.
 	Clock clock.Clock
+	// Graph is the world's fakegraph, for bots served outside the process
+	// (which must reach it over a socket the factory serves).
+	Graph http.Handler
 }
 
 // BotFactory builds the bot under test for a world.
@@ -94,6 +97,7 @@ func NewWorld(opts Options) (*World, error) {
 		VerifyToken:     opts.Page.VerifyToken,
 		Client:          graphClient,
 		Clock:           w.Clock,
+		Graph:           w.Graph,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("new world: start bot: %w", err)

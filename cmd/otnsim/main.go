@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
+	"strings"
 )
 
 // Exit codes, as Go CLIs conventionally use them.
@@ -15,17 +17,42 @@ const (
 	exitUsage  = 2 // bad usage or bad input
 )
 
-const usage = `otnsim: a testing simulator and compliance harness for Messenger One-Time Notifications.
+// command is one otnsim subcommand. Each lives in its own file and
+// registers itself in commands from an init function.
+type command struct {
+	summary string // one line for the command list
+	run     func(args []string, stdout, stderr io.Writer) int
+}
+
+// commands maps subcommand names to their implementations.
+var commands = map[string]command{}
+
+// usage renders the top-level help with the registered commands.
+func usage() string {
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString(usageHead)
+	for _, n := range names {
+		fmt.Fprintf(&b, "  %-9s %s\n", n, commands[n].summary)
+	}
+	b.WriteString("  version   print the version\n  help      show help for a command\n")
+	b.WriteString(usageTail)
+	return b.String()
+}
+
+const usageHead = `otnsim: a testing simulator and compliance harness for Messenger One-Time Notifications.
 
 Usage:
   otnsim <command> [flags] [arguments]
 
 Commands:
-  run       run scenario files against the reference bot on a simulated clock
-  validate  check scenario files without running them
-  version   print the version
-  help      show help for a command
+`
 
+const usageTail = `
 Examples:
   otnsim run scenarios/
   otnsim run -v scenarios/window scenarios/optin/restock-story.yaml
@@ -45,15 +72,14 @@ func main() {
 // run dispatches a command line and returns the exit code.
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usage())
 		return exitUsage
 	}
 	cmd, rest := args[0], args[1:]
+	if c, ok := commands[cmd]; ok {
+		return c.run(rest, stdout, stderr)
+	}
 	switch cmd {
-	case "run":
-		return runCmd(rest, stdout, stderr)
-	case "validate":
-		return validateCmd(rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "otnsim", version)
 		return exitPass
@@ -61,10 +87,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if len(rest) > 0 {
 			return run([]string{rest[0], "--help"}, stdout, stderr)
 		}
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, usage())
 		return exitPass
 	default:
-		fmt.Fprintf(stderr, "otnsim: unknown command %q\n\n%s", cmd, usage)
+		fmt.Fprintf(stderr, "otnsim: unknown command %q\n\n%s", cmd, usage())
 		return exitUsage
 	}
 }

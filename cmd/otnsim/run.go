@@ -37,6 +37,10 @@ func newFlagSet(name, help string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
+func init() {
+	commands["run"] = command{summary: "run scenario files against the reference bot on a simulated clock", run: runCmd}
+}
+
 func runCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("run", runUsage, stderr)
 	seed := fs.Int64("seed", 0, "override every scenario's seed (0 keeps each file's own)")

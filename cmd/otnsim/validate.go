@@ -21,6 +21,10 @@ Examples:
 Exit status: 0 all valid, 2 a file is invalid or a PATH is missing.
 `
 
+func init() {
+	commands["validate"] = command{summary: "check scenario files without running them", run: validateCmd}
+}
+
 func validateCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("validate", validateUsage, stderr)
 	if err := fs.Parse(args); err != nil {
