@@ -132,6 +132,18 @@ func (d *decoder) int64(n *yaml.Node, what string) int64 {
 	return v
 }
 
+func (d *decoder) float(n *yaml.Node, what string) float64 {
+	if n.Kind != yaml.ScalarNode {
+		d.errorf(n, "%s must be a number, got %s", what, kindName(n))
+		return 0
+	}
+	v, err := strconv.ParseFloat(n.Value, 64)
+	if err != nil {
+		d.errorf(n, "%s must be a number, got %q", what, n.Value)
+	}
+	return v
+}
+
 func (d *decoder) boolean(n *yaml.Node, what string) bool {
 	if n.Kind == yaml.ScalarNode {
 		switch n.Value {
@@ -256,6 +268,9 @@ func suggest(got string, allowed []string) string {
 	}
 	sorted := append([]string(nil), allowed...)
 	sort.Strings(sorted)
+	if len(sorted) > 12 {
+		return "expected one of: " + strings.Join(sorted[:12], ", ") + fmt.Sprintf(" and %d more", len(sorted)-12)
+	}
 	return "expected one of: " + strings.Join(sorted, ", ")
 }
 
@@ -331,4 +346,22 @@ func ParseDuration(s string) (time.Duration, error) {
 		total += time.Duration(f * float64(mult))
 	}
 	return total, nil
+}
+
+// yamlError turns a YAML syntax error into a positioned Error.
+func yamlError(file string, err error) *Error {
+	msg := err.Error()
+	line := 1
+	// go-yaml reports "yaml: line N: message".
+	var n int
+	if _, scanErr := fmt.Sscanf(msg, "yaml: line %d:", &n); scanErr == nil {
+		line = n
+		if i := strings.IndexByte(msg, ':'); i >= 0 {
+			rest := msg[i+1:]
+			if j := strings.IndexByte(rest, ':'); j >= 0 {
+				msg = rest[j+1:]
+			}
+		}
+	}
+	return &Error{Pos: Pos{File: file, Line: line, Col: 1}, Msg: "invalid YAML:" + msg}
 }

@@ -23,7 +23,8 @@ func isScenario(name string) bool {
 }
 
 // Load parses every scenario file under paths (files, or folders walked
-// recursively), in lexical order. It returns every mistake in every file,
+// recursively), in lexical order; a table scenario yields one Scenario per
+// case. It returns every mistake in every file,
 // not only the first; err is an ErrorList when files are malformed.
 func Load(paths ...string) ([]*Scenario, error) {
 	var files []string
@@ -91,7 +92,7 @@ func parseAll(files []string, read func(string) ([]byte, error)) ([]*Scenario, e
 		case err != nil:
 			return nil, err
 		default:
-			out = append(out, sc)
+			out = append(out, sc.Expand()...)
 		}
 	}
 	if len(all) > 0 {
