@@ -103,6 +103,8 @@ func harnessSend(w *sim.World, s *SendSpec) ([]string, string) {
 		sub, _ := w.Subscriber(s.To)
 		body["recipient"] = map[string]string{"id": sub.PSID}
 		body["messaging_type"] = "RESPONSE"
+	} else if s.TokenValue != "" {
+		body["recipient"] = map[string]string{"one_time_notif_token": s.TokenValue}
 	} else {
 		who = s.TokenOf
 		sub, _ := w.Subscriber(s.TokenOf)
@@ -125,7 +127,7 @@ func harnessSend(w *sim.World, s *SendSpec) ([]string, string) {
 	if s.Tag != "" {
 		body["tag"] = s.Tag
 	}
-	if s.OTNTopic != "" {
+	if s.OTNRequest {
 		body["message"] = map[string]any{"attachment": map[string]any{"type": "template", "payload": map[string]string{
 			"template_type": "one_time_notif_req", "title": s.OTNTitle, "payload": s.OTNTopic}}}
 	} else {

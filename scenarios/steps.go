@@ -298,15 +298,17 @@ func (d *decoder) send(n *yaml.Node, who func(*yaml.Node) string) *SendSpec {
 	f, _ := d.fields(n, "send", "to", "token", "messaging_type", "tag", "text", "otn_request")
 	_, hasTo := f["to"]
 	_, hasTok := f["token"]
-	if hasTo == hasTok && n.Kind == yaml.MappingNode {
+	if hasTo && hasTok || !hasTo && !hasTok && n.Kind == yaml.MappingNode {
 		d.errorf(n, "send needs exactly one of \"to\" (a subscriber) or \"token\" (one of their tokens)")
 	}
 	if x, ok := f["to"]; ok {
 		s.To = who(x)
 	}
 	if x, ok := f["token"]; ok {
-		tf, _ := d.fields(x, "send.token", "who", "topic", "nth")
-		if d.require(x, "send.token", tf, "who") {
+		tf, _ := d.fields(x, "send.token", "who", "topic", "nth", "value")
+		if y, ok := tf["value"]; ok {
+			s.TokenValue = d.str(y, "send.token.value")
+		} else if d.require(x, "send.token", tf, "who") {
 			s.TokenOf = who(tf["who"])
 		}
 		if y, ok := tf["topic"]; ok {
@@ -325,14 +327,16 @@ func (d *decoder) send(n *yaml.Node, who func(*yaml.Node) string) *SendSpec {
 	if x, ok := f["text"]; ok {
 		s.Text = d.str(x, "text")
 	}
+	_, hasRequest := f["otn_request"]
 	if x, ok := f["otn_request"]; ok {
 		of, _ := d.fields(x, "send.otn_request", "title", "topic")
 		if d.require(x, "send.otn_request", of, "title", "topic") {
 			s.OTNTitle, s.OTNTopic = d.str(of["title"], "title"), d.str(of["topic"], "topic")
+			s.OTNRequest = true
 		}
 	}
-	if s.Text == "" && s.OTNTopic == "" && n.Kind == yaml.MappingNode {
-		d.errorf(n, "send needs \"text\" or \"otn_request\"")
+	if _, hasText := f["text"]; hasText == hasRequest && n.Kind == yaml.MappingNode {
+		d.errorf(n, "send needs exactly one of \"text\" or \"otn_request\"")
 	}
 	return s
 }

@@ -141,11 +141,13 @@ type SendSpec struct {
 	To            string // alias, for recipient.id
 	TokenOf       string // alias whose token to use
 	TokenTopic    string
-	TokenNth      int // 1 = first token issued to them for the topic; 0 = latest
+	TokenNth      int    // 1 = first token issued to them for the topic; 0 = latest
+	TokenValue    string // a literal token value (one this page never issued)
 	MessagingType string
 	Tag           string
 	Text          string
-	OTNTitle      string // when set, send an OTN request with this title
+	OTNRequest    bool   // send an OTN request (OTNTitle, OTNTopic) instead of Text
+	OTNTitle      string
 	OTNTopic      string
 }
 
