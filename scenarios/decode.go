@@ -52,16 +52,31 @@ func (l ErrorList) Error() string {
 type decoder struct {
 	file string
 	errs ErrorList
+	// quiet holds positions already blamed for an unknown variable; later
+	// errors there would only repeat the cause.
+	quiet map[Pos]bool
 }
 
 func (d *decoder) pos(n *yaml.Node) Pos { return Pos{File: d.file, Line: n.Line, Col: n.Column} }
 
 func (d *decoder) errorf(n *yaml.Node, format string, args ...any) {
-	d.errs = append(d.errs, &Error{Pos: d.pos(n), Msg: fmt.Sprintf(format, args...)})
+	d.hintf(n, "", format, args...)
 }
 
 func (d *decoder) hintf(n *yaml.Node, hint, format string, args ...any) {
+	if d.quiet[d.pos(n)] {
+		return
+	}
 	d.errs = append(d.errs, &Error{Pos: d.pos(n), Msg: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+// varError reports an unknown variable and quiets its position.
+func (d *decoder) varError(n *yaml.Node, hint, name string) {
+	d.hintf(n, hint, "unknown variable ${%s}", name)
+	if d.quiet == nil {
+		d.quiet = map[Pos]bool{}
+	}
+	d.quiet[d.pos(n)] = true
 }
 
 // fields reads a mapping whose keys must be among allowed. It reports
@@ -259,7 +274,7 @@ func contains(list []string, s string) bool {
 func suggest(got string, allowed []string) string {
 	best, bestD := "", 1<<30
 	for _, a := range allowed {
-		if dist := levenshtein(strings.ToLower(got), a); dist < bestD {
+		if dist := levenshtein(strings.ToLower(got), strings.ToLower(a)); dist < bestD {
 			best, bestD = a, dist
 		}
 	}

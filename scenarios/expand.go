@@ -75,9 +75,9 @@ func (d *decoder) substitute(n *yaml.Node, vars map[string]*yaml.Node) *yaml.Nod
 			return nil, false
 		}
 		if len(names) == 0 {
-			d.hintf(at, "define variables in a table: cases: [{name: ..., vars: {"+name+": ...}}]", "unknown variable ${%s}", name)
+			d.varError(at, "define variables in a table: cases: [{name: ..., vars: {"+name+": ...}}]", name)
 		} else {
-			d.hintf(at, suggest(name, names), "unknown variable ${%s}", name)
+			d.varError(at, suggest(name, names), name)
 		}
 		return nil, false
 	}

@@ -146,7 +146,7 @@ type SendSpec struct {
 	MessagingType string
 	Tag           string
 	Text          string
-	OTNRequest    bool   // send an OTN request (OTNTitle, OTNTopic) instead of Text
+	OTNRequest    bool // send an OTN request (OTNTitle, OTNTopic) instead of Text
 	OTNTitle      string
 	OTNTopic      string
 }

@@ -54,8 +54,9 @@ func (d *decoder) country(n *yaml.Node, what string) string {
 
 // region reads a subscriber's country, which must be one otnsim can generate.
 func (d *decoder) region(n *yaml.Node, what string) string {
+	before := len(d.errs)
 	c := d.country(n, what)
-	if c != "" && !sim.KnownRegion(c) {
+	if c != "" && len(d.errs) == before && !sim.KnownRegion(c) {
 		d.hintf(n, suggest(c, sim.Regions()), "%s: otnsim has no profile data for country %q", what, c)
 	}
 	return c
@@ -133,6 +134,7 @@ func (d *decoder) generate(n *yaml.Node) []SubscriberSpec {
 		prefix = d.str(v, "generate.prefix")
 	}
 	mix := map[string]float64{}
+	before := len(d.errs)
 	if v, ok := f["regions"]; ok {
 		rf, keys := d.mapping(v, "generate.regions")
 		for _, k := range sortedKeys(rf) {
@@ -143,6 +145,9 @@ func (d *decoder) generate(n *yaml.Node) []SubscriberSpec {
 			}
 			mix[code] += w
 		}
+	}
+	if len(d.errs) > before {
+		return nil
 	}
 	regions, err := sim.RegionMix(count, mix)
 	if err != nil {
