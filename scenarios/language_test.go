@@ -98,7 +98,7 @@ steps:
 cases:
   - {name: a, vars: {wait: 1h}}
 `)).To(Equal([]string{
-			`s.yaml:3:36: generate.regions: otnsim has no profile data for country "XX" (did you mean "AU"?)`,
+			`s.yaml:3:36: generate.regions: otnsim has no profile data for country "XX" (did you mean "MX"?)`,
 			`s.yaml:4:26: region must be a two-letter country code like US or DE, got "GER"`,
 			`s.yaml:6:20: repeat.each "zz*" matches no subscriber (expected one of: ana)`,
 			`s.yaml:7:14: unknown variable ${wiat} (did you mean "wait"?)`,
