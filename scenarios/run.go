@@ -44,6 +44,13 @@ type RunOptions struct {
 	// Bot builds the bot under test; nil means the reference bot configured
 	// by the scenario's bot section.
 	Bot func(*Scenario) sim.BotFactory
+	// AfterStep, when set, runs after every step that succeeded; an error
+	// fails the scenario at that step. A bot outside the process gets its
+	// tick trigger after clock advances through it.
+	AfterStep func(w *sim.World, st *Step) error
+	// PSID, when set, names every subscriber's PSID, so that scenarios
+	// sharing one bot process never share a PSID.
+	PSID func() string
 }
 
 // ReferenceBot returns a factory for the reference bot with sc's policy.
@@ -87,7 +94,7 @@ func Run(sc *Scenario, opts RunOptions) Result {
 		res.Elapsed = time.Since(began)
 		return res
 	}
-	w, err := sim.NewWorld(sim.Options{Seed: seed, Start: sc.Start, Page: page, Bot: botFor(sc)})
+	w, err := sim.NewWorld(sim.Options{Seed: seed, Start: sc.Start, Page: page, Bot: botFor(sc), PSID: opts.PSID})
 	if err != nil {
 		return fail(-1, nil, "", nil, err.Error())
 	}
@@ -102,6 +109,11 @@ func Run(sc *Scenario, opts RunOptions) Result {
 		res.Steps = i + 1
 		if problems, who := runStep(w, st); len(problems) > 0 {
 			return fail(i, st, who, w, problems...)
+		}
+		if opts.AfterStep != nil {
+			if err := opts.AfterStep(w, st); err != nil {
+				return fail(i, st, st.Who, w, err.Error())
+			}
 		}
 	}
 	led := w.Graph.Ledger()
