@@ -8,7 +8,12 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 )
+
+// exitGrace is how long a transport failure waits to see whether the bot's
+// process is exiting.
+const exitGrace = 500 * time.Millisecond
 
 // maxAnswer is how much of a bot's answer the harness reads.
 const maxAnswer = 1 << 20
@@ -85,6 +90,14 @@ func (h *Harness) exchange(method, path, query string, header http.Header, body 
 // nothing listens.
 func (h *Harness) classify(method, path string, err error) *BotError {
 	if h.proc != nil {
+		// A dropped connection is often the first sign of a dying process;
+		// give its exit a moment to be noticed.
+		t := time.NewTimer(exitGrace)
+		select {
+		case <-h.proc.done:
+		case <-t.C:
+		}
+		t.Stop()
 		if done, how := h.proc.exited(); done {
 			return botErrorf(Crashed, "the bot's process %s (during %s %s)", how, method, path)
 		}
