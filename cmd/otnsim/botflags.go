@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/otnsim/otnsim/external"
+	"github.com/otnsim/otnsim/scenarios"
 )
 
 // botFlags are the flags that point a command at a bot outside the process.
@@ -75,4 +76,41 @@ func printBotError(w io.Writer, name string, err error) {
 		return
 	}
 	fmt.Fprintf(w, "otnsim %s: %v\n", name, err)
+}
+
+// botRun is an external bot serving a run; nil when the reference bot runs
+// in process.
+type botRun struct{ h *external.Harness }
+
+// open returns the runner's options: in process when no bot flag was given,
+// else through the started external bot. ok is false when the bot could not
+// be started (the reason is printed).
+func (b *botFlags) open(name string, stderr io.Writer, seed int64) (opts scenarios.RunOptions, br *botRun, ok bool) {
+	if !b.given() {
+		return scenarios.RunOptions{Seed: seed}, nil, true
+	}
+	h := b.start(name, stderr)
+	if h == nil {
+		return opts, nil, false
+	}
+	return h.RunOptions(seed), &botRun{h}, true
+}
+
+// failed reports, and prints, whether the external bot could not be run on.
+func (br *botRun) failed(name string, stderr io.Writer) bool {
+	if br == nil {
+		return false
+	}
+	if err := br.h.Err(); err != nil {
+		printBotError(stderr, name, err)
+		return true
+	}
+	return false
+}
+
+// close stops the external bot.
+func (br *botRun) close() {
+	if br != nil {
+		br.h.Stop()
+	}
 }

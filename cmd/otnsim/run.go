@@ -18,9 +18,15 @@ recursively) against the reference bot, in process, on a simulated clock.
 Prints one line per scenario and a summary; a failure names the step, the
 expected versus actual values, and the subscriber's timeline in virtual time.
 
+With --bot-cmd or --bot-url the scenarios run against a bot outside the
+process, in any language, over HTTP (the external bot contract; see
+"otnsim help check"); scenario steps that configure the reference bot
+(bot:) do not apply to it.
+
 Examples:
   otnsim run scenarios/
   otnsim run -v --seed 42 scenarios/window
+  otnsim run --bot-cmd "python3 examples/python-bot/bot.py" scenarios/compliance
 
 Exit status: 0 all passed, 1 a scenario failed, 2 usage or input error.
 
@@ -45,6 +51,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("run", runUsage, stderr)
 	seed := fs.Int64("seed", 0, "override every scenario's seed (0 keeps each file's own)")
 	verbose := fs.Bool("v", false, "also print each passing scenario's description and findings")
+	bot := addBotFlags(fs) // --bot-cmd, --bot-url, --settle, --step-timeout (botflags.go)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitPass
@@ -61,10 +68,18 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
+	opts, ext, ok := bot.open("run", stderr, *seed)
+	if !ok {
+		return exitUsage
+	}
+	defer ext.close()
 	began := time.Now()
 	passed, failed := 0, 0
 	for _, sc := range all {
-		res := scenarios.Run(sc, scenarios.RunOptions{Seed: *seed})
+		res := scenarios.Run(sc, opts)
+		if ext.failed("run", stderr) {
+			return exitUsage
+		}
 		printResult(stdout, res, *verbose, sc)
 		if res.Passed {
 			passed++
