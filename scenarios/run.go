@@ -53,6 +53,13 @@ type RunOptions struct {
 	Settle func(w *sim.World, st *Step) error
 	// Parallel is how many scenarios RunAll plays at once; 0 means one per CPU.
 	Parallel int
+	// AfterStep, when set, runs after every step that succeeded; an error
+	// fails the scenario at that step. A bot outside the process gets its
+	// tick trigger after clock advances through it.
+	AfterStep func(w *sim.World, st *Step) error
+	// PSID, when set, names every subscriber's PSID, so that scenarios
+	// sharing one bot process never share a PSID.
+	PSID func() string
 }
 
 // ReferenceBot returns a factory for the reference bot with sc's policy.
@@ -150,7 +157,7 @@ func Run(sc *Scenario, opts RunOptions) Result {
 	page := fakegraph.DefaultPage()
 	page.OTNApproved = sc.World.OTNPermission
 	var err error
-	w, err = sim.NewWorld(sim.Options{Seed: res.Seed, Start: sc.Start, Page: page, Bot: botFor(sc)})
+	w, err = sim.NewWorld(sim.Options{Seed: res.Seed, Start: sc.Start, Page: page, Bot: botFor(sc), PSID: opts.PSID})
 	if err != nil {
 		return fail(-1, nil, "", err.Error())
 	}
@@ -170,6 +177,11 @@ func Run(sc *Scenario, opts RunOptions) Result {
 		if opts.Settle != nil && st.Kind != StepExpect && st.Kind != StepSend {
 			if err := opts.Settle(w, st); err != nil {
 				return fail(i, st, st.Who, fmt.Sprintf("settling after %s: %v", describeStep(st), err))
+			}
+		}
+		if opts.AfterStep != nil {
+			if err := opts.AfterStep(w, st); err != nil {
+				return fail(i, st, st.Who, err.Error())
 			}
 		}
 	}

@@ -50,6 +50,9 @@ type Options struct {
 	Start time.Time      // zero means DefaultStart
 	Page  fakegraph.Page // zero means fakegraph.DefaultPage()
 	Bot   BotFactory
+	// PSID, when set, gives each subscriber whose spec names no PSID its
+	// PSID (bots outside the process need PSIDs fresh across worlds).
+	PSID func() string
 }
 
 // World is one simulation: a clock, fakegraph, a bot and subscribers.
@@ -59,6 +62,7 @@ type World struct {
 	Bot   http.Handler
 
 	botClient   *http.Client
+	psid        func() string
 	faker       *gofakeit.Faker
 	subscribers []*Subscriber
 	byAlias     map[string]*Subscriber
@@ -80,6 +84,7 @@ func NewWorld(opts Options) (*World, error) {
 		Clock:   clock.NewVirtual(opts.Start),
 		faker:   gofakeit.New(opts.Seed),
 		byAlias: map[string]*Subscriber{},
+		psid:    opts.PSID,
 	}
 	w.botClient = &http.Client{Transport: handlerTransport{h: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { w.Bot.ServeHTTP(rw, r) })}}
 	w.Graph = fakegraph.New(fakegraph.Config{
@@ -130,6 +135,9 @@ func (w *World) handshake(verifyToken string) error {
 func (w *World) AddSubscriber(spec SubscriberSpec) (*Subscriber, error) {
 	if _, dup := w.byAlias[spec.Alias]; dup && spec.Alias != "" {
 		return nil, fmt.Errorf("subscriber %q declared twice", spec.Alias)
+	}
+	if spec.PSID == "" && w.psid != nil {
+		spec.PSID = w.psid()
 	}
 	s, err := newSubscriber(w.faker, spec)
 	if err != nil {

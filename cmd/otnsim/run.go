@@ -25,11 +25,16 @@ values, and the subscriber's timeline in virtual time.
 On a terminal the output is coloured and shows a live count; elsewhere (CI,
 a pipe) it is plain lines.
 
+With --bot-cmd or --bot-url the scenarios run one at a time against a bot
+outside the process, in any language, over HTTP (the external bot contract;
+see "otnsim help check"); a scenario's bot: section does not apply to it.
+
 Examples:
   otnsim run scenarios/
   otnsim run -v --seed 42 scenarios/window
   otnsim run --run 'reuse|expiry' --tags boundary,-slow scenarios/
   otnsim run --json report.json --junit junit.xml scenarios/
+  otnsim run --bot-cmd "python3 examples/python-bot/bot.py" scenarios/compliance
 
 Exit status: 0 all passed, 1 a scenario failed, 2 usage or input error.
 
@@ -73,6 +78,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&f.verbose, "v", false, "also print each scenario's description and findings")
 	fs.IntVar(&f.parallel, "parallel", 0, "scenarios played at once (0: one per CPU)")
 	fs.StringVar(&f.color, "color", "auto", "colour the output: auto (on a terminal), always, never")
+	bot := addBotFlags(fs) // --bot-cmd, --bot-url, --settle, --step-timeout (botflags.go)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitPass
@@ -110,9 +116,21 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "otnsim run: no scenario matches (of %d loaded)\n", len(all))
 		return exitUsage
 	}
+	opts, ext, ok := bot.open("run", stderr, f.seed)
+	if !ok {
+		return exitUsage
+	}
+	defer ext.close()
+	opts.Parallel = f.parallel
+	if ext != nil {
+		opts.Parallel = 1 // one bot process serves the scenarios in turn
+	}
 	p := newPrinter(stdout, f.color, f.verbose)
 	began := time.Now()
-	results := scenarios.RunAll(chosen, scenarios.RunOptions{Seed: f.seed, Parallel: f.parallel}, p.progress(chosen))
+	results := scenarios.RunAll(chosen, opts, p.progress(chosen))
+	if ext.failed("run", stderr) {
+		return exitUsage
+	}
 	p.finish(chosen, results)
 	rep := scenarios.Report{Tool: "otnsim " + version, Seed: f.seed, Started: began, Elapsed: time.Since(began), Results: results}
 	if code := writeReports(rep, f, stderr); code != exitPass {

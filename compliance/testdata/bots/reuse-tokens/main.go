@@ -1,0 +1,7 @@
+// Command reuse-tokens is a test bot for otnsim's compliance checks: the minibot
+// with faults {ReuseTokens: true}.
+package main
+
+import "github.com/otnsim/otnsim/compliance/testdata/bots/minibot"
+
+func main() { minibot.Main(minibot.Faults{ReuseTokens: true}) }

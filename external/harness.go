@@ -1,0 +1,260 @@
+// Package external runs the bot under test outside otnsim's process, in any
+// language, through the external bot contract of DESIGN.md: it serves
+// fakegraph on a loopback port, starts the bot's command with the contract's
+// environment (or targets a bot already running at a URL), waits for the
+// verification handshake, forwards each world's webhooks and triggers to the
+// bot, and after each one waits until the bot's Graph API calls go quiet.
+//
+// Settling is the one place otnsim waits on real time: an external bot may
+// answer a webhook first and call the Send API afterwards, so the harness
+// waits until no call is in flight and none started for Config.Settle,
+// bounded by Config.StepTimeout.
+package external
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/sim"
+)
+
+// Defaults for Config.
+const (
+	DefaultSettle       = 300 * time.Millisecond
+	DefaultStepTimeout  = 10 * time.Second
+	DefaultStartTimeout = 20 * time.Second
+	DefaultWebhookPath  = "/webhook"
+	DefaultTriggerPath  = "/otnsim/trigger"
+	// DefaultURLGraphAddr is where fakegraph listens when the bot runs on its
+	// own (--bot-url): the address `otnsim serve` prints by default.
+	DefaultURLGraphAddr = "127.0.0.1:8787"
+	stopGrace           = 3 * time.Second
+)
+
+// Config says which bot to run and how patiently.
+type Config struct {
+	// Command is a shell command line that starts the bot (run by /bin/sh -c).
+	Command string
+	// Dir is the command's working directory; empty means the current one.
+	Dir string
+	// URL is the base URL of a bot already running; exclusive with Command.
+	URL string
+	// GraphAddr is where fakegraph listens: default a free loopback port with
+	// Command, DefaultURLGraphAddr with URL.
+	GraphAddr string
+	// Page holds the credentials handed to the bot; zero means fakegraph.DefaultPage().
+	Page fakegraph.Page
+	// WebhookPath and TriggerPath are the bot's routes.
+	WebhookPath, TriggerPath string
+	// Settle is how long the bot's Graph calls must be quiet after each step.
+	// Zero means DefaultSettle; a negative value means "no calls in flight" only.
+	Settle time.Duration
+	// StepTimeout bounds each forwarded request and the settling after it.
+	StepTimeout time.Duration
+	// StartTimeout bounds the wait for the first verification handshake.
+	StartTimeout time.Duration
+}
+
+func (c *Config) defaults() error {
+	if (c.Command == "") == (c.URL == "") {
+		return errors.New("external bot: give exactly one of a command or a URL")
+	}
+	if c.Page.ID == "" {
+		c.Page = fakegraph.DefaultPage()
+	}
+	if c.WebhookPath == "" {
+		c.WebhookPath = DefaultWebhookPath
+	}
+	if c.TriggerPath == "" {
+		c.TriggerPath = DefaultTriggerPath
+	}
+	switch {
+	case c.Settle == 0:
+		c.Settle = DefaultSettle
+	case c.Settle < 0:
+		c.Settle = 0
+	}
+	if c.StepTimeout <= 0 {
+		c.StepTimeout = DefaultStepTimeout
+	}
+	if c.StartTimeout <= 0 {
+		c.StartTimeout = DefaultStartTimeout
+	}
+	if c.GraphAddr == "" {
+		c.GraphAddr = "127.0.0.1:0"
+		if c.URL != "" {
+			c.GraphAddr = DefaultURLGraphAddr
+		}
+	}
+	c.URL = strings.TrimRight(c.URL, "/")
+	return nil
+}
+
+// Harness is one run's connection to an external bot. Use it for one
+// scenario at a time: its single Graph listener routes to the latest world.
+type Harness struct {
+	cfg      Config
+	graph    *graphMux
+	graphSrv *http.Server
+	graphURL string
+	botURL   string
+	proc     *process // nil with Config.URL
+	client   *http.Client
+
+	mu        sync.Mutex
+	fatal     *BotError
+	psids     int
+	challenge int
+}
+
+// Start serves fakegraph, starts the bot (or finds it at its URL) and waits
+// until it answers the verification handshake. A bot that cannot be run
+// comes back as a *BotError carrying its output.
+func Start(cfg Config) (*Harness, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.GraphAddr)
+	if err != nil {
+		return nil, fmt.Errorf("external bot: serve fakegraph on %s: %w", cfg.GraphAddr, err)
+	}
+	h := &Harness{
+		cfg:      cfg,
+		graph:    newGraphMux(),
+		graphURL: "http://" + ln.Addr().String(),
+		client:   &http.Client{Timeout: cfg.StepTimeout},
+	}
+	h.graphSrv = &http.Server{Handler: h.graph, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = h.graphSrv.Serve(ln) }()
+
+	h.botURL = cfg.URL
+	if cfg.Command != "" {
+		port, err := freePort()
+		if err != nil {
+			h.Stop()
+			return nil, fmt.Errorf("external bot: %w", err)
+		}
+		h.botURL = fmt.Sprintf("http://127.0.0.1:%d", port)
+		h.proc, err = startProcess(cfg.Command, cfg.Dir, h.Env(port))
+		if err != nil {
+			h.Stop()
+			return nil, err
+		}
+	}
+	if err := h.waitReady(); err != nil {
+		h.Stop()
+		return nil, err
+	}
+	return h, nil
+}
+
+// Env returns the contract's environment for a bot listening on port.
+func (h *Harness) Env(port int) []string {
+	p := h.cfg.Page
+	return []string{
+		"OTNSIM_GRAPH_URL=" + h.graphURL,
+		"OTNSIM_PAGE_ID=" + p.ID,
+		"OTNSIM_PAGE_ACCESS_TOKEN=" + p.AccessToken,
+		"OTNSIM_APP_SECRET=" + p.AppSecret,
+		"OTNSIM_VERIFY_TOKEN=" + p.VerifyToken,
+		fmt.Sprintf("PORT=%d", port),
+	}
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port for the bot: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// GraphURL is the base URL fakegraph is served at.
+func (h *Harness) GraphURL() string { return h.graphURL }
+
+// BotURL is the base URL the bot is reached at.
+func (h *Harness) BotURL() string { return h.botURL }
+
+// Page returns the credentials the bot was given.
+func (h *Harness) Page() fakegraph.Page { return h.cfg.Page }
+
+// Output returns the end of the bot's stdout and stderr ("" with a URL).
+func (h *Harness) Output() string {
+	if h.proc == nil {
+		return ""
+	}
+	return h.proc.output.String()
+}
+
+// Err returns the first reason the bot could not be run on, or nil.
+func (h *Harness) Err() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.fatal == nil {
+		return nil
+	}
+	e := *h.fatal
+	e.Output = h.Output()
+	return &e
+}
+
+// fail records the first fatal error and returns it.
+func (h *Harness) fail(e *BotError) *BotError {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.fatal == nil {
+		h.fatal = e
+	}
+	return h.fatal
+}
+
+// NextPSID returns a PSID no earlier world of this run used, so that one bot
+// process can serve every scenario.
+func (h *Harness) NextPSID() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.psids++
+	return fmt.Sprintf("79%014d", h.psids)
+}
+
+// Factory returns the bot factory for worlds: each world's fakegraph becomes
+// the one the Graph listener routes to, and the world reaches the bot
+// through a forwarding handler that settles after every request.
+func (h *Harness) Factory() sim.BotFactory {
+	return func(env sim.BotEnv) (http.Handler, error) {
+		if env.Graph == nil {
+			return nil, errors.New("external bot: the world offers no Graph handler to serve")
+		}
+		if err := h.Err(); err != nil {
+			return nil, err
+		}
+		h.graph.use(env.Graph)
+		return forwarder{h}, nil
+	}
+}
+
+// Tick sends the standard tick trigger, as the harness does after every
+// clock advance, and settles.
+func (h *Harness) Tick(w *sim.World) error {
+	if err := w.Trigger("tick", nil); err != nil {
+		return fmt.Errorf("tick: %w", err)
+	}
+	return nil
+}
+
+// Stop ends the bot (SIGTERM, then SIGKILL) and the Graph listener.
+func (h *Harness) Stop() {
+	if h.proc != nil {
+		h.proc.stop(stopGrace)
+	}
+	if h.graphSrv != nil {
+		_ = h.graphSrv.Close()
+	}
+}
