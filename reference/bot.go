@@ -196,4 +196,3 @@ func validSignature(secret string, body []byte, header string) bool {
 	got, _ := signBody(secret, body)
 	return hmac.Equal([]byte(got), []byte("sha256="+want))
 }
-
