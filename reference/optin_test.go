@@ -12,7 +12,7 @@ import (
 )
 
 var (
-	dealsOptIn = reference.OptIn{Name: "weekly-deals", Title: "Get our weekly deals", Confirmation: "Thanks! Deals are on their way.",
+	dealsOptIn = reference.OptIn{Name: "weekly-deals", Title: "Get our weekly deals",
 		Topic: "deals:weekly", Keywords: []string{"deals"}, Payloads: []string{"ASK_DEALS"}}
 	newsOptIn = reference.OptIn{Name: "news", Title: "Hear about new arrivals", Topic: "News: New Arrivals!", Payloads: []string{"ASK_NEWS"}}
 )
@@ -26,7 +26,9 @@ func dur(d time.Duration) *time.Duration { return &d }
 
 var _ = Describe("opt-in definitions", func() {
 	It("asks with the definition's title and topic, and confirms after the tap while the window is open", func() {
-		w, _, s := newBotWorld(shop(reference.DefaultPolicy()), "ana")
+		setup := shop(reference.DefaultPolicy())
+		setup.OptIns[0].Confirmation = "Thanks! Deals are on their way."
+		w, _, s := newBotWorld(setup, "ana")
 		Expect(w.Say(s[0], "Any DEALS this week?")).To(Succeed())
 		led := w.Graph.Ledger().CallsFor(s[0].PSID)
 		Expect(led).To(HaveLen(1))
@@ -39,7 +41,9 @@ var _ = Describe("opt-in definitions", func() {
 	})
 
 	It("sends no confirmation once the window has closed", func() {
-		w, _, s := newBotWorld(shop(reference.DefaultPolicy()), "ana")
+		setup := shop(reference.DefaultPolicy())
+		setup.OptIns[0].Confirmation = "Thanks! Deals are on their way."
+		w, _, s := newBotWorld(setup, "ana")
 		Expect(w.Say(s[0], "deals?")).To(Succeed())
 		w.Advance(24 * time.Hour)
 		_, err := w.NotifyMe(s[0], "deals:weekly")
