@@ -30,7 +30,7 @@ type Options struct {
 // DefaultOptions returns the checks' defaults: 5 minutes of idleness, at most
 // 2 OTN requests per subscriber per hour.
 func DefaultOptions() Options {
-	return Options{IdleAfter: 5 * time.Minute, ThrottleMax: 2, ThrottleWindow: time.Hour}
+	return Options{IdleAfter: 5 * time.Minute, ThrottleMax: 3, ThrottleWindow: 24 * time.Hour}
 }
 
 // Finding is one broken rule, at one instant, for one subscriber.

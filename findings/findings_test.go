@@ -71,10 +71,10 @@ var _ = Describe("Detect", func() {
 		}
 		calls = append(calls, fakegraph.Call{Seq: 5, At: t0, PSID: "q", OK: true, Kind: fakegraph.KindOTNRequest})
 		fs := findings.Detect(fakegraph.Ledger{Calls: calls}, opts)
-		Expect(findings.Count(fs, rules.ReqThrottle, "p")).To(Equal(2))
+		Expect(findings.Count(fs, rules.ReqThrottle, "p")).To(Equal(1))
 		Expect(findings.Count(fs, rules.ReqThrottle, "q")).To(Equal(0))
-		Expect(findings.Count(fs, rules.ReqThrottle, "")).To(Equal(2))
-		Expect(fs[0].At).To(Equal(t0.Add(2 * time.Minute)))
+		Expect(findings.Count(fs, rules.ReqThrottle, "")).To(Equal(1))
+		Expect(fs[0].At).To(Equal(t0.Add(3 * time.Minute)))
 	})
 
 	It("switches checks off at zero", func() {

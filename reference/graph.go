@@ -27,21 +27,66 @@ func (e *GraphError) Error() string {
 	return fmt.Sprintf("send API error %d/%d (HTTP %d): %s", e.Code, e.Subcode, e.Status, e.Message)
 }
 
-// Transient reports whether Meta asks the caller to retry later.
+// Transient reports whether Meta asks the caller to retry later: codes 1,
+// 2, 4, 32, 613 and 1200, HTTP 5xx, or is_transient. 613/2018338 (abusive
+// sending) is not: retrying it would make matters worse.
 func (e *GraphError) Transient() bool {
+	if e.Code == 613 && e.Subcode == 2018338 {
+		return false
+	}
 	if e.IsTransient || e.Status >= 500 {
 		return true
 	}
 	switch e.Code {
-	case 1, 2, 4, 613, 1200:
+	case 1, 2, 4, 32, 613, 1200:
 		return true
 	}
 	return false
 }
 
+// ErrOutcomeUnknown is wrapped by send errors after which Meta may or may
+// not have acted: a timeout, a dropped connection, an unreadable answer.
+var ErrOutcomeUnknown = errors.New("send API outcome unknown")
+
+// outcome is how a Send API call ended, as the bot acts on it.
+type outcome int
+
+const (
+	outOK        outcome = iota
+	outTransient         // refused for now; retry later
+	outUnknown           // Meta may have acted; never repeat
+	outWindow            // 10/2018278 or 10/2018065: the window is closed
+	outBlocked           // 551 or 200/1545041: the person is unavailable
+	outRegion            // 10 otherwise: OTN not available here
+	outPermanent         // anything else
+)
+
+// classify says what err (from send) means for the bot.
+func classify(err error) outcome {
+	if err == nil {
+		return outOK
+	}
+	ge, ok := asGraphError(err)
+	if !ok {
+		return outUnknown
+	}
+	switch {
+	case ge.Transient():
+		return outTransient
+	case ge.Code == 10 && (ge.Subcode == 2018278 || ge.Subcode == 2018065):
+		return outWindow
+	case ge.Code == 551 || ge.Subcode == 1545041:
+		return outBlocked
+	case ge.Code == 10 && ge.Subcode != 2018108:
+		return outRegion
+	}
+	return outPermanent
+}
+
 // graphClient calls the Send API.
 type graphClient struct {
 	base     string // e.g. https://graph.facebook.com/v19.0
+	host     string // e.g. https://graph.facebook.com
 	token    string
 	http     *http.Client
 	endpoint string
@@ -54,6 +99,7 @@ func newGraphClient(graphURL, version, token string, c *http.Client) *graphClien
 	base := strings.TrimRight(graphURL, "/") + "/" + version
 	return &graphClient{
 		base:     base,
+		host:     strings.TrimRight(graphURL, "/"),
 		token:    token,
 		http:     c,
 		endpoint: base + "/me/messages?access_token=" + url.QueryEscape(token),
@@ -74,28 +120,57 @@ func (g *graphClient) send(body any) (*sendResult, error) {
 	}
 	resp, err := g.http.Post(g.endpoint, "application/json", bytes.NewReader(b))
 	if err != nil {
-		return nil, fmt.Errorf("send API call: %w", err)
+		return nil, fmt.Errorf("send API call: %w: %w", ErrOutcomeUnknown, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return nil, fmt.Errorf("read send API response: %w", err)
+		return nil, fmt.Errorf("read send API response: %w: %w", ErrOutcomeUnknown, err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		var env struct {
 			Error *GraphError `json:"error"`
 		}
 		if json.Unmarshal(raw, &env) != nil || env.Error == nil {
-			return nil, &GraphError{Status: resp.StatusCode, Code: 2, Message: "unreadable error response: " + strings.TrimSpace(string(raw))}
+			return nil, fmt.Errorf("send API answered HTTP %d without an error envelope: %w", resp.StatusCode, ErrOutcomeUnknown)
 		}
 		env.Error.Status = resp.StatusCode
 		return nil, env.Error
 	}
 	var res sendResult
 	if err := json.Unmarshal(raw, &res); err != nil {
-		return nil, fmt.Errorf("decode send API response: %w", err)
+		return nil, fmt.Errorf("decode send API response: %w: %w", ErrOutcomeUnknown, err)
 	}
 	return &res, nil
+}
+
+// get reads a Graph path (relative to the versioned base, or absolute from
+// the host when it starts with "/otnsim/") into v.
+func (g *graphClient) get(path string, v any) error {
+	u := g.base + path
+	if strings.HasPrefix(path, "/otnsim/") {
+		u = g.host + path
+	}
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+	}
+	resp, err := g.http.Get(u + sep + "access_token=" + url.QueryEscape(g.token))
+	if err != nil {
+		return fmt.Errorf("graph GET %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return fmt.Errorf("graph GET %s: %w", path, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("graph GET %s: HTTP %d", path, resp.StatusCode)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("graph GET %s: %w", path, err)
+	}
+	return nil
 }
 
 // asGraphError unwraps a *GraphError from err.
@@ -144,4 +219,11 @@ func newOTNRequest(psid, title, topic string) sendOTNRequest {
 	r.Message.Attachment.Payload.Title = title
 	r.Message.Attachment.Payload.Payload = topic
 	return r
+}
+
+// sendAny is a Send API call with any message object.
+type sendAny struct {
+	Recipient     recipient      `json:"recipient"`
+	MessagingType string         `json:"messaging_type,omitempty"`
+	Message       map[string]any `json:"message"`
 }

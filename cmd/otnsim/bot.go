@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/otnsim/otnsim/reference"
+	"github.com/otnsim/otnsim/scenarios"
+)
+
+const botUsage = `Usage: otnsim bot [flags]
+
+Runs the reference OTN bot as an HTTP service speaking otnsim's external bot
+contract: GET/POST /webhook (Meta's handshake and signed events), POST
+/otnsim/trigger (otn.request, otn.notify, broadcast, tick, and the reference
+bot's own triggers), and a read-only JSON API under /reference/v1/
+(analytics, campaigns).
+
+The bot keeps no clock of its own: it takes the time from webhook timestamps,
+each trigger's "now" and, at start, GET $OTNSIM_GRAPH_URL/otnsim/v1/clock.
+Scheduled work (idle guard, retries, delayed asks, campaign schedules) runs on
+"tick" triggers. With --db its state lives in a SQLite file, so it can be
+killed and restarted without losing or double-spending a token.
+
+Every flag defaults to the environment variable the harness sets:
+OTNSIM_GRAPH_URL, OTNSIM_PAGE_ID, OTNSIM_PAGE_ACCESS_TOKEN, OTNSIM_APP_SECRET,
+OTNSIM_VERIFY_TOKEN, PORT, and OTNSIM_BOT_DB.
+
+Examples:
+  otnsim run scenarios/compliance --bot-cmd "otnsim bot --db /tmp/bot.db"
+  otnsim bot --addr 127.0.0.1:8080 --graph-url http://127.0.0.1:8787 --config shop.yaml
+  otnsim bot --preset flow-builder
+
+Exit status: 0 stopped by a signal, 1 the server failed, 2 usage or input error.
+
+Flags:
+`
+
+func init() {
+	commands["bot"] = command{summary: "run the reference bot as an HTTP service (external bot contract)", run: botCmd}
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func botCmd(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("bot", botUsage, stderr)
+	defAddr := "127.0.0.1:8080"
+	if p := os.Getenv("PORT"); p != "" {
+		defAddr = "127.0.0.1:" + p
+	}
+	addr := fs.String("addr", defAddr, "listen address (default from PORT)")
+	graphURL := fs.String("graph-url", env("OTNSIM_GRAPH_URL", "https://graph.facebook.com"), "Graph API base URL")
+	pageID := fs.String("page-id", os.Getenv("OTNSIM_PAGE_ID"), "page id")
+	pageToken := fs.String("page-token", os.Getenv("OTNSIM_PAGE_ACCESS_TOKEN"), "page access token")
+	appSecret := fs.String("app-secret", os.Getenv("OTNSIM_APP_SECRET"), "app secret (checks X-Hub-Signature-256)")
+	verifyToken := fs.String("verify-token", os.Getenv("OTNSIM_VERIFY_TOKEN"), "webhook verify token")
+	db := fs.String("db", os.Getenv("OTNSIM_BOT_DB"), "SQLite file for durable state (empty: in memory)")
+	config := fs.String("config", "", "YAML file with the bot setup (a scenario's bot: section)")
+	preset := fs.String("preset", "", "policy preset when no --config is given: careful, flow-builder, broadcaster, instant")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitPass
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "otnsim bot: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	setup, err := botSetup(*config, *preset)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	var store reference.Store = reference.NewMemoryStore()
+	if *db != "" {
+		s, err := reference.OpenSQLite(*db)
+		if err != nil {
+			fmt.Fprintf(stderr, "otnsim bot: %v\n", err)
+			return exitUsage
+		}
+		store = s
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	clk := reference.NewHarnessClock(harnessNow(client, *graphURL))
+	bot := reference.New(reference.Config{
+		GraphURL: *graphURL, PageID: *pageID, PageAccessToken: *pageToken, AppSecret: *appSecret,
+		VerifyToken: *verifyToken, Client: client, Clock: clk, Store: store, Setup: setup,
+		Logf: func(format string, a ...any) { fmt.Fprintf(stderr, "otnsim bot: "+format+"\n", a...) },
+	})
+	defer bot.Close()
+	if err := bot.Err(); err != nil {
+		fmt.Fprintf(stderr, "otnsim bot: %v\n", err)
+		return exitUsage
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "otnsim bot: %v\n", err)
+		return exitUsage
+	}
+	srv := &http.Server{Handler: bot, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(stdout, "otnsim bot listening on http://%s (graph %s, store %s)\n", ln.Addr(), *graphURL, storeName(*db))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		fmt.Fprintf(stderr, "otnsim bot: %v\n", err)
+		return exitFailed
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdown)
+	return exitPass
+}
+
+// botSetup reads the configuration file, or starts from a preset.
+func botSetup(path, preset string) (reference.Setup, error) {
+	if path != "" {
+		if preset != "" {
+			return reference.Setup{}, fmt.Errorf("otnsim bot: give --preset or --config (set preset: inside it), not both")
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return reference.Setup{}, fmt.Errorf("otnsim bot: %w", err)
+		}
+		return scenarios.ParseBotSetup(path, src)
+	}
+	if preset == "" {
+		return reference.Setup{Policy: reference.DefaultPolicy()}, nil
+	}
+	p, ok := reference.Presets()[preset]
+	if !ok {
+		return reference.Setup{}, fmt.Errorf("otnsim bot: unknown preset %q", preset)
+	}
+	return reference.Setup{Preset: preset, Policy: p}, nil
+}
+
+// harnessNow asks the harness for the virtual time; zero if it cannot say.
+func harnessNow(c *http.Client, graphURL string) time.Time {
+	resp, err := c.Get(strings.TrimRight(graphURL, "/") + "/otnsim/v1/clock")
+	if err != nil {
+		return time.Time{}
+	}
+	defer resp.Body.Close()
+	var v struct {
+		Now time.Time `json:"now"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 4096)).Decode(&v) != nil {
+		return time.Time{}
+	}
+	return v.Now.UTC()
+}
+
+func storeName(db string) string {
+	if db == "" {
+		return "in memory"
+	}
+	return "sqlite " + db
+}

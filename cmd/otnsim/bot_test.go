@@ -1,0 +1,210 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/reference"
+	"github.com/otnsim/otnsim/sim/clock"
+)
+
+// The test binary doubles as the standalone bot: with OTNSIM_BOT_CHILD=1 it
+// runs "otnsim bot" (configured by the environment) instead of the tests,
+// so the restart test can kill a real process without a separate build.
+func init() {
+	if os.Getenv("OTNSIM_BOT_CHILD") == "1" {
+		os.Exit(run([]string{"bot"}, os.Stdout, os.Stderr))
+	}
+}
+
+// botProcess is "otnsim bot" running as a child process.
+type botProcess struct {
+	cmd  *exec.Cmd
+	url  string
+	done chan struct{}
+}
+
+func startBot(graphURL, db string, page fakegraph.Page) *botProcess {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(),
+		"OTNSIM_BOT_CHILD=1", "PORT=0", "OTNSIM_BOT_DB="+db,
+		"OTNSIM_GRAPH_URL="+graphURL, "OTNSIM_PAGE_ID="+page.ID, "OTNSIM_PAGE_ACCESS_TOKEN="+page.AccessToken,
+		"OTNSIM_APP_SECRET="+page.AppSecret, "OTNSIM_VERIFY_TOKEN="+page.VerifyToken)
+	cmd.Stderr = GinkgoWriter
+	out, err := cmd.StdoutPipe()
+	Expect(err).NotTo(HaveOccurred())
+	Expect(cmd.Start()).To(Succeed())
+	line, err := bufio.NewReader(out).ReadString('\n')
+	Expect(err).NotTo(HaveOccurred(), "bot printed: %q", line)
+	fields := strings.Fields(line)
+	Expect(len(fields)).To(BeNumerically(">=", 5), line)
+	p := &botProcess{cmd: cmd, url: fields[4], done: make(chan struct{})}
+	go func() { _, _ = io.Copy(io.Discard, out); _ = cmd.Wait(); close(p.done) }()
+	// Readiness: Meta's verification handshake, a bounded number of tries.
+	q := url.Values{"hub.mode": {"subscribe"}, "hub.verify_token": {page.VerifyToken}, "hub.challenge": {"4711"}}
+	ready := false
+	for i := 0; i < 100 && !ready; i++ {
+		resp, err := http.Get(p.url + "/webhook?" + q.Encode())
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			ready = resp.StatusCode == 200 && string(body) == "4711"
+		}
+	}
+	Expect(ready).To(BeTrue(), "the bot never answered the handshake")
+	return p
+}
+
+func (p *botProcess) kill() {
+	_ = p.cmd.Process.Kill()
+	<-p.done
+}
+
+func (p *botProcess) trigger(clk clock.Clock, name string, data map[string]any) error {
+	body, _ := json.Marshal(map[string]any{"trigger": name, "data": data, "now": clk.Now().UTC().Format(time.RFC3339Nano)})
+	resp, err := http.Post(p.url+"/otnsim/trigger", "application/json", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		msg, _ := io.ReadAll(resp.Body)
+		return fmt.Errorf("trigger %s: HTTP %d: %s", name, resp.StatusCode, msg)
+	}
+	return nil
+}
+
+var _ = Describe("otnsim bot", func() {
+	It("prints help with examples and exits 0", func() {
+		code, _, errOut := otnsim("bot", "--help")
+		Expect(code).To(Equal(0))
+		Expect(errOut).To(ContainSubstring("Examples:"))
+		Expect(errOut).To(ContainSubstring("OTNSIM_GRAPH_URL"))
+	})
+
+	It("exits 2 on a bad flag, an unknown preset or a bad config file", func() {
+		code, _, _ := otnsim("bot", "--nope")
+		Expect(code).To(Equal(2))
+		code, _, errOut := otnsim("bot", "--preset", "sloppy")
+		Expect(code).To(Equal(2))
+		Expect(errOut).To(ContainSubstring(`unknown preset "sloppy"`))
+		cfg := filepath.Join(GinkgoT().TempDir(), "bot.yaml")
+		Expect(os.WriteFile(cfg, []byte("policy:\n  idle_after: soon\n"), 0o600)).To(Succeed())
+		code, _, errOut = otnsim("bot", "--config", cfg)
+		Expect(code).To(Equal(2))
+		Expect(errOut).To(ContainSubstring("bot.yaml:2:15"))
+	})
+
+	It("is killed mid-campaign and restarted on its SQLite store: no token lost, none spent twice", func() {
+		const subscribers, killAt = 6, 3
+		clk := clock.NewVirtual(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC))
+		page := fakegraph.DefaultPage()
+		var botURL atomic.Value
+		botURL.Store("http://127.0.0.1:1")
+		hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			target, _ := url.Parse(botURL.Load().(string))
+			httputil.NewSingleHostReverseProxy(target).ServeHTTP(w, r)
+		}))
+		defer hook.Close()
+		graph := fakegraph.New(fakegraph.Config{Page: page, Clock: clk, Seed: 3, Webhook: fakegraph.Webhook{URL: hook.URL + "/webhook"}})
+
+		// Meta's side, with a crash armed: on the killAt-th token send Meta
+		// acts, then the bot dies before it reads the answer.
+		var tokenSends atomic.Int32
+		var mu sync.Mutex
+		var crash func()
+		graphSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			mu.Lock()
+			c := crash
+			mu.Unlock()
+			if c != nil && bytes.Contains(body, []byte("one_time_notif_token")) && tokenSends.Add(1) == killAt {
+				graph.ServeHTTP(httptest.NewRecorder(), r)
+				c()
+				panic(http.ErrAbortHandler)
+			}
+			graph.ServeHTTP(w, r)
+		}))
+		defer graphSrv.Close()
+
+		db := filepath.Join(GinkgoT().TempDir(), "bot.db")
+		bot := startBot(graphSrv.URL, db, page)
+		botURL.Store(bot.url)
+		var psids []string
+		for i := 0; i < subscribers; i++ {
+			psid := fmt.Sprintf("2000%d", i)
+			psids = append(psids, psid)
+			Expect(graph.AddUser(fakegraph.User{PSID: psid})).To(Succeed())
+			d, err := graph.UserMessage(psid, "Is the red lipstick back?")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(d.Status).To(Equal(200))
+			_, d, err = graph.NotifyMe(psid, "restock:red-lipstick")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(d.Status).To(Equal(200))
+		}
+		clk.Advance(48 * time.Hour)
+
+		mu.Lock()
+		crash = bot.kill
+		mu.Unlock()
+		err := bot.trigger(clk, "otn.notify", map[string]any{"topic": "restock:red-lipstick", "text": "Red Lipstick is back!"})
+		Expect(err).To(HaveOccurred(), "the bot should have died mid-campaign")
+		mu.Lock()
+		crash = nil
+		mu.Unlock()
+		led := graph.Ledger()
+		consumed := 0
+		for _, t := range led.Tokens {
+			if t.State == fakegraph.TokenConsumed {
+				consumed++
+			}
+		}
+		Expect(consumed).To(Equal(killAt), "tokens spent before the crash")
+
+		bot = startBot(graphSrv.URL, db, page)
+		defer bot.kill()
+		botURL.Store(bot.url)
+		clk.Advance(time.Minute)
+		Expect(bot.trigger(clk, "tick", nil)).To(Succeed())
+
+		led = graph.Ledger()
+		for _, psid := range psids {
+			toks := led.TokensFor(psid, "restock:red-lipstick")
+			Expect(toks).To(HaveLen(1))
+			Expect(toks[0].State).To(Equal(fakegraph.TokenConsumed), psid)
+			Expect(toks[0].Rejected).To(BeEmpty(), psid)
+		}
+		for _, c := range led.Calls {
+			Expect(c.OK).To(BeTrue(), c.Describe())
+		}
+
+		resp, err := http.Get(bot.url + "/reference/v1/campaigns")
+		Expect(err).NotTo(HaveOccurred())
+		defer resp.Body.Close()
+		var cs []reference.CampaignStatus
+		Expect(json.NewDecoder(resp.Body).Decode(&cs)).To(Succeed())
+		Expect(cs).To(HaveLen(1))
+		Expect(cs[0].State).To(Equal(reference.CampaignDone))
+		Expect(cs[0].Delivered).To(Equal(subscribers))
+		Expect(cs[0].Uncertain).To(Equal(1))
+	})
+})

@@ -1,0 +1,213 @@
+package reference
+
+import (
+	"time"
+)
+
+// Policy is the bot's switchable behaviour.
+//
+// The yaml tags are the knob names in scenario files (bot.policy) and in
+// `otnsim bot --config`; scenario files decode them generically, so a new
+// field with a tag is usable there at once. A zero Policy turns every guard
+// off; DefaultPolicy and Presets give the platform styles.
+type Policy struct {
+	// IdleAfter delays a notification until the subscriber has been idle
+	// this long (the OTN-IDLE practice); until then it shows as still
+	// sending. Zero disables the guard.
+	IdleAfter time.Duration `yaml:"idle_after"`
+	// SpendTokenInWindow spends a token even when the window is open,
+	// instead of sending a normal message and keeping it.
+	SpendTokenInWindow bool `yaml:"spend_token_in_window"`
+	// FlowAskAfter is how long after a flow finishes its opt-in request is
+	// sent, for flows that do not set their own ask_after. The request goes
+	// out only if the window is still open then.
+	FlowAskAfter time.Duration `yaml:"flow_ask_after"`
+	// Throttle limits OTN requests to one subscriber.
+	Throttle Throttle `yaml:"throttle"`
+	// Retry says how transient Graph errors are retried.
+	Retry Retry `yaml:"retry"`
+	// Regions says where OTN must not be used.
+	Regions Regions `yaml:"regions"`
+	// Analytics tunes the bot's counters and revenue attribution.
+	Analytics Analytics `yaml:"analytics"`
+
+	// Misbehaviours, for scenarios that show otnsim catching a bad bot.
+
+	// AskOutsideWindow sends OTN requests even when the window is closed.
+	AskOutsideWindow bool `yaml:"ask_outside_window"`
+	// ReuseSpentTokens keeps a token after using it, so it is used again.
+	ReuseSpentTokens bool `yaml:"reuse_spent_tokens"`
+	// UseExpiredTokens keeps tokens past their one-year expiry.
+	UseExpiredTokens bool `yaml:"use_expired_tokens"`
+	// SkipSignatureCheck accepts webhook events without checking X-Hub-Signature-256.
+	SkipSignatureCheck bool `yaml:"skip_signature_check"`
+}
+
+// Throttle limits OTN requests to one subscriber, since Meta penalises
+// pages that pester people. Zero values switch a limit off.
+type Throttle struct {
+	// PerTopic is the least time between two requests for the same topic
+	// to the same subscriber.
+	PerTopic time.Duration `yaml:"per_topic"`
+	// PerDay is the most requests (all topics) to one subscriber in any
+	// 24 hours.
+	PerDay int `yaml:"per_day"`
+}
+
+// Retry is the back-off for transient Graph errors (codes 1, 2, 4, 32,
+// 613, 1200 and HTTP 5xx with an error envelope). Permanent errors are never
+// retried, and a call whose outcome is unknown (timeout, lost response) is
+// never repeated.
+type Retry struct {
+	// MaxAttempts is the most calls made for one delivery; 0 or 1 means no retry.
+	MaxAttempts int `yaml:"max_attempts"`
+	// Backoff is the wait before the first retry; it doubles on each one.
+	Backoff time.Duration `yaml:"backoff"`
+	// MaxBackoff caps the wait between two attempts (0: no cap).
+	MaxBackoff time.Duration `yaml:"max_backoff"`
+}
+
+// Regions says where the bot must not ask for or send OTN: Meta switched
+// the feature off for pages located in, with admins in, or talking to users
+// in Europe and Japan.
+type Regions struct {
+	// PageAffected is the page's own flag (subject_to_new_eu_privacy_rules).
+	PageAffected bool `yaml:"page_affected"`
+	// CheckPageFlag asks the Graph API for that flag once, before the first
+	// OTN call; an unreadable answer counts as "not affected".
+	CheckPageFlag bool `yaml:"check_page_flag"`
+	// AdminCountries are the countries of the page's admins (ISO codes).
+	AdminCountries []string `yaml:"admin_countries"`
+	// Affected lists the affected countries; nil means AffectedCountries().
+	Affected []string `yaml:"affected"`
+}
+
+// Analytics tunes counters and revenue attribution.
+type Analytics struct {
+	// AttributionWindow is how long after a notification a purchase is
+	// credited to it (0: one week).
+	AttributionWindow time.Duration `yaml:"attribution_window"`
+	// Timezone is the IANA zone the daily counters are kept in ("" = UTC).
+	Timezone string `yaml:"timezone"`
+}
+
+// AffectedCountries are the countries where OTN stopped working: the EU and
+// EEA members, the United Kingdom, Switzerland and Japan.
+func AffectedCountries() []string {
+	return []string{
+		"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT",
+		"LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+		"IS", "LI", "NO", "GB", "CH", "JP",
+	}
+}
+
+// DefaultPolicy is the careful behaviour: a 5-minute idle guard, tokens kept
+// while the window is open, at most three requests to one subscriber in any
+// 24 hours, retries with back-off, regions respected, no misbehaviour.
+func DefaultPolicy() Policy {
+	return Policy{
+		IdleAfter: 5 * time.Minute,
+		Throttle:  Throttle{PerDay: 3},
+		Retry:     Retry{MaxAttempts: 5, Backoff: 30 * time.Second, MaxBackoff: time.Hour},
+		Regions:   Regions{CheckPageFlag: true},
+		Analytics: Analytics{AttributionWindow: 7 * 24 * time.Hour},
+	}
+}
+
+// Presets names the platform-style policies a scenario can start from with
+// bot.preset; bot.policy then overrides single knobs.
+//
+//   - careful: DefaultPolicy.
+//   - flow-builder: visual flow builders; a flow's opt-in request is sent
+//     12 hours after the flow ends, if the window is still open, and one
+//     topic is asked for at most once a day.
+//   - broadcaster: campaign tools that always spend the token, even inside
+//     the window, and ask at most once per topic a week.
+//   - instant: no idle guard, no throttle (each tap still needs a request):
+//     a legal but impatient bot.
+func Presets() map[string]Policy {
+	flow := DefaultPolicy()
+	flow.FlowAskAfter = 12 * time.Hour
+	flow.Throttle.PerTopic = 24 * time.Hour
+
+	broadcaster := DefaultPolicy()
+	broadcaster.SpendTokenInWindow = true
+	broadcaster.Throttle = Throttle{PerTopic: 7 * 24 * time.Hour, PerDay: 1}
+
+	instant := DefaultPolicy()
+	instant.IdleAfter = 0
+	instant.Throttle = Throttle{}
+
+	return map[string]Policy{
+		"careful":      DefaultPolicy(),
+		"flow-builder": flow,
+		"broadcaster":  broadcaster,
+		"instant":      instant,
+	}
+}
+
+// Setup is the bot's behaviour as a scenario file gives it under "bot:"
+// (or `otnsim bot --config`). The yaml tags are the field names there.
+type Setup struct {
+	// Preset names the policy to start from (see Presets); empty means "careful".
+	Preset string `yaml:"preset"`
+	// Policy is the behaviour, Preset's values overridden by what is set.
+	Policy Policy `yaml:"policy"`
+	// Products is the shop's catalogue; nil means DefaultCatalogue.
+	Products []Product `yaml:"products"`
+	// OptIns are the opt-in definitions the bot asks with.
+	OptIns []OptIn `yaml:"opt_ins"`
+	// Flows are conversation flows that end by asking for an opt-in.
+	Flows []Flow `yaml:"flows"`
+	// Campaigns are notifications created when the bot starts.
+	Campaigns []Campaign `yaml:"campaigns"`
+}
+
+// OptIn is an opt-in definition: what the bot asks a subscriber to be
+// notified about.
+type OptIn struct {
+	// Name is internal; the subscriber never sees it.
+	Name string `yaml:"name" json:"name"`
+	// Title is shown in the request (at most 65 characters).
+	Title string `yaml:"title" json:"title"`
+	// Confirmation is sent after the tap, while the window is open ("" = none).
+	Confirmation string `yaml:"confirmation" json:"confirmation"`
+	// Topic is the request's payload; a notification must use exactly the
+	// same string (case and punctuation) to spend the token.
+	Topic string `yaml:"topic" json:"topic"`
+	// Keywords ask for this opt-in when a message contains one (any case).
+	Keywords []string `yaml:"keywords" json:"keywords"`
+	// Payloads ask for this opt-in when a quick reply or button with one of
+	// these payloads is tapped.
+	Payloads []string `yaml:"payloads" json:"payloads"`
+}
+
+// Flow is a short scripted conversation that ends by asking for an opt-in.
+type Flow struct {
+	Name string `yaml:"name" json:"name"`
+	// Keyword starts the flow when a message contains it (any case).
+	Keyword string `yaml:"keyword" json:"keyword"`
+	// Messages are sent in order when the flow runs; the flow then ends.
+	Messages []string `yaml:"messages" json:"messages"`
+	// Ask names the opt-in requested once the flow ends.
+	Ask string `yaml:"ask" json:"ask"`
+	// AskAfter is the wait between the end of the flow and the request;
+	// nil means Policy.FlowAskAfter.
+	AskAfter *time.Duration `yaml:"ask_after" json:"ask_after"`
+}
+
+// Product is an item of the shop the bot sells for.
+type Product struct {
+	Slug    string `yaml:"slug"` // used in topics: restock:<slug>
+	Name    string `yaml:"name"`
+	InStock bool   `yaml:"in_stock"`
+}
+
+// DefaultCatalogue is the small shop the reference bot runs when none is given.
+func DefaultCatalogue() []Product {
+	return []Product{
+		{Slug: "red-lipstick", Name: "Red Lipstick", InStock: false},
+		{Slug: "silk-scarf", Name: "Silk Scarf", InStock: false},
+		{Slug: "canvas-tote", Name: "Canvas Tote", InStock: true},
+	}
+}
