@@ -55,15 +55,25 @@ type env struct {
 	client *http.Client
 }
 
-func newEnv(mutate ...func(*fakegraph.Page)) *env {
+// newEnv builds an env; each option is a func(*fakegraph.Page) or a
+// func(*fakegraph.Settings) applied to the defaults.
+func newEnv(opts ...any) *env {
 	e := &env{clock: clock.NewVirtual(epoch), hook: &hook{}}
 	page := fakegraph.DefaultPage()
-	for _, m := range mutate {
-		m(&page)
+	set := fakegraph.DefaultSettings()
+	for _, o := range opts {
+		switch m := o.(type) {
+		case func(*fakegraph.Page):
+			m(&page)
+		case func(*fakegraph.Settings):
+			m(&set)
+		default:
+			panic("newEnv: unknown option")
+		}
 	}
 	hookSrv := &http.Client{Transport: handlerRT{e.hook}}
 	e.graph = fakegraph.New(fakegraph.Config{
-		Page: page, Clock: e.clock, Seed: 1,
+		Page: page, Clock: e.clock, Seed: 1, Settings: set,
 		Webhook: fakegraph.Webhook{URL: "http://bot.test/webhook", Client: hookSrv},
 	})
 	e.client = &http.Client{Transport: e.graph.MockTransport()}
