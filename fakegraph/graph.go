@@ -82,7 +82,6 @@ func (s *Server) handleMessengerProfile(w http.ResponseWriter, r *http.Request, 
 	return nil
 }
 
-
 // handleProfile serves GET /{PSID}?fields=first_name,last_name,profile_pic,locale,timezone.
 func (s *Server) handleProfile(w http.ResponseWriter, r *http.Request, psid string) *Error {
 	fields := r.Form.Get("fields")
