@@ -292,7 +292,9 @@ var _ = Describe("message validation", func() {
 		}
 		return out
 	}
-	tpl := func(p map[string]any) map[string]any { return attach("111", map[string]any{"type": "template", "payload": p}) }
+	tpl := func(p map[string]any) map[string]any {
+		return attach("111", map[string]any{"type": "template", "payload": p})
+	}
 
 	DescribeTable("accepts and refuses (SEND-FORMAT, code 100)",
 		func(body func() map[string]any, ok bool) {

@@ -57,7 +57,8 @@ type env struct {
 }
 
 // newEnv builds an env; each option is a func(*fakegraph.Page) or a
-// func(*fakegraph.Settings) applied to the defaults.
+// func(*fakegraph.Settings) applied to the defaults, or a time.Time at which
+// the virtual clock starts.
 func newEnv(opts ...any) *env {
 	e := &env{clock: clock.NewVirtual(epoch), hook: &hook{}}
 	page := fakegraph.DefaultPage()
@@ -68,6 +69,8 @@ func newEnv(opts ...any) *env {
 			m(&page)
 		case func(*fakegraph.Settings):
 			m(&set)
+		case time.Time:
+			e.clock = clock.NewVirtual(m)
 		default:
 			panic("newEnv: unknown option")
 		}
@@ -210,3 +213,11 @@ func attach(psid string, att map[string]any) map[string]any {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func e0Clock() *clock.Virtual { return clock.NewVirtual(epoch) }
+
+func withSettings(f func(*fakegraph.Settings)) fakegraph.Settings {
+	s := fakegraph.DefaultSettings()
+	f(&s)
+	return s
+}
