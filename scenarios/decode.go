@@ -52,16 +52,31 @@ func (l ErrorList) Error() string {
 type decoder struct {
 	file string
 	errs ErrorList
+	// quiet holds positions already blamed for an unknown variable; later
+	// errors there would only repeat the cause.
+	quiet map[Pos]bool
 }
 
 func (d *decoder) pos(n *yaml.Node) Pos { return Pos{File: d.file, Line: n.Line, Col: n.Column} }
 
 func (d *decoder) errorf(n *yaml.Node, format string, args ...any) {
-	d.errs = append(d.errs, &Error{Pos: d.pos(n), Msg: fmt.Sprintf(format, args...)})
+	d.hintf(n, "", format, args...)
 }
 
 func (d *decoder) hintf(n *yaml.Node, hint, format string, args ...any) {
+	if d.quiet[d.pos(n)] {
+		return
+	}
 	d.errs = append(d.errs, &Error{Pos: d.pos(n), Msg: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+// varError reports an unknown variable and quiets its position.
+func (d *decoder) varError(n *yaml.Node, hint, name string) {
+	d.hintf(n, hint, "unknown variable ${%s}", name)
+	if d.quiet == nil {
+		d.quiet = map[Pos]bool{}
+	}
+	d.quiet[d.pos(n)] = true
 }
 
 // fields reads a mapping whose keys must be among allowed. It reports
@@ -126,6 +141,18 @@ func (d *decoder) int64(n *yaml.Node, what string) int64 {
 		return 0
 	}
 	v, err := strconv.ParseInt(n.Value, 10, 64)
+	if err != nil {
+		d.errorf(n, "%s must be a number, got %q", what, n.Value)
+	}
+	return v
+}
+
+func (d *decoder) float(n *yaml.Node, what string) float64 {
+	if n.Kind != yaml.ScalarNode {
+		d.errorf(n, "%s must be a number, got %s", what, kindName(n))
+		return 0
+	}
+	v, err := strconv.ParseFloat(n.Value, 64)
 	if err != nil {
 		d.errorf(n, "%s must be a number, got %q", what, n.Value)
 	}
@@ -247,7 +274,7 @@ func contains(list []string, s string) bool {
 func suggest(got string, allowed []string) string {
 	best, bestD := "", 1<<30
 	for _, a := range allowed {
-		if dist := levenshtein(strings.ToLower(got), a); dist < bestD {
+		if dist := levenshtein(strings.ToLower(got), strings.ToLower(a)); dist < bestD {
 			best, bestD = a, dist
 		}
 	}
@@ -256,6 +283,9 @@ func suggest(got string, allowed []string) string {
 	}
 	sorted := append([]string(nil), allowed...)
 	sort.Strings(sorted)
+	if len(sorted) > 12 {
+		return "expected one of: " + strings.Join(sorted[:12], ", ") + fmt.Sprintf(" and %d more", len(sorted)-12)
+	}
 	return "expected one of: " + strings.Join(sorted, ", ")
 }
 
@@ -331,4 +361,22 @@ func ParseDuration(s string) (time.Duration, error) {
 		total += time.Duration(f * float64(mult))
 	}
 	return total, nil
+}
+
+// yamlError turns a YAML syntax error into a positioned Error.
+func yamlError(file string, err error) *Error {
+	msg := err.Error()
+	line := 1
+	// go-yaml reports "yaml: line N: message".
+	var n int
+	if _, scanErr := fmt.Sscanf(msg, "yaml: line %d:", &n); scanErr == nil {
+		line = n
+		if i := strings.IndexByte(msg, ':'); i >= 0 {
+			rest := msg[i+1:]
+			if j := strings.IndexByte(rest, ':'); j >= 0 {
+				msg = rest[j+1:]
+			}
+		}
+	}
+	return &Error{Pos: Pos{File: file, Line: line, Col: 1}, Msg: "invalid YAML:" + msg}
 }

@@ -23,7 +23,8 @@ func isScenario(name string) bool {
 }
 
 // Load parses every scenario file under paths (files, or folders walked
-// recursively), in lexical order. It returns every mistake in every file,
+// recursively, leaving out testdata), in lexical order; a table scenario yields one Scenario per
+// case. It returns every mistake in every file,
 // not only the first; err is an ErrorList when files are malformed.
 func Load(paths ...string) ([]*Scenario, error) {
 	var files []string
@@ -39,6 +40,9 @@ func Load(paths ...string) ([]*Scenario, error) {
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
+			}
+			if d.IsDir() && path != p && skipDir(d.Name()) {
+				return filepath.SkipDir
 			}
 			if !d.IsDir() && isScenario(d.Name()) {
 				files = append(files, path)
@@ -56,12 +60,21 @@ func Load(paths ...string) ([]*Scenario, error) {
 	return parseAll(files, os.ReadFile)
 }
 
+// skipDir reports folders a walk leaves out, as the go tool does: testdata,
+// and names starting with "." or "_".
+func skipDir(name string) bool {
+	return name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
+}
+
 // LoadFS parses every scenario file in fsys under root.
 func LoadFS(fsys fs.FS, root string) ([]*Scenario, error) {
 	var files []string
 	err := fs.WalkDir(fsys, root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		if d.IsDir() && path != root && skipDir(d.Name()) {
+			return fs.SkipDir
 		}
 		if !d.IsDir() && isScenario(d.Name()) {
 			files = append(files, path)
@@ -91,7 +104,7 @@ func parseAll(files []string, read func(string) ([]byte, error)) ([]*Scenario, e
 		case err != nil:
 			return nil, err
 		default:
-			out = append(out, sc)
+			out = append(out, sc.Expand()...)
 		}
 	}
 	if len(all) > 0 {

@@ -72,11 +72,7 @@ func (d *decoder) into(n *yaml.Node, v reflect.Value, what string) {
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		v.SetUint(uint64(d.integer(n, what)))
 	case reflect.Float32, reflect.Float64:
-		f, err := strconv.ParseFloat(n.Value, 64)
-		if n.Kind != yaml.ScalarNode || err != nil {
-			d.errorf(n, "%s must be a number, got %s", what, kindName(n))
-		}
-		v.SetFloat(f)
+		v.SetFloat(d.float(n, what))
 	case reflect.Interface:
 		v.Set(reflect.ValueOf(d.plain(n)))
 	default:

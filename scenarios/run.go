@@ -1,15 +1,14 @@
 package scenarios
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"strings"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/findings"
 	"github.com/otnsim/otnsim/reference"
 	"github.com/otnsim/otnsim/sim"
 )
@@ -18,18 +17,21 @@ import (
 type Result struct {
 	File     string
 	Name     string
+	Case     string
+	Tags     []string
+	Seed     int64 // the seed the scenario ran under
 	Passed   bool
 	Failure  *Failure // nil when Passed
 	Elapsed  time.Duration
 	Steps    int           // steps run
 	Virtual  time.Duration // virtual time that passed
 	Assumed  bool          // a verdict the scenario relied on rests on an [assumed] fact
-	Findings []string      // rule ids of refused Send API calls
+	Findings []findings.Finding
 }
 
 // Failure says where and why a scenario failed.
 type Failure struct {
-	Step     int // 1-based index of the failing step
+	Step     int // 1-based index of the failing step; 0 when the world could not be built
 	Pos      Pos
 	StepName string
 	Problems []string // expected versus actual, one per line
@@ -44,6 +46,13 @@ type RunOptions struct {
 	// Bot builds the bot under test; nil means the reference bot configured
 	// by the scenario's bot section.
 	Bot func(*Scenario) sim.BotFactory
+	// Settle, when set, is called after every step that can make the bot
+	// act (user actions, time, triggers, faults) and before the next one. A
+	// bot reached over HTTP uses it to wait until its calls go quiet; an
+	// error fails the scenario at that step.
+	Settle func(w *sim.World, st *Step) error
+	// Parallel is how many scenarios RunAll plays at once; 0 means one per CPU.
+	Parallel int
 }
 
 // ReferenceBot returns a factory for the reference bot with sc's policy.
@@ -62,61 +71,136 @@ func ReferenceBot(sc *Scenario) sim.BotFactory {
 	}
 }
 
-// Run plays sc in a fresh world and checks its expectations.
+// RunAll plays every scenario, each in its own world, Parallel at a time.
+// Results come back in the order of scs, identical to a serial run under the
+// same seeds (Elapsed aside). progress, when set, is called once per
+// finished scenario with its index in scs, from one goroutine at a time, in
+// completion order.
+func RunAll(scs []*Scenario, opts RunOptions, progress func(int, Result)) []Result {
+	out := make([]Result, len(scs))
+	workers := opts.Parallel
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, len(scs))
+	next := make(chan int)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i] = Run(scs[i], opts)
+				if progress != nil {
+					mu.Lock()
+					progress(i, out[i])
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := range scs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
+}
+
+// Run plays sc in a fresh world and checks its expectations. A table
+// scenario runs every case and reports the first that fails.
 func Run(sc *Scenario, opts RunOptions) Result {
+	if len(sc.Cases) > 0 {
+		var last Result
+		for _, c := range sc.Cases {
+			if last = Run(c, opts); !last.Passed {
+				break
+			}
+		}
+		return last
+	}
 	began := time.Now()
-	res := Result{File: sc.File, Name: sc.Name}
-	seed := sc.Seed
+	res := Result{File: sc.File, Name: sc.Name, Case: sc.Case, Tags: sc.Tags, Seed: sc.Seed}
 	if opts.Seed != 0 {
-		seed = opts.Seed
+		res.Seed = opts.Seed
 	}
 	botFor := opts.Bot
 	if botFor == nil {
 		botFor = ReferenceBot
 	}
-	page := fakegraph.DefaultPage()
-	page.OTNApproved = sc.Page.OTNApproved
-	fail := func(i int, st *Step, who string, w *sim.World, problems ...string) Result {
+	var w *sim.World
+	fail := func(i int, st *Step, who string, problems ...string) Result {
 		res.Failure = &Failure{Step: i + 1, Pos: sc.posOf(st), Problems: problems, Who: who}
 		if st != nil {
 			res.Failure.StepName = string(st.Kind)
 		}
-		if w != nil && who != "" {
-			res.Failure.Timeline = timeline(w, who)
+		if w != nil {
+			res.Findings = findings.Detect(w.Graph.Ledger(), sc.Checks)
+			if who != "" {
+				res.Failure.Timeline = timeline(w, who, res.Findings)
+			}
 		}
 		res.Elapsed = time.Since(began)
 		return res
 	}
-	w, err := sim.NewWorld(sim.Options{Seed: seed, Start: sc.Start, Page: page, Bot: botFor(sc)})
+	if problems := unsupportedWorld(sc.World); len(problems) > 0 {
+		return fail(-1, nil, "", problems...)
+	}
+	page := fakegraph.DefaultPage()
+	page.OTNApproved = sc.World.OTNPermission
+	var err error
+	w, err = sim.NewWorld(sim.Options{Seed: res.Seed, Start: sc.Start, Page: page, Bot: botFor(sc)})
 	if err != nil {
-		return fail(-1, nil, "", nil, err.Error())
+		return fail(-1, nil, "", err.Error())
 	}
 	start := w.Clock.Now()
 	for _, spec := range sc.Subscribers {
-		if _, err := w.AddSubscriber(sim.SubscriberSpec{Alias: spec.Alias, Name: spec.Name, Region: spec.Region, Locale: spec.Locale}); err != nil {
-			return fail(-1, nil, "", nil, fmt.Sprintf("%s: %v", spec.Pos, err))
+		if _, err := w.AddSubscriber(sim.SubscriberSpec{Alias: spec.Alias, Name: spec.Name, Region: spec.Region, Locale: spec.Locale, Timezone: spec.Timezone}); err != nil {
+			return fail(-1, nil, "", fmt.Sprintf("%s: %v", spec.Pos, err))
 		}
 	}
 	for i := range sc.Steps {
 		st := &sc.Steps[i]
 		res.Steps = i + 1
-		if problems, who := runStep(w, st); len(problems) > 0 {
-			return fail(i, st, who, w, problems...)
+		r := runner{w: w, start: start, checks: sc.Checks}
+		if problems, who := r.step(st); len(problems) > 0 {
+			return fail(i, st, who, problems...)
+		}
+		if opts.Settle != nil && st.Kind != StepExpect && st.Kind != StepSend {
+			if err := opts.Settle(w, st); err != nil {
+				return fail(i, st, st.Who, fmt.Sprintf("settling after %s: %v", describeStep(st), err))
+			}
 		}
 	}
 	led := w.Graph.Ledger()
 	for _, c := range led.Calls {
-		if !c.OK && c.Rule != "" {
-			res.Findings = append(res.Findings, c.Rule)
-		}
 		if c.Assumed {
 			res.Assumed = true
 		}
 	}
+	res.Findings = findings.Detect(led, sc.Checks)
 	res.Virtual = w.Clock.Now().Sub(start)
 	res.Passed = true
 	res.Elapsed = time.Since(began)
 	return res
+}
+
+// unsupportedWorld lists world settings this build's fakegraph cannot honour
+// yet, so a scenario that relies on them fails loudly instead of passing on
+// a world it did not ask for.
+func unsupportedWorld(ws WorldSpec) []string {
+	var out []string
+	if ws.PageCountry != "" || len(ws.AdminCountries) > 0 {
+		out = append(out, "world.page_country and world.admin_countries need fakegraph's region rules, which this build lacks")
+	}
+	if !ws.PlatformDate.IsZero() {
+		out = append(out, "world.platform_date needs fakegraph's platform date setting, which this build lacks")
+	}
+	if len(ws.Settings) > 0 {
+		out = append(out, "world.settings needs fakegraph's fidelity settings, which this build lacks")
+	}
+	return out
 }
 
 func (sc *Scenario) posOf(st *Step) Pos {
@@ -124,215 +208,4 @@ func (sc *Scenario) posOf(st *Step) Pos {
 		return Pos{File: sc.File, Line: 1, Col: 1}
 	}
 	return st.Pos
-}
-
-// runStep plays one step. It returns problems (empty on success) and the
-// alias of the subscriber concerned.
-func runStep(w *sim.World, st *Step) ([]string, string) {
-	sub := func() *sim.Subscriber { s, _ := w.Subscriber(st.Who); return s }
-	var err error
-	switch st.Kind {
-	case StepSay:
-		err = w.Say(sub(), st.Text)
-	case StepPostback:
-		err = w.Postback(sub(), st.Title, st.Payload)
-	case StepNotifyMe:
-		_, err = w.NotifyMe(sub(), st.Topic)
-	case StepBlock:
-		err = w.Graph.Block(sub().PSID)
-	case StepUnblock:
-		err = w.Graph.Unblock(sub().PSID)
-	case StepAdvance:
-		w.Advance(st.Duration)
-	case StepAt:
-		if st.At.Before(w.Clock.Now()) {
-			return []string{fmt.Sprintf("at %s is before the current virtual time %s; time never goes backwards", st.At.Format(time.RFC3339Nano), w.Clock.Now().Format(time.RFC3339Nano))}, ""
-		}
-		w.Clock.AdvanceTo(st.At)
-	case StepTrigger:
-		var only []*sim.Subscriber
-		data := st.Data
-		if st.Who != "" {
-			data = map[string]any{}
-			for k, v := range st.Data {
-				data[k] = v
-			}
-			data["psid"] = sub().PSID
-			only = append(only, sub())
-		}
-		err = w.Trigger(st.Trigger, data, only...)
-	case StepSend:
-		return harnessSend(w, st.Send)
-	case StepExpect:
-		led := w.Graph.Ledger()
-		var problems []string
-		who := ""
-		for _, e := range st.Expect {
-			if p := check(w, led, e); p != "" {
-				problems = append(problems, p)
-				if who == "" {
-					who = e.Who
-				}
-			}
-		}
-		return problems, who
-	}
-	if err != nil {
-		return []string{err.Error()}, st.Who
-	}
-	return nil, ""
-}
-
-// harnessSend posts a Send API call as the bot would, through the same
-// in-process route. Its verdict lands in the ledger like any other call.
-func harnessSend(w *sim.World, s *SendSpec) ([]string, string) {
-	body := map[string]any{}
-	who := s.To
-	if s.To != "" {
-		sub, _ := w.Subscriber(s.To)
-		body["recipient"] = map[string]string{"id": sub.PSID}
-		body["messaging_type"] = "RESPONSE"
-	} else {
-		who = s.TokenOf
-		sub, _ := w.Subscriber(s.TokenOf)
-		toks := w.Graph.Ledger().TokensFor(sub.PSID, s.TokenTopic)
-		if len(toks) == 0 {
-			return []string{fmt.Sprintf("send: %s holds no token for topic %q", s.TokenOf, s.TokenTopic)}, who
-		}
-		t := toks[len(toks)-1]
-		if s.TokenNth > 0 {
-			if s.TokenNth > len(toks) {
-				return []string{fmt.Sprintf("send: %s holds %d token(s) for topic %q, not %d", s.TokenOf, len(toks), s.TokenTopic, s.TokenNth)}, who
-			}
-			t = toks[s.TokenNth-1]
-		}
-		body["recipient"] = map[string]string{"one_time_notif_token": t.Value}
-	}
-	if s.MessagingType != "" {
-		body["messaging_type"] = s.MessagingType
-	}
-	if s.Tag != "" {
-		body["tag"] = s.Tag
-	}
-	if s.OTNTopic != "" {
-		body["message"] = map[string]any{"attachment": map[string]any{"type": "template", "payload": map[string]string{
-			"template_type": "one_time_notif_req", "title": s.OTNTitle, "payload": s.OTNTopic}}}
-	} else {
-		body["message"] = map[string]string{"text": s.Text}
-	}
-	raw, _ := json.Marshal(body)
-	req, _ := http.NewRequest(http.MethodPost, fakegraph.DefaultGraphURL+"/v19.0/me/messages", bytes.NewReader(raw))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+w.Graph.Page().AccessToken)
-	resp, err := w.Graph.Respond(req)
-	if err != nil {
-		return []string{err.Error()}, who
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	_ = resp.Body.Close()
-	return nil, ""
-}
-
-// check evaluates one expectation; it returns "" when it holds.
-func check(w *sim.World, led fakegraph.Ledger, e Expectation) string {
-	psid := ""
-	if e.Who != "" {
-		s, _ := w.Subscriber(e.Who)
-		psid = s.PSID
-	}
-	var got map[string]int
-	label := string(e.Kind)
-	if e.Who != "" {
-		label += " " + e.Who
-	}
-	switch e.Kind {
-	case ExpectTokens:
-		got = map[string]int{}
-		for _, t := range led.TokensFor(psid, e.Topic) {
-			got["issued"]++
-			got[string(t.State)]++
-			got["rejected_uses"] += len(t.Rejected)
-		}
-		if e.Topic != "" {
-			label += " topic " + fmt.Sprintf("%q", e.Topic)
-		}
-	case ExpectDelivered:
-		n := 0
-		for _, c := range led.CallsFor(psid) {
-			if c.OK && matchesDelivery(c, e) {
-				n++
-			}
-		}
-		got = map[string]int{"count": n}
-		if e.What != "" {
-			label += " " + e.What
-		}
-		if e.Via != "" {
-			label += " via " + e.Via
-		}
-	case ExpectErrors:
-		n := 0
-		for _, c := range led.CallsFor(psid) {
-			if !c.OK && (e.Code == 0 || c.Code == e.Code) && (e.Sub == 0 || c.Subcode == e.Sub) && (e.Rule == "" || c.Rule == e.Rule) {
-				n++
-			}
-		}
-		got = map[string]int{"count": n}
-		if e.Code != 0 {
-			label += fmt.Sprintf(" code %d", e.Code)
-		}
-		if e.Sub != 0 {
-			label += fmt.Sprintf("/%d", e.Sub)
-		}
-		if e.Rule != "" {
-			label += " rule " + e.Rule
-		}
-	case ExpectWindow:
-		open := w.Graph.WindowOpen(psid)
-		if open != *e.Open {
-			return fmt.Sprintf("%s: expected open=%t, got open=%t", label, *e.Open, open)
-		}
-		return ""
-	}
-	var diffs []string
-	for _, k := range countFields[e.Kind] {
-		want, set := e.Counts[k]
-		if set && got[k] != want {
-			diffs = append(diffs, fmt.Sprintf("%s: expected %d, got %d", k, want, got[k]))
-		}
-	}
-	if len(diffs) == 0 {
-		return ""
-	}
-	return fmt.Sprintf("%s (%s): %s", label, e.Pos, strings.Join(diffs, "; "))
-}
-
-func matchesDelivery(c fakegraph.Call, e Expectation) bool {
-	if e.What != "" && string(c.Kind) != e.What {
-		return false
-	}
-	switch e.Via {
-	case "token":
-		return c.RecipientKind == fakegraph.RecipientToken
-	case "tag":
-		return c.RecipientKind == fakegraph.RecipientPSID && c.MessagingType == "MESSAGE_TAG"
-	case "id":
-		return c.RecipientKind == fakegraph.RecipientPSID && c.MessagingType != "MESSAGE_TAG"
-	}
-	return c.Kind != fakegraph.KindSenderAction
-}
-
-// timeline renders alias's timeline in virtual time, relative to nothing:
-// absolute RFC 3339 instants, one event per line.
-func timeline(w *sim.World, alias string) []string {
-	s, ok := w.Subscriber(alias)
-	if !ok {
-		return nil
-	}
-	led := w.Graph.Ledger()
-	var out []string
-	for _, e := range led.Timeline(s.PSID) {
-		out = append(out, e.At.UTC().Format("2006-01-02T15:04:05.000Z")+"  "+e.Text)
-	}
-	return out
 }

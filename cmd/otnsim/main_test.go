@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -57,6 +60,60 @@ var _ = Describe("otnsim", func() {
 		Entry("unknown command", "frobnicate"),
 		Entry("unknown flag", "run", "--bogus", "x"),
 		Entry("no path", "run"),
+	)
+
+	It("selects with --run and --tags and writes --json and --junit reports", func() {
+		dir := GinkgoT().TempDir()
+		jsonPath, junitPath := filepath.Join(dir, "r.json"), filepath.Join(dir, "j.xml")
+		code, out, _ := otnsim("run", "--run", "^../../scenarios/(idle|throttle)/", "--tags", "caught",
+			"--json", jsonPath, "--junit", junitPath, "../../scenarios")
+		Expect(code).To(Equal(0))
+		Expect(out).To(ContainSubstring("idle/impatient-bot-caught.yaml"))
+		Expect(out).NotTo(ContainSubstring("idle/waits-five-minutes.yaml"))
+		Expect(out).NotTo(ContainSubstring("\x1b["), "no colour off a terminal")
+		raw, err := os.ReadFile(jsonPath)
+		Expect(err).NotTo(HaveOccurred())
+		var rep struct {
+			Schema  string
+			Version int
+			Summary struct{ Passed, Failed int }
+		}
+		Expect(json.Unmarshal(raw, &rep)).To(Succeed())
+		Expect(rep.Schema).To(Equal("otnsim-report"))
+		Expect(rep.Version).To(Equal(1))
+		Expect(rep.Summary.Failed).To(Equal(0))
+		Expect(rep.Summary.Passed).To(BeNumerically(">=", 3))
+		xml, err := os.ReadFile(junitPath)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(xml)).To(ContainSubstring("<testsuites"))
+	})
+
+	It("writes a failure's timeline into the JUnit report and exits 1", func() {
+		junitPath := filepath.Join(GinkgoT().TempDir(), "j.xml")
+		code, _, _ := otnsim("run", "--junit", junitPath, "testdata/wrong-expectation.yaml")
+		Expect(code).To(Equal(1))
+		xml, err := os.ReadFile(junitPath)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(xml)).To(ContainSubstring("<failure message=\"step 5 (expect) at testdata/wrong-expectation.yaml:11:5"))
+		Expect(string(xml)).To(ContainSubstring("timeline of ana:"))
+	})
+
+	It("prints findings with -v and colours only when asked", func() {
+		code, out, _ := otnsim("run", "-v", "--color", "always", "../../scenarios/idle/impatient-bot-caught.yaml")
+		Expect(code).To(Equal(0))
+		Expect(out).To(ContainSubstring("finding "))
+		Expect(out).To(ContainSubstring("OTN-IDLE [warning]"))
+		Expect(out).To(ContainSubstring("\x1b[32mPASS"))
+	})
+
+	DescribeTable("bad selections exit 2",
+		func(args ...string) {
+			code, _, _ := otnsim(args...)
+			Expect(code).To(Equal(2))
+		},
+		Entry("a bad regular expression", "run", "--run", "(", "../../scenarios"),
+		Entry("nothing selected", "run", "--tags", "no-such-tag", "../../scenarios"),
+		Entry("a bad colour", "run", "--color", "pink", "../../scenarios"),
 	)
 
 	It("exits 2 on a path that does not exist", func() {

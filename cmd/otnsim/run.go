@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -15,12 +17,19 @@ const runUsage = `Usage: otnsim run [flags] PATH...
 
 Runs every *.yaml scenario under each PATH (files or folders, walked
 recursively) against the reference bot, in process, on a simulated clock.
-Prints one line per scenario and a summary; a failure names the step, the
-expected versus actual values, and the subscriber's timeline in virtual time.
+Scenarios run in parallel, each in its own world; the results are the same
+as a serial run under the same seeds. Prints one line per scenario, in file
+order, and a summary; a failure names the step, the expected versus actual
+values, and the subscriber's timeline in virtual time.
+
+On a terminal the output is coloured and shows a live count; elsewhere (CI,
+a pipe) it is plain lines.
 
 Examples:
   otnsim run scenarios/
   otnsim run -v --seed 42 scenarios/window
+  otnsim run --run 'reuse|expiry' --tags boundary,-slow scenarios/
+  otnsim run --json report.json --junit junit.xml scenarios/
 
 Exit status: 0 all passed, 1 a scenario failed, 2 usage or input error.
 
@@ -41,10 +50,29 @@ func init() {
 	commands["run"] = command{summary: "run scenario files against the reference bot on a simulated clock", run: runCmd}
 }
 
+// runFlags are otnsim run's options.
+type runFlags struct {
+	seed     int64
+	run      string
+	tags     string
+	jsonPath string
+	junit    string
+	verbose  bool
+	parallel int
+	color    string
+}
+
 func runCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("run", runUsage, stderr)
-	seed := fs.Int64("seed", 0, "override every scenario's seed (0 keeps each file's own)")
-	verbose := fs.Bool("v", false, "also print each passing scenario's description and findings")
+	var f runFlags
+	fs.Int64Var(&f.seed, "seed", 0, "override every scenario's seed (0 keeps each file's own)")
+	fs.StringVar(&f.run, "run", "", "run only scenarios whose name or file matches this regular expression")
+	fs.StringVar(&f.tags, "tags", "", "run only scenarios with any of these comma-separated tags; -TAG excludes")
+	fs.StringVar(&f.jsonPath, "json", "", "write a JSON report (schema: scenarios/report.schema.json) to this file")
+	fs.StringVar(&f.junit, "junit", "", "write a JUnit XML report to this file")
+	fs.BoolVar(&f.verbose, "v", false, "also print each scenario's description and findings")
+	fs.IntVar(&f.parallel, "parallel", 0, "scenarios played at once (0: one per CPU)")
+	fs.StringVar(&f.color, "color", "auto", "colour the output: auto (on a terminal), always, never")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitPass
@@ -56,81 +84,69 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
+	filter := scenarios.Filter{}
+	if f.run != "" {
+		re, err := regexp.Compile(f.run)
+		if err != nil {
+			fmt.Fprintf(stderr, "otnsim run: --run: %v\n", err)
+			return exitUsage
+		}
+		filter.Run = re
+	}
+	if f.tags != "" {
+		filter.Tags = strings.Split(f.tags, ",")
+	}
+	if f.color != "auto" && f.color != "always" && f.color != "never" {
+		fmt.Fprintf(stderr, "otnsim run: --color must be auto, always or never, got %q\n", f.color)
+		return exitUsage
+	}
 	all, err := scenarios.Load(fs.Args()...)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
+	chosen := scenarios.Select(all, filter)
+	if len(chosen) == 0 {
+		fmt.Fprintf(stderr, "otnsim run: no scenario matches (of %d loaded)\n", len(all))
+		return exitUsage
+	}
+	p := newPrinter(stdout, f.color, f.verbose)
 	began := time.Now()
-	passed, failed := 0, 0
-	for _, sc := range all {
-		res := scenarios.Run(sc, scenarios.RunOptions{Seed: *seed})
-		printResult(stdout, res, *verbose, sc)
-		if res.Passed {
-			passed++
-		} else {
-			failed++
-		}
+	results := scenarios.RunAll(chosen, scenarios.RunOptions{Seed: f.seed, Parallel: f.parallel}, p.progress(chosen))
+	p.finish(chosen, results)
+	rep := scenarios.Report{Tool: "otnsim " + version, Seed: f.seed, Started: began, Elapsed: time.Since(began), Results: results}
+	if code := writeReports(rep, f, stderr); code != exitPass {
+		return code
 	}
-	verdict := "ok"
-	if failed > 0 {
-		verdict = "FAIL"
-	}
-	fmt.Fprintf(stdout, "%s: %d passed, %d failed, %d scenarios in %s\n", verdict, passed, failed, passed+failed, roundDuration(time.Since(began)))
+	passed, failed := rep.Counts()
+	p.summary(passed, failed, rep.Elapsed)
 	if failed > 0 {
 		return exitFailed
 	}
 	return exitPass
 }
 
-func printResult(w io.Writer, res scenarios.Result, verbose bool, sc *scenarios.Scenario) {
-	if res.Passed {
-		fmt.Fprintf(w, "PASS  %-55s %s (%s virtual, %s)\n", res.File, res.Name, virtual(res.Virtual), roundDuration(res.Elapsed))
-		if verbose {
-			if sc.Description != "" {
-				fmt.Fprintf(w, "      %s\n", strings.TrimSpace(sc.Description))
-			}
-			if len(res.Findings) > 0 {
-				fmt.Fprintf(w, "      refusals: %s\n", strings.Join(res.Findings, ", "))
-			}
+// writeReports writes the --json and --junit files, if asked for.
+func writeReports(rep scenarios.Report, f runFlags, stderr io.Writer) int {
+	write := func(path string, fn func(io.Writer) error) error {
+		if path == "" {
+			return nil
 		}
-		return
+		file, err := os.Create(path)
+		if err != nil {
+			return fmt.Errorf("create report: %w", err)
+		}
+		if err := fn(file); err != nil {
+			_ = file.Close()
+			return err
+		}
+		return file.Close()
 	}
-	f := res.Failure
-	fmt.Fprintf(w, "FAIL  %-55s %s\n", res.File, res.Name)
-	if f.StepName != "" {
-		fmt.Fprintf(w, "      step %d (%s) at %s\n", f.Step, f.StepName, f.Pos)
-	}
-	for _, p := range f.Problems {
-		fmt.Fprintf(w, "        %s\n", p)
-	}
-	if len(f.Timeline) > 0 {
-		fmt.Fprintf(w, "      timeline of %s:\n", f.Who)
-		for _, line := range f.Timeline {
-			fmt.Fprintf(w, "        %s\n", line)
+	for _, e := range []error{write(f.jsonPath, rep.WriteJSON), write(f.junit, rep.WriteJUnit)} {
+		if e != nil {
+			fmt.Fprintf(stderr, "otnsim run: %v\n", e)
+			return exitUsage
 		}
 	}
-}
-
-// virtual renders a virtual duration in days and hours.
-func virtual(d time.Duration) string {
-	if d >= 24*time.Hour {
-		days := d / (24 * time.Hour)
-		rest := d - days*24*time.Hour
-		if rest == 0 {
-			return fmt.Sprintf("%dd", days)
-		}
-		return fmt.Sprintf("%dd%s", days, rest)
-	}
-	return d.String()
-}
-
-func roundDuration(d time.Duration) time.Duration {
-	switch {
-	case d > time.Second:
-		return d.Round(time.Millisecond)
-	case d > time.Millisecond:
-		return d.Round(10 * time.Microsecond)
-	}
-	return d.Round(time.Microsecond)
+	return exitPass
 }

@@ -1,0 +1,91 @@
+package scenarios
+
+import (
+	"go.yaml.in/yaml/v3"
+
+	"github.com/otnsim/otnsim/rules"
+)
+
+// countFields are the counts each expectation kind may check.
+var countFields = map[ExpectKind][]string{
+	ExpectTokens:    {"issued", "active", "consumed", "expired", "rejected_uses"},
+	ExpectDelivered: {"count"},
+	ExpectErrors:    {"count"},
+	ExpectFindings:  {"count"},
+	ExpectWindow:    nil,
+}
+
+// otherFields are the filters each expectation kind takes besides counts.
+var otherFields = map[ExpectKind][]string{
+	ExpectTokens:    {"who", "topic"},
+	ExpectDelivered: {"who", "via", "what", "topic"},
+	ExpectErrors:    {"who", "code", "subcode", "rule"},
+	ExpectFindings:  {"who", "rule"},
+	ExpectWindow:    {"who", "open"},
+}
+
+// deliveryRoutes are the values of delivered.via; "normal" is "id".
+var deliveryRoutes = []string{"id", "normal", "token", "tag"}
+
+func (d *decoder) expect(n *yaml.Node, who func(*yaml.Node) string) []Expectation {
+	var out []Expectation
+	before := len(d.errs)
+	f, keys := d.fields(n, "expect", expectKinds...)
+	if len(f) == 0 && len(d.errs) == before {
+		d.errorf(n, "expect needs at least one of %v", expectKinds)
+	}
+	for _, kind := range expectKinds {
+		v, ok := f[kind]
+		if !ok {
+			continue
+		}
+		for _, item := range oneOrMany(v) {
+			e := Expectation{Pos: d.pos(keys[kind]), Kind: ExpectKind(kind), Counts: map[string]int{}}
+			if item.Kind == yaml.MappingNode {
+				e.Pos = d.pos(item)
+			}
+			allowed := append(append([]string(nil), otherFields[e.Kind]...), countFields[e.Kind]...)
+			ef, _ := d.fields(item, "expect."+kind, allowed...)
+			for k, x := range ef {
+				switch k {
+				case "who":
+					e.Who = who(x)
+				case "topic":
+					e.Topic = d.str(x, k)
+				case "via":
+					e.Via = d.oneOf(x, "via", deliveryRoutes...)
+					if e.Via == "normal" {
+						e.Via = "id"
+					}
+				case "what":
+					e.What = d.oneOf(x, "what", "message", "otn_request")
+				case "code":
+					e.Code = d.integer(x, k)
+				case "subcode":
+					e.Sub = d.integer(x, k)
+				case "rule":
+					e.Rule = d.oneOf(x, "rule", rules.IDs()...)
+				case "open":
+					b := d.boolean(x, k)
+					e.Open = &b
+				default:
+					e.Counts[k] = d.integer(x, k)
+				}
+			}
+			switch e.Kind {
+			case ExpectWindow:
+				d.require(item, "expect.window", ef, "who", "open")
+			case ExpectTokens:
+				if len(e.Counts) == 0 && item.Kind == yaml.MappingNode {
+					d.errorf(item, "expect.tokens needs at least one of %v", countFields[ExpectTokens])
+				}
+			case ExpectFindings:
+				d.require(item, "expect.findings", ef, "rule")
+			default:
+				d.require(item, "expect."+kind, ef, "count")
+			}
+			out = append(out, e)
+		}
+	}
+	return out
+}

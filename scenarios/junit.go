@@ -1,0 +1,166 @@
+package scenarios
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// JUnit XML, in the shape Jenkins, GitLab, GitHub Actions reporters and Ant
+// read: <testsuites> holding one <testsuite> per scenario family (folder),
+// one <testcase> per scenario.
+
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       string          `xml:"time,attr"`
+	Timestamp  string          `xml:"timestamp,attr"`
+	Hostname   string          `xml:"hostname,attr"`
+	Properties []junitProperty `xml:"properties>property"`
+	Cases      []junitCase     `xml:"testcase"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	File      string        `xml:"file,attr,omitempty"`
+	Line      int           `xml:"line,attr,omitempty"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitFailure `xml:"failure,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+func seconds(d time.Duration) string { return fmt.Sprintf("%.6f", d.Seconds()) }
+
+// family names the suite a scenario file belongs to: its folder.
+func family(file string) string {
+	dir := path.Base(path.Dir(filepath.ToSlash(file)))
+	if dir == "." || dir == "/" || dir == "" {
+		return "scenarios"
+	}
+	return dir
+}
+
+// WriteJUnit writes the report as JUnit XML: one testcase per scenario,
+// grouped in one testsuite per folder; a failure carries the problems and
+// the subscriber's timeline.
+func (r Report) WriteJUnit(w io.Writer) error {
+	host, _ := os.Hostname()
+	if host == "" {
+		host = "localhost"
+	}
+	passed, failed := r.Counts()
+	out := junitSuites{Name: "otnsim", Tests: passed + failed, Failures: failed, Time: seconds(r.Elapsed)}
+	index := map[string]int{}
+	for _, res := range r.Results {
+		fam := family(res.File)
+		i, ok := index[fam]
+		if !ok {
+			i = len(out.Suites)
+			index[fam] = i
+			props := []junitProperty{{Name: "tool", Value: r.Tool}}
+			if r.Seed != 0 {
+				props = append(props, junitProperty{Name: "seed", Value: fmt.Sprint(r.Seed)})
+			}
+			out.Suites = append(out.Suites, junitSuite{
+				Name: "otnsim." + fam, Timestamp: r.Started.UTC().Format("2006-01-02T15:04:05"),
+				Hostname: host, Properties: props,
+			})
+		}
+		s := &out.Suites[i]
+		s.Tests++
+		c := junitCase{Name: res.Name, Classname: "otnsim." + fam, File: res.File, Time: seconds(res.Elapsed)}
+		if f := res.Failure; f != nil {
+			s.Failures++
+			c.Line = f.Pos.Line
+			c.Failure = &junitFailure{Message: failureMessage(f), Type: "ScenarioFailure", Text: failureText(f)}
+		}
+		if len(res.Findings) > 0 {
+			var lines []string
+			for _, fd := range res.Findings {
+				lines = append(lines, fd.At.UTC().Format(timelineFormat)+"  "+fd.String())
+			}
+			c.SystemOut = "findings:\n" + strings.Join(lines, "\n")
+		}
+		s.Cases = append(s.Cases, c)
+	}
+	var total time.Duration
+	for i := range out.Suites {
+		total = 0
+		for _, res := range r.Results {
+			if "otnsim."+family(res.File) == out.Suites[i].Name {
+				total += res.Elapsed
+			}
+		}
+		out.Suites[i].Time = seconds(total)
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return fmt.Errorf("write JUnit report: %w", err)
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return fmt.Errorf("write JUnit report: %w", err)
+	}
+	if _, err := io.WriteString(w, "\n"); err != nil {
+		return fmt.Errorf("write JUnit report: %w", err)
+	}
+	return nil
+}
+
+func failureMessage(f *Failure) string {
+	msg := fmt.Sprintf("step %d", f.Step)
+	if f.StepName != "" {
+		msg += " (" + f.StepName + ")"
+	}
+	msg += " at " + f.Pos.String()
+	if len(f.Problems) > 0 {
+		msg += ": " + f.Problems[0]
+	}
+	return msg
+}
+
+// failureText renders a failure for people: problems, then the timeline.
+func failureText(f *Failure) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "step %d (%s) at %s\n", f.Step, f.StepName, f.Pos)
+	for _, p := range f.Problems {
+		fmt.Fprintf(&b, "  %s\n", p)
+	}
+	if len(f.Timeline) > 0 {
+		fmt.Fprintf(&b, "timeline of %s:\n", f.Who)
+		for _, l := range f.Timeline {
+			fmt.Fprintf(&b, "  %s\n", l)
+		}
+	}
+	return b.String()
+}

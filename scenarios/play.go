@@ -1,0 +1,147 @@
+package scenarios
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/findings"
+	"github.com/otnsim/otnsim/sim"
+)
+
+// runner plays the steps of one scenario in its world.
+type runner struct {
+	w      *sim.World
+	start  time.Time
+	checks findings.Options
+}
+
+// step plays one step. It returns problems (empty on success) and the
+// alias of the subscriber concerned.
+func (r runner) step(st *Step) ([]string, string) {
+	w := r.w
+	sub := func() *sim.Subscriber { s, _ := w.Subscriber(st.Who); return s }
+	var err error
+	switch st.Kind {
+	case StepSay, StepReply:
+		err = w.Say(sub(), st.Text)
+	case StepQuickReply:
+		// fakegraph delivers the reply as a message; the payload travels
+		// once fakegraph models quick replies.
+		err = w.Say(sub(), st.Text)
+	case StepPostback:
+		err = w.Postback(sub(), st.Title, st.Payload)
+	case StepNotifyMe:
+		_, err = w.NotifyMe(sub(), st.Topic)
+	case StepReact:
+		return []string{"react: this build's fakegraph does not model message reactions yet"}, st.Who
+	case StepBlock:
+		err = w.Graph.Block(sub().PSID)
+	case StepUnblock:
+		err = w.Graph.Unblock(sub().PSID)
+	case StepAdvance:
+		w.Advance(st.Duration)
+	case StepAt:
+		at := st.At
+		if st.Relative {
+			at = r.start.Add(st.AtOffset)
+		}
+		if at.Before(w.Clock.Now()) {
+			return []string{fmt.Sprintf("at %s is before the current virtual time %s; time never goes backwards", at.Format(time.RFC3339Nano), w.Clock.Now().Format(time.RFC3339Nano))}, ""
+		}
+		w.Clock.AdvanceTo(at)
+	case StepTrigger:
+		var only []*sim.Subscriber
+		data := st.Data
+		if st.Who != "" {
+			data = map[string]any{}
+			for k, v := range st.Data {
+				data[k] = v
+			}
+			data["psid"] = sub().PSID
+			only = append(only, sub())
+		}
+		err = w.Trigger(st.Trigger, data, only...)
+	case StepFault:
+		return []string{"fault: this build's fakegraph has no fault injection API yet"}, st.Who
+	case StepSend:
+		return harnessSend(w, st.Send)
+	case StepExpect:
+		led := w.Graph.Ledger()
+		var fs []findings.Finding
+		var problems []string
+		who := ""
+		for _, e := range st.Expect {
+			if e.Kind == ExpectFindings && fs == nil {
+				fs = findings.Detect(led, r.checks)
+			}
+			if p := check(w, led, fs, e); p != "" {
+				problems = append(problems, p)
+				if who == "" {
+					who = e.Who
+				}
+			}
+		}
+		return problems, who
+	}
+	if err != nil {
+		return []string{err.Error()}, st.Who
+	}
+	return nil, ""
+}
+
+// harnessSend posts a Send API call as the bot would, through the same
+// in-process route. Its verdict lands in the ledger like any other call.
+func harnessSend(w *sim.World, s *SendSpec) ([]string, string) {
+	body := map[string]any{}
+	who := s.To
+	if s.To != "" {
+		sub, _ := w.Subscriber(s.To)
+		body["recipient"] = map[string]string{"id": sub.PSID}
+		body["messaging_type"] = "RESPONSE"
+	} else if s.TokenValue != "" {
+		body["recipient"] = map[string]string{"one_time_notif_token": s.TokenValue}
+	} else {
+		who = s.TokenOf
+		sub, _ := w.Subscriber(s.TokenOf)
+		toks := w.Graph.Ledger().TokensFor(sub.PSID, s.TokenTopic)
+		if len(toks) == 0 {
+			return []string{fmt.Sprintf("send: %s holds no token for topic %q", s.TokenOf, s.TokenTopic)}, who
+		}
+		t := toks[len(toks)-1]
+		if s.TokenNth > 0 {
+			if s.TokenNth > len(toks) {
+				return []string{fmt.Sprintf("send: %s holds %d token(s) for topic %q, not %d", s.TokenOf, len(toks), s.TokenTopic, s.TokenNth)}, who
+			}
+			t = toks[s.TokenNth-1]
+		}
+		body["recipient"] = map[string]string{"one_time_notif_token": t.Value}
+	}
+	if s.MessagingType != "" {
+		body["messaging_type"] = s.MessagingType
+	}
+	if s.Tag != "" {
+		body["tag"] = s.Tag
+	}
+	if s.OTNRequest {
+		body["message"] = map[string]any{"attachment": map[string]any{"type": "template", "payload": map[string]string{
+			"template_type": "one_time_notif_req", "title": s.OTNTitle, "payload": s.OTNTopic}}}
+	} else {
+		body["message"] = map[string]string{"text": s.Text}
+	}
+	raw, _ := json.Marshal(body)
+	req, _ := http.NewRequest(http.MethodPost, fakegraph.DefaultGraphURL+"/v19.0/me/messages", bytes.NewReader(raw))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+w.Graph.Page().AccessToken)
+	resp, err := w.Graph.Respond(req)
+	if err != nil {
+		return []string{err.Error()}, who
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	return nil, ""
+}

@@ -1,0 +1,129 @@
+package scenarios
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/otnsim/otnsim/findings"
+)
+
+// ReportSchemaVersion is the version of the JSON report's schema
+// (scenarios/report.schema.json). It grows when fields are added and
+// changes meaning only with a new major number.
+const ReportSchemaVersion = 1
+
+// Report is one run of many scenarios, as the JSON and JUnit reports show it.
+type Report struct {
+	Tool    string // e.g. "otnsim dev"
+	Seed    int64  // the --seed override, 0 if none
+	Started time.Time
+	Elapsed time.Duration
+	Results []Result
+}
+
+// Counts returns how many results passed and failed.
+func (r Report) Counts() (passed, failed int) {
+	for _, res := range r.Results {
+		if res.Passed {
+			passed++
+		} else {
+			failed++
+		}
+	}
+	return passed, failed
+}
+
+// jsonReport is the JSON report's top level (schema version 1).
+type jsonReport struct {
+	Schema    string         `json:"schema"`
+	Version   int            `json:"version"`
+	Tool      string         `json:"tool"`
+	Seed      int64          `json:"seed"`
+	StartedAt string         `json:"started_at"`
+	ElapsedMS float64        `json:"elapsed_ms"`
+	Summary   jsonSummary    `json:"summary"`
+	Scenarios []jsonScenario `json:"scenarios"`
+}
+
+type jsonSummary struct {
+	Total  int `json:"total"`
+	Passed int `json:"passed"`
+	Failed int `json:"failed"`
+}
+
+type jsonScenario struct {
+	File      string             `json:"file"`
+	Name      string             `json:"name"`
+	Case      string             `json:"case,omitempty"`
+	Tags      []string           `json:"tags"`
+	Seed      int64              `json:"seed"`
+	Passed    bool               `json:"passed"`
+	ElapsedMS float64            `json:"elapsed_ms"`
+	VirtualMS int64              `json:"virtual_ms"`
+	Steps     int                `json:"steps"`
+	Assumed   bool               `json:"assumed"`
+	Findings  []findings.Finding `json:"findings"`
+	Failure   *jsonFailure       `json:"failure,omitempty"`
+}
+
+type jsonFailure struct {
+	Step     int      `json:"step"`
+	StepName string   `json:"step_name,omitempty"`
+	Position string   `json:"position"`
+	Line     int      `json:"line"`
+	Column   int      `json:"column"`
+	Problems []string `json:"problems"`
+	Who      string   `json:"who,omitempty"`
+	Timeline []string `json:"timeline"`
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// WriteJSON writes the report as JSON, in the documented, versioned schema.
+func (r Report) WriteJSON(w io.Writer) error {
+	passed, failed := r.Counts()
+	out := jsonReport{
+		Schema:    "otnsim-report",
+		Version:   ReportSchemaVersion,
+		Tool:      r.Tool,
+		Seed:      r.Seed,
+		StartedAt: r.Started.UTC().Format(time.RFC3339Nano),
+		ElapsedMS: ms(r.Elapsed),
+		Summary:   jsonSummary{Total: len(r.Results), Passed: passed, Failed: failed},
+		Scenarios: make([]jsonScenario, 0, len(r.Results)),
+	}
+	for _, res := range r.Results {
+		js := jsonScenario{
+			File: res.File, Name: res.Name, Case: res.Case, Tags: res.Tags, Seed: res.Seed,
+			Passed: res.Passed, ElapsedMS: ms(res.Elapsed), VirtualMS: res.Virtual.Milliseconds(),
+			Steps: res.Steps, Assumed: res.Assumed, Findings: res.Findings,
+		}
+		if js.Tags == nil {
+			js.Tags = []string{}
+		}
+		if js.Findings == nil {
+			js.Findings = []findings.Finding{}
+		}
+		if f := res.Failure; f != nil {
+			js.Failure = &jsonFailure{
+				Step: f.Step, StepName: f.StepName, Position: f.Pos.String(), Line: f.Pos.Line, Column: f.Pos.Col,
+				Problems: f.Problems, Who: f.Who, Timeline: f.Timeline,
+			}
+			if js.Failure.Problems == nil {
+				js.Failure.Problems = []string{}
+			}
+			if js.Failure.Timeline == nil {
+				js.Failure.Timeline = []string{}
+			}
+		}
+		out.Scenarios = append(out.Scenarios, js)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return fmt.Errorf("write JSON report: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,75 @@
+package scenarios
+
+import (
+	_ "embed" // the JSON Schemas ship in the binary
+	"reflect"
+	"strings"
+
+	"github.com/otnsim/otnsim/reference"
+)
+
+// Schema is the JSON Schema (draft 2020-12) of the scenario format, for
+// editors that complete and check scenario files.
+//
+//go:embed schema.json
+var Schema []byte
+
+// ReportSchema is the JSON Schema of the JSON report (version ReportSchemaVersion).
+//
+//go:embed report.schema.json
+var ReportSchema []byte
+
+// BotSchema returns the JSON Schema of the "bot:" section, derived from
+// reference.Setup's yaml-tagged fields, so that new policy knobs appear in
+// the schema as they appear in scenario files. It is what schema.json's
+// $defs.bot holds.
+func BotSchema() map[string]any {
+	s := typeSchema(reflect.TypeOf(reference.Setup{}))
+	props := s["properties"].(map[string]any)
+	props["preset"] = map[string]any{"enum": anySlice(presetNames())}
+	return s
+}
+
+func anySlice(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// typeSchema describes a Go type as the positioned decoder reads it.
+func typeSchema(t reflect.Type) map[string]any {
+	switch t {
+	case durationType:
+		return map[string]any{"$ref": "#/$defs/duration"}
+	case timeType:
+		return map[string]any{"$ref": "#/$defs/time"}
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return typeSchema(t.Elem())
+	case reflect.Struct:
+		names, index := yamlFields(t)
+		props := map[string]any{}
+		for _, n := range names {
+			props[n] = typeSchema(t.FieldByIndex(index[n]).Type)
+		}
+		return map[string]any{"type": "object", "additionalProperties": false, "properties": props}
+	case reflect.Slice:
+		return map[string]any{"type": "array", "items": typeSchema(t.Elem())}
+	case reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": typeSchema(t.Elem())}
+	case reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case reflect.String:
+		return map[string]any{"type": "string"}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return map[string]any{"type": "integer"}
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return map[string]any{"type": "integer", "minimum": 0}
+	case reflect.Float32, reflect.Float64:
+		return map[string]any{"type": "number"}
+	}
+	return map[string]any{"description": "any value (" + strings.ToLower(t.Kind().String()) + ")"}
+}

@@ -1,0 +1,370 @@
+package scenarios
+
+import (
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// maxExpandedSteps bounds what repeats may expand to, so a file cannot ask
+// for more work than a scenario should ever need.
+const maxExpandedSteps = 200000
+
+// stepScope is what steps may refer to: the declared subscribers.
+type stepScope struct {
+	aliases map[string]*SubscriberSpec
+	order   []SubscriberSpec
+	count   int // steps expanded so far
+}
+
+// steps reads a list of steps, expanding repeats in place.
+func (d *decoder) steps(n *yaml.Node, sc *stepScope) []Step {
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, "steps must be a list, got %s", kindName(n))
+		return nil
+	}
+	var out []Step
+	for _, c := range n.Content {
+		if c.Kind == yaml.MappingNode && len(c.Content) == 2 && c.Content[0].Value == string(StepRepeat) {
+			out = append(out, d.repeat(c.Content[1], sc)...)
+			continue
+		}
+		if st, ok := d.step(c, sc); ok {
+			out = append(out, st)
+		}
+		sc.count++
+	}
+	return out
+}
+
+// repeat reads {each | times, steps} and returns the steps once per
+// subscriber (with ${who} bound to their alias) or once per round (${i}).
+func (d *decoder) repeat(n *yaml.Node, sc *stepScope) []Step {
+	f, _ := d.fields(n, "repeat", "each", "times", "steps")
+	if !d.require(n, "repeat", f, "steps") {
+		return nil
+	}
+	_, hasEach := f["each"]
+	_, hasTimes := f["times"]
+	if hasEach == hasTimes {
+		d.errorf(n, "repeat needs exactly one of \"each\" (subscribers) or \"times\" (a count)")
+		return nil
+	}
+	var rounds []map[string]string
+	if hasTimes {
+		times := d.integer(f["times"], "repeat.times")
+		if times < 1 || times > 10000 {
+			d.errorf(f["times"], "repeat.times must be between 1 and 10000, got %d", times)
+			return nil
+		}
+		for i := 1; i <= times; i++ {
+			rounds = append(rounds, map[string]string{"i": strconv.Itoa(i)})
+		}
+	} else {
+		for i, a := range d.each(f["each"], sc) {
+			rounds = append(rounds, map[string]string{"who": a, "i": strconv.Itoa(i + 1)})
+		}
+	}
+	var out []Step
+	for _, vars := range rounds {
+		if sc.count > maxExpandedSteps {
+			d.errorf(n, "repeats expand to more than %d steps", maxExpandedSteps)
+			return out
+		}
+		out = append(out, d.steps(bind(f["steps"], vars), sc)...)
+	}
+	return out
+}
+
+// each reads the subscribers a repeat goes over: "all", a glob on aliases
+// ("shopper*"), a list of aliases, or {region: XX}.
+func (d *decoder) each(n *yaml.Node, sc *stepScope) []string {
+	var out []string
+	switch n.Kind {
+	case yaml.SequenceNode:
+		for _, c := range n.Content {
+			out = append(out, d.alias(c, sc))
+		}
+		return out
+	case yaml.MappingNode:
+		f, _ := d.fields(n, "repeat.each", "region")
+		if v, ok := f["region"]; ok {
+			r := d.region(v, "repeat.each.region")
+			for _, s := range sc.order {
+				if s.Region == r {
+					out = append(out, s.Alias)
+				}
+			}
+			if len(out) == 0 {
+				d.errorf(v, "no declared subscriber has region %q (a subscriber without a region gets one at random when the scenario runs)", r)
+			}
+		}
+		return out
+	}
+	pattern := d.str(n, "repeat.each")
+	if pattern == "all" {
+		pattern = "*"
+	}
+	if _, err := path.Match(pattern, ""); err != nil {
+		d.errorf(n, "repeat.each: bad pattern %q: %v", pattern, err)
+		return nil
+	}
+	for _, s := range sc.order {
+		if ok, _ := path.Match(pattern, s.Alias); ok {
+			out = append(out, s.Alias)
+		}
+	}
+	if len(out) == 0 {
+		d.hintf(n, suggestAlias(pattern, sc.aliases), "repeat.each %q matches no subscriber", pattern)
+	}
+	return out
+}
+
+// alias reads a subscriber alias, which must be declared.
+func (d *decoder) alias(n *yaml.Node, sc *stepScope) string {
+	a := d.str(n, "who")
+	switch {
+	case a == "":
+	case strings.Contains(a, "${"):
+		d.errorf(n, "%s is bound only inside a repeat's steps", a)
+	case sc.aliases[a] == nil:
+		d.hintf(n, suggestAlias(a, sc.aliases), "unknown subscriber %q", a)
+	}
+	return a
+}
+
+// userSteps are the steps a subscriber takes, with their fields.
+var userSteps = map[StepKind][]string{
+	StepSay:        {"who", "text"},
+	StepReply:      {"who", "text"},
+	StepQuickReply: {"who", "text", "payload"},
+	StepPostback:   {"who", "payload", "title"},
+	StepNotifyMe:   {"who", "topic"},
+	StepReact:      {"who", "emoji"},
+	StepBlock:      {"who"},
+	StepUnblock:    {"who"},
+}
+
+// requiredUserFields are the fields each user step must have.
+var requiredUserFields = map[StepKind][]string{
+	StepSay:        {"who", "text"},
+	StepReply:      {"who", "text"},
+	StepQuickReply: {"who", "text", "payload"},
+	StepPostback:   {"who", "payload"},
+	StepNotifyMe:   {"who", "topic"},
+	StepReact:      {"who"},
+	StepBlock:      {"who"},
+	StepUnblock:    {"who"},
+}
+
+// step reads one step: a mapping with exactly one key, the step kind.
+func (d *decoder) step(n *yaml.Node, sc *stepScope) (Step, bool) {
+	st := Step{Pos: d.pos(n)}
+	if n.Kind != yaml.MappingNode || len(n.Content) != 2 {
+		d.errorf(n, "a step is a mapping with exactly one key, the step's name (one of %s)", strings.Join(stepKinds, ", "))
+		return st, false
+	}
+	k, v := n.Content[0], n.Content[1]
+	if !contains(stepKinds, k.Value) {
+		d.hintf(k, suggest(k.Value, stepKinds), "unknown step %q", k.Value)
+		return st, false
+	}
+	st.Kind = StepKind(k.Value)
+	before := len(d.errs)
+	who := func(x *yaml.Node) string { return d.alias(x, sc) }
+	if fields, ok := userSteps[st.Kind]; ok {
+		what := string(st.Kind)
+		f, _ := d.fields(v, what, fields...)
+		d.require(v, what, f, requiredUserFields[st.Kind]...)
+		for key, x := range f {
+			switch key {
+			case "who":
+				st.Who = who(x)
+			case "text":
+				st.Text = d.str(x, key)
+			case "payload":
+				st.Payload = d.str(x, key)
+			case "title":
+				st.Title = d.str(x, key)
+			case "topic":
+				st.Topic = d.str(x, key)
+			case "emoji":
+				st.Emoji = d.str(x, key)
+			}
+		}
+		return st, len(d.errs) == before
+	}
+	switch st.Kind {
+	case StepAdvance:
+		st.Duration = d.duration(v, "advance")
+	case StepAt:
+		d.at(v, &st)
+	case StepTrigger:
+		d.trigger(v, &st, who)
+	case StepFault:
+		st.Fault = d.fault(v, who)
+	case StepSend:
+		st.Send = d.send(v, who)
+	case StepExpect:
+		st.Expect = d.expect(v, who)
+	}
+	return st, len(d.errs) == before
+}
+
+// at reads an instant: RFC 3339, or +DURATION after the scenario's start.
+func (d *decoder) at(n *yaml.Node, st *Step) {
+	if n.Kind == yaml.ScalarNode && strings.HasPrefix(n.Value, "+") {
+		v, err := ParseDuration(n.Value[1:])
+		if err != nil {
+			d.errorf(n, "at: %v", err)
+		}
+		st.AtOffset, st.Relative = v, true
+		return
+	}
+	st.At = d.timestamp(n, "at (an RFC 3339 time, or +DURATION after the start)")
+}
+
+func (d *decoder) trigger(v *yaml.Node, st *Step, who func(*yaml.Node) string) {
+	if v.Kind == yaml.ScalarNode {
+		st.Trigger = d.str(v, "trigger")
+		return
+	}
+	f, _ := d.fields(v, "trigger", "name", "who", "data")
+	if d.require(v, "trigger", f, "name") {
+		st.Trigger = d.str(f["name"], "trigger name")
+	}
+	if x, ok := f["who"]; ok {
+		st.Who = who(x)
+	}
+	if x, ok := f["data"]; ok {
+		m, isMap := d.plain(x).(map[string]any)
+		if !isMap {
+			d.errorf(x, "trigger data must be a mapping, got %s", kindName(x))
+		}
+		st.Data = m
+	}
+}
+
+var faultFields = []string{"name", "code", "subcode", "status", "times", "who", "what", "stage", "probability", "latency"}
+
+// fault reads an armed fault: the next matching Send API calls fail.
+func (d *decoder) fault(n *yaml.Node, who func(*yaml.Node) string) *FaultSpec {
+	fs := &FaultSpec{Times: 1, Stage: "before", Probability: 1}
+	f, _ := d.fields(n, "fault", faultFields...)
+	_, hasCode := f["code"]
+	_, hasStatus := f["status"]
+	_, hasLatency := f["latency"]
+	if !hasCode && !hasStatus && !hasLatency {
+		d.errorf(n, "fault needs a Graph error \"code\", an HTTP \"status\", or a \"latency\"")
+	}
+	for k, x := range f {
+		switch k {
+		case "name":
+			fs.Name = d.str(x, "fault.name")
+		case "code":
+			fs.Code = d.integer(x, "fault.code")
+		case "subcode":
+			fs.Subcode = d.integer(x, "fault.subcode")
+		case "status":
+			fs.Status = d.integer(x, "fault.status")
+			if fs.Status < 400 || fs.Status > 599 {
+				d.errorf(x, "fault.status must be an HTTP error status (400-599), got %d", fs.Status)
+			}
+		case "times":
+			fs.Times = d.integer(x, "fault.times")
+		case "who":
+			fs.Who = who(x)
+		case "what":
+			fs.What = d.oneOf(x, "fault.what", "message", "otn_request")
+		case "stage":
+			fs.Stage = d.oneOf(x, "fault.stage", "before", "after")
+		case "probability":
+			fs.Probability = d.float(x, "fault.probability")
+			if fs.Probability <= 0 || fs.Probability > 1 {
+				d.errorf(x, "fault.probability must be above 0 and at most 1, got %s", x.Value)
+			}
+		case "latency":
+			fs.Latency = d.duration(x, "fault.latency")
+		}
+	}
+	return fs
+}
+
+func (d *decoder) send(n *yaml.Node, who func(*yaml.Node) string) *SendSpec {
+	s := &SendSpec{}
+	f, _ := d.fields(n, "send", "to", "token", "messaging_type", "tag", "text", "otn_request")
+	_, hasTo := f["to"]
+	_, hasTok := f["token"]
+	if hasTo && hasTok || !hasTo && !hasTok && n.Kind == yaml.MappingNode {
+		d.errorf(n, "send needs exactly one of \"to\" (a subscriber) or \"token\" (one of their tokens)")
+	}
+	if x, ok := f["to"]; ok {
+		s.To = who(x)
+	}
+	if x, ok := f["token"]; ok {
+		tf, _ := d.fields(x, "send.token", "who", "topic", "nth", "value")
+		if y, ok := tf["value"]; ok {
+			s.TokenValue = d.str(y, "send.token.value")
+		} else if d.require(x, "send.token", tf, "who") {
+			s.TokenOf = who(tf["who"])
+		}
+		if y, ok := tf["topic"]; ok {
+			s.TokenTopic = d.str(y, "topic")
+		}
+		if y, ok := tf["nth"]; ok {
+			s.TokenNth = d.integer(y, "nth")
+		}
+	}
+	if x, ok := f["messaging_type"]; ok {
+		s.MessagingType = d.oneOf(x, "send.messaging_type", "RESPONSE", "UPDATE", "MESSAGE_TAG")
+	}
+	if x, ok := f["tag"]; ok {
+		s.Tag = d.str(x, "tag")
+	}
+	if x, ok := f["text"]; ok {
+		s.Text = d.str(x, "text")
+	}
+	_, hasRequest := f["otn_request"]
+	if x, ok := f["otn_request"]; ok {
+		of, _ := d.fields(x, "send.otn_request", "title", "topic")
+		if d.require(x, "send.otn_request", of, "title", "topic") {
+			s.OTNTitle, s.OTNTopic = d.str(of["title"], "title"), d.str(of["topic"], "topic")
+			s.OTNRequest = true
+		}
+	}
+	if _, hasText := f["text"]; hasText == hasRequest && n.Kind == yaml.MappingNode {
+		d.errorf(n, "send needs exactly one of \"text\" or \"otn_request\"")
+	}
+	return s
+}
+
+// oneOf reads a string that must be one of choices.
+func (d *decoder) oneOf(n *yaml.Node, what string, choices ...string) string {
+	v := d.str(n, what)
+	if v != "" && !contains(choices, v) {
+		d.hintf(n, suggest(v, choices), "%s: unknown value %q", what, v)
+	}
+	return v
+}
+
+func suggestAlias(a string, aliases map[string]*SubscriberSpec) string {
+	list := make([]string, 0, len(aliases))
+	for k := range aliases {
+		list = append(list, k)
+	}
+	if len(list) == 0 {
+		return "declare subscribers under \"subscribers:\""
+	}
+	return suggest(a, list)
+}
+
+// describeStep names a step for messages: its kind and, if any, who.
+func describeStep(st *Step) string {
+	if st.Who != "" {
+		return fmt.Sprintf("%s %s", st.Kind, st.Who)
+	}
+	return string(st.Kind)
+}

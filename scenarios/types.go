@@ -1,0 +1,182 @@
+package scenarios
+
+import (
+	"time"
+
+	"github.com/otnsim/otnsim/findings"
+	"github.com/otnsim/otnsim/reference"
+)
+
+// FormatVersion is the version of the scenario file format this package reads.
+const FormatVersion = 1
+
+// Scenario is one parsed scenario file, or one case of a table scenario.
+type Scenario struct {
+	File        string
+	Name        string // for a case: "name [case]"
+	Case        string // the case's name, for a case of a table scenario
+	Description string
+	Tags        []string
+	Seed        int64
+	Start       time.Time // zero means the simulator's default
+	World       WorldSpec
+	Bot         reference.Setup  // the reference bot's preset, policy and shop
+	Checks      findings.Options // thresholds of the practice rules
+	Subscribers []SubscriberSpec
+	Steps       []Step
+	// Cases holds the expanded cases of a table scenario (a file with
+	// "cases:"); each is a whole Scenario. Load runs the cases, not the table.
+	Cases []*Scenario
+}
+
+// Expand returns the scenarios to run for sc: its cases, or sc itself.
+func (sc *Scenario) Expand() []*Scenario {
+	if len(sc.Cases) > 0 {
+		return sc.Cases
+	}
+	return []*Scenario{sc}
+}
+
+// WorldSpec is the platform side of a scenario: the page and Meta's settings.
+type WorldSpec struct {
+	// PageCountry is the page's country (ISO 3166-1 alpha-2); empty means
+	// fakegraph's default.
+	PageCountry string
+	// AdminCountries are the countries of the page's admins.
+	AdminCountries []string
+	// OTNPermission says whether the page holds the One-Time Notification feature.
+	OTNPermission bool
+	// PlatformDate is the date Meta's rules are taken as of (retired tags,
+	// regional changes); zero means the virtual clock's date.
+	PlatformDate time.Time
+	// Settings are fakegraph's fidelity settings, by their yaml names,
+	// carried as plain values.
+	Settings map[string]any
+}
+
+// SubscriberSpec declares one subscriber; gofakeit fills what is left empty.
+type SubscriberSpec struct {
+	Pos       Pos
+	Alias     string
+	Name      string
+	Region    string
+	Locale    string
+	Timezone  *float64
+	Generated bool // made by a "generate:" entry
+}
+
+// StepKind names what a step does.
+type StepKind string
+
+// Step kinds.
+const (
+	StepSay        StepKind = "say"
+	StepReply      StepKind = "reply"
+	StepQuickReply StepKind = "quick_reply"
+	StepPostback   StepKind = "postback"
+	StepNotifyMe   StepKind = "notify_me"
+	StepReact      StepKind = "react"
+	StepBlock      StepKind = "block"
+	StepUnblock    StepKind = "unblock"
+	StepAdvance    StepKind = "advance"
+	StepAt         StepKind = "at"
+	StepTrigger    StepKind = "trigger"
+	StepFault      StepKind = "fault"
+	StepSend       StepKind = "send"
+	StepExpect     StepKind = "expect"
+	StepRepeat     StepKind = "repeat" // expanded while parsing; never run
+)
+
+var stepKinds = []string{
+	string(StepSay), string(StepReply), string(StepQuickReply), string(StepPostback), string(StepNotifyMe),
+	string(StepReact), string(StepBlock), string(StepUnblock), string(StepAdvance), string(StepAt),
+	string(StepTrigger), string(StepFault), string(StepSend), string(StepExpect), string(StepRepeat),
+}
+
+// StepKinds returns every step name a scenario may use.
+func StepKinds() []string { return append([]string(nil), stepKinds...) }
+
+// Step is one line of a scenario's story.
+type Step struct {
+	Pos  Pos
+	Kind StepKind
+
+	Who     string // subscriber alias
+	Text    string // say, reply, quick_reply
+	Topic   string // notify_me
+	Title   string // postback
+	Payload string // postback, quick_reply
+	Emoji   string // react
+
+	Duration time.Duration // advance
+	At       time.Time     // at (absolute)
+	AtOffset time.Duration // at: +DURATION, from the scenario's start
+	Relative bool          // at is relative to the start
+
+	Trigger string         // trigger name
+	Data    map[string]any // trigger data; with Who set, data.psid is their PSID
+
+	Fault *FaultSpec // fault
+	Send  *SendSpec  // send
+
+	Expect []Expectation // expect
+}
+
+// FaultSpec arms a fault in fakegraph: the next matching Send API calls fail.
+type FaultSpec struct {
+	Name        string
+	Code        int
+	Subcode     int
+	Status      int           // HTTP status; 0 means the Graph error's usual one
+	Times       int           // how many matching calls fail; 0 means 1
+	Who         string        // only calls to this subscriber
+	What        string        // only calls carrying this: message, otn_request
+	Stage       string        // before (the call has no effect) or after (it took effect, the answer is lost)
+	Probability float64       // chance each matching call fails; 0 means 1
+	Latency     time.Duration // delay before answering
+}
+
+// SendSpec is a Send API call the harness makes itself, playing a careless bot.
+type SendSpec struct {
+	To            string // alias, for recipient.id
+	TokenOf       string // alias whose token to use
+	TokenTopic    string
+	TokenNth      int    // 1 = first token issued to them for the topic; 0 = latest
+	TokenValue    string // a literal token value (one this page never issued)
+	MessagingType string
+	Tag           string
+	Text          string
+	OTNRequest    bool // send an OTN request (OTNTitle, OTNTopic) instead of Text
+	OTNTitle      string
+	OTNTopic      string
+}
+
+// ExpectKind names what an expectation checks.
+type ExpectKind string
+
+// Expectation kinds.
+const (
+	ExpectTokens    ExpectKind = "tokens"
+	ExpectDelivered ExpectKind = "delivered"
+	ExpectErrors    ExpectKind = "errors"
+	ExpectWindow    ExpectKind = "window"
+	ExpectFindings  ExpectKind = "findings"
+)
+
+var expectKinds = []string{string(ExpectTokens), string(ExpectDelivered), string(ExpectErrors), string(ExpectWindow), string(ExpectFindings)}
+
+// Expectation is one check against the ledger. Counts holds the fields the
+// file set; unset fields are not checked.
+type Expectation struct {
+	Pos    Pos
+	Kind   ExpectKind
+	Who    string
+	Topic  string
+	Via    string // delivered: id (alias normal), token, tag
+	What   string // delivered: message, otn_request
+	Code   int    // errors
+	Sub    int    // errors: error_subcode
+	Rule   string // errors, findings
+	Open   *bool  // window
+	Counts map[string]int
+}
