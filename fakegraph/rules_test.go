@@ -30,7 +30,7 @@ var _ = Describe("platform rules", func() {
 		Expect(e.send(tokenSend(string(forged), "x")).code()).To(Equal(100))
 		Expect(e.lastCall().Rule).To(Equal(rules.TokenScope))
 		Expect(e.send(tokenSend("short", "x")).code()).To(Equal(100))
-		Expect(e.lastCall().Rule).To(Equal(rules.SendFormat))
+		Expect(e.lastCall().Rule).To(Equal(rules.TokenScope))
 		Expect(e.send(tokenSend(tok, "x")).Status).To(Equal(200))
 	})
 
@@ -117,7 +117,7 @@ var _ = Describe("platform rules", func() {
 				Expect(e.send(tagged).Status).To(Equal(200))
 				e = newEnv(func(s *fakegraph.Settings) { s.PlatformDate = time.Date(2026, 4, 27, 0, 0, 0, 0, time.UTC) })
 				Expect(e.send(tagged).code()).To(Equal(100))
-				Expect(e.lastCall().Rule).To(Equal(rules.WinTag))
+				Expect(e.lastCall().Rule).To(Equal(rules.Win24h))
 			},
 			Entry("CONFIRMED_EVENT_UPDATE", "CONFIRMED_EVENT_UPDATE"),
 			Entry("ACCOUNT_UPDATE", "ACCOUNT_UPDATE"),
@@ -142,6 +142,7 @@ var _ = Describe("platform rules", func() {
 			Expect(e.send(b).subcode()).To(Equal(2018278))
 			b["tag"] = "SHIPPING_UPDATE"
 			Expect(e.send(b).code()).To(Equal(100))
+			Expect(e.lastCall().Rule).To(Equal(rules.WinTag))
 			delete(b, "tag")
 			Expect(e.send(b).code()).To(Equal(100))
 		})

@@ -222,7 +222,7 @@ func (s *Server) unknownToken(v string) *Error {
 	code := s.set.TokenErrorCode
 	switch tokenOrigin(v, s.set.TokenLength, s.pageTag()) {
 	case originMalformed:
-		return s.tokenErr(code, rules.SendFormat, "The one_time_notif_token is malformed")
+		return s.tokenErr(code, rules.TokenScope, "The one_time_notif_token is malformed")
 	case originForeign:
 		return s.tokenErr(code, rules.TokenScope, "The one_time_notif_token was issued by another page")
 	default:
@@ -304,12 +304,12 @@ func (s *Server) checkTag(tag string, u *userState, now time.Time) *Error {
 	switch tag {
 	case "HUMAN_AGENT", "CUSTOMER_FEEDBACK":
 		if u.lastAction.IsZero() || !now.Before(u.lastAction.Add(TagWindow)) {
-			return errOutsideWindow(rules.WinTag, s.set.LegacyWindowSubcode)
+			return errOutsideWindow(rules.Win24h, s.set.LegacyWindowSubcode)
 		}
 		return nil
 	case "CONFIRMED_EVENT_UPDATE", "ACCOUNT_UPDATE", "POST_PURCHASE_UPDATE":
 		if !s.platformDate(now).Before(s.set.RetiredTagsDate) {
-			return s.errParam(rules.WinTag, false, "param tag %s is no longer supported", tag)
+			return s.errParam(rules.Win24h, false, "param tag %s is no longer supported", tag)
 		}
 		return nil
 	case "":

@@ -89,7 +89,7 @@ var catalogue = map[string]Rule{
 	SendRate:      {SendRate, Platform, Failure, "the page stays within the Send API rate limits (per second, per thread, per 24 hours)", "Messenger Platform docs: rate limiting"},
 	UserAvailable: {UserAvailable, Platform, Failure, "messages go only to known users who can receive them (not blocked, not deactivated)", "Messenger Platform docs: Send API error codes"},
 	ReqSpam:       {ReqSpam, Platform, Failure, "repeated OTN requests for the same topic to one user are refused as spam", "Messenger Platform docs: One-Time Notification (threshold assumed)"},
-	WinTag:        {WinTag, Platform, Failure, "a message tag is a current tag used within its limits (retired tags refused from 2026-04-27)", "Messenger Platform docs: message tags"},
+	WinTag:        {WinTag, Platform, Failure, "a MESSAGE_TAG send names a valid message tag (a tag used outside its limits, or a retired one, breaks WIN-24H)", "Messenger Platform docs: message tags"},
 }
 
 // Lookup returns the rule with the given id.
