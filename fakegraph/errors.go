@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+
+	"github.com/otnsim/otnsim/rules"
 )
 
 // Error is a Graph API error, as Meta returns it in the error envelope.
@@ -57,46 +59,96 @@ func (e *Error) MarshalEnvelope(traceID string) []byte {
 }
 
 func oauthErr(code, subcode int, format string, args ...any) *Error {
+	msg := format
+	if len(args) > 0 {
+		msg = fmt.Sprintf(format, args...)
+	}
 	return &Error{
 		Status:  http.StatusBadRequest,
-		Message: fmt.Sprintf("(#%d) ", code) + fmt.Sprintf(format, args...),
+		Message: "(#" + itoa(code) + ") " + msg,
 		Type:    "OAuthException",
 		Code:    code,
 		Subcode: subcode,
 	}
 }
 
-// Error constructors for the codes in the facts sheet.
+// Error constructors for the codes in the facts sheet. Those whose status or
+// code rests on an assumption take it from the settings.
 
-func errInvalidToken() *Error {
-	e := oauthErr(190, 0, "Invalid OAuth access token - Cannot parse access token")
-	e.Message = "Invalid OAuth access token - Cannot parse access token"
+func errInvalidToken(subcode int) *Error {
+	e := oauthErr(190, subcode, "%s", "")
+	switch subcode {
+	case 463:
+		e.Message = "Error validating access token: Session has expired."
+	case 460:
+		e.Message = "Error validating access token: The session has been invalidated."
+	case 458:
+		e.Message = "Error validating access token: The user has not authorized the application."
+	default:
+		e.Message = "Invalid OAuth access token - Cannot parse access token"
+	}
+	e.Rule = rules.SendAuth
 	return e
 }
 
-func errOutsideWindow(rule string) *Error {
+func errOutsideWindow(rule string, legacy bool) *Error {
+	if legacy {
+		e := oauthErr(10, 2018065, "This message is sent outside of allowed window. You need page_messaging_subscriptions permission to be able to do it.")
+		e.Rule, e.Assumed = rule, true
+		return e
+	}
 	e := oauthErr(10, 2018278, "This message is sent outside of allowed window. Learn more about the new policy here: https://developers.facebook.com/docs/messenger-platform/policy-overview")
 	e.Rule = rule
 	return e
 }
 
-func errInvalidParam(rule, format string, args ...any) *Error {
+func (s *Server) errParam(rule string, assumed bool, format string, args ...any) *Error {
 	e := oauthErr(100, 0, format, args...)
-	e.Rule = rule
+	e.Rule, e.Status = rule, s.set.ErrorStatus
+	e.Assumed = assumed || s.set.ErrorStatus != http.StatusBadRequest
 	return e
 }
 
-func errNoUser() *Error {
-	return oauthErr(100, 2018001, "No matching user found")
+func (s *Server) errNoUser() *Error {
+	e := oauthErr(100, 2018001, "No matching user found")
+	e.Status, e.Rule = s.set.ErrorStatus, rules.UserAvailable
+	return e
 }
 
-func errUnavailable() *Error {
-	return oauthErr(551, 1545041, "This person isn't available right now.")
+func (s *Server) errUnavailable(st UserState) *Error {
+	var e *Error
+	switch st {
+	case UserDeactivated:
+		e = oauthErr(200, 1545041, "This person isn't available right now.")
+	case UserUnreachable:
+		e = oauthErr(10, 2018108, "This person isn't receiving messages from you right now.")
+	default:
+		e = oauthErr(551, 1545041, "This person isn't available right now.")
+	}
+	e.Status, e.Rule = s.set.ErrorStatus, rules.UserAvailable
+	return e
 }
 
-func errPermission(rule, format string, args ...any) *Error {
-	e := oauthErr(10, 0, format, args...)
-	e.Rule = rule
+func (s *Server) errAppNotLive() *Error {
+	e := oauthErr(200, 2018028, "Cannot message users who are not admins, developers or testers of the app until pages_messaging permission is reviewed and the app is live.")
+	e.Status, e.Rule = s.set.ErrorStatus, rules.UserAvailable
+	return e
+}
+
+func (s *Server) errPermission(rule string, code int, format string, args ...any) *Error {
+	e := oauthErr(code, 0, format, args...)
+	e.Rule, e.Status, e.Assumed = rule, s.set.ErrorStatus, true
+	return e
+}
+
+// errThrottle builds a rate-limit refusal; every one is transient.
+func (s *Server) errThrottle(code int, msg string) *Error {
+	sub := 0
+	if code == 613 {
+		sub = 2534040
+	}
+	e := oauthErr(code, sub, "%s", msg)
+	e.Status, e.IsTransient, e.Rule, e.Assumed = s.set.ErrorStatus, true, rules.SendRate, true
 	return e
 }
 
@@ -108,4 +160,10 @@ func errUnsupported(method, path string) *Error {
 		Code:    100,
 		Subcode: 33,
 	}
+}
+
+// errControl is a control API refusal, shaped like a Graph error so one
+// decoder reads both.
+func errControl(status int, format string, args ...any) *Error {
+	return &Error{Status: status, Message: fmt.Sprintf(format, args...), Type: "OTNSimException", Code: status}
 }

@@ -2,9 +2,11 @@ package fakegraph_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,6 +21,11 @@ var fuzzSeeds = []string{
 	`{"recipient":{"id":"111"},"sender_action":"typing_on"}`,
 	`{"recipient":{"user_ref":"x"},"message":{"text":"hi"}}`,
 	`{"recipient":`, `[]`, `null`, `{"message":{"attachment":{"type":"template","payload":null}}}`,
+	`{"recipient":{"id":"111"},"messaging_type":"RESPONSE","message":{"attachment":{"type":"template","payload":{"template_type":"button","text":"t","buttons":[{"type":"postback","title":"a","payload":"b"}]}}}}`,
+	`{"recipient":{"id":"111"},"messaging_type":"RESPONSE","message":{"text":"q","quick_replies":[{"content_type":"text","title":"a","payload":"b"}]}}`,
+	`{"recipient":{"id":"111"},"messaging_type":"MESSAGE_TAG","tag":"HUMAN_AGENT","message":{"attachment":{"type":"image","payload":{"url":"u"}}}}`,
+	`{"recipient":{"notification_messages_token":"x"},"message":{"text":"hi"}}`,
+	`{"kind":"graph_error","code":2}`, `{"by":"25h"}`, `{"psid":"9","region":"DE"}`,
 }
 
 // FuzzDecodeSendRequest checks that the decoder never panics and that a
@@ -44,21 +51,55 @@ func FuzzDecodeSendRequest(f *testing.F) {
 // token is ever consumed twice.
 func FuzzHandler(f *testing.F) {
 	for _, s := range fuzzSeeds {
-		f.Add("POST", "/v19.0/me/messages", []byte(s))
+		f.Add("POST", "/v19.0/me/messages", "application/json", []byte(s))
 	}
-	f.Add("GET", "/v19.0/me/messages", []byte(nil))
-	f.Add("POST", "/otnsim/v1/clock", []byte("{}"))
-	f.Fuzz(func(t *testing.T, method, path string, body []byte) {
+	f.Add("GET", "/v19.0/me/messages", "", []byte(nil))
+	f.Add("POST", "/otnsim/v1/clock", "", []byte("{}"))
+	f.Add("POST", "/otnsim/v1/clock/advance", "application/json", []byte(`{"by":"25h"}`))
+	f.Add("POST", "/otnsim/v1/faults", "application/json", []byte(`{"kind":"drop"}`))
+	f.Add("POST", "/otnsim/v1/faults", "application/json", []byte(`{"kind":"lost_response","psid":"111"}`))
+	f.Add("POST", "/otnsim/v1/users", "application/json", []byte(`{"psid":"5"}`))
+	f.Add("POST", "/otnsim/v1/users/111/notify-me", "application/json", []byte(`{"payload":"t"}`))
+	f.Add("POST", "/v19.0/me/subscribed_apps", "application/x-www-form-urlencoded", []byte(`subscribed_fields=messages`))
+	f.Add("GET", "/v19.0/111", "", []byte(nil))
+	f.Add("GET", "/v19.0/me/messenger_profile", "", []byte(nil))
+	f.Add("POST", "/v2.6/1000000000001/messages", "multipart/form-data; boundary=X", []byte("--X\r\nContent-Disposition: form-data; name=\"recipient\"\r\n\r\n{\"id\":\"111\"}\r\n--X--\r\n"))
+	f.Add("POST", "/v19.0/me/messages", "application/x-www-form-urlencoded", []byte(`recipient={"id":"111"}&messaging_type=RESPONSE&message={"text":"x"}`))
+	f.Fuzz(func(t *testing.T, method, path, contentType string, body []byte) {
 		c := clock.NewVirtual(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC))
 		g := fakegraph.New(fakegraph.Config{Clock: c, Seed: 3})
 		_ = g.AddUser(fakegraph.User{PSID: "111"})
 		_, _ = g.UserMessage("111", "hi")
+		_, _ = g.Send(&fakegraph.SendRequest{Recipient: fakegraph.Recipient{ID: "111"}, MessagingType: "RESPONSE",
+			Message: &fakegraph.Message{Attachment: &fakegraph.Attachment{Type: "template", Payload: []byte(`{"template_type":"one_time_notif_req","title":"T","payload":"t"}`)}}})
+		tok, _, _ := g.NotifyMe("111", "t")
 		req, err := http.NewRequest(method, "https://graph.facebook.com"+path+"?access_token="+fakegraph.DefaultPage().AccessToken, bytes.NewReader(body))
 		if err != nil {
 			return
 		}
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
 		rec := httptest.NewRecorder()
 		g.ServeHTTP(rec, req)
+		// Whatever the first call armed or changed, a token send after it
+		// must still answer (or drop) without a panic, and spend at most once.
+		follow, _ := http.NewRequest("POST", "https://graph.facebook.com/v19.0/me/messages?access_token="+fakegraph.DefaultPage().AccessToken,
+			strings.NewReader(`{"recipient":{"one_time_notif_token":"`+tok+`"},"message":{"text":"x"}}`))
+		// A latency fault would wait on the virtual clock forever: the
+		// follow-up's context is already cancelled so it gives up at once.
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, _ = g.Respond(follow.WithContext(ctx))
+		consumed := 0
+		for _, c := range g.Ledger().Calls {
+			if c.OK && c.TokenSeq == 1 {
+				consumed++
+			}
+		}
+		if consumed > 1 {
+			t.Fatalf("token spent %d times", consumed)
+		}
 		var out map[string]json.RawMessage
 		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
 			t.Fatalf("%s %s answered non-JSON %q", method, path, rec.Body.String())

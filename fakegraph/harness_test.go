@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync"
 	"time"
 
@@ -55,15 +56,28 @@ type env struct {
 	client *http.Client
 }
 
-func newEnv(mutate ...func(*fakegraph.Page)) *env {
+// newEnv builds an env; each option is a func(*fakegraph.Page) or a
+// func(*fakegraph.Settings) applied to the defaults, or a time.Time at which
+// the virtual clock starts.
+func newEnv(opts ...any) *env {
 	e := &env{clock: clock.NewVirtual(epoch), hook: &hook{}}
 	page := fakegraph.DefaultPage()
-	for _, m := range mutate {
-		m(&page)
+	set := fakegraph.DefaultSettings()
+	for _, o := range opts {
+		switch m := o.(type) {
+		case func(*fakegraph.Page):
+			m(&page)
+		case func(*fakegraph.Settings):
+			m(&set)
+		case time.Time:
+			e.clock = clock.NewVirtual(m)
+		default:
+			panic("newEnv: unknown option")
+		}
 	}
 	hookSrv := &http.Client{Transport: handlerRT{e.hook}}
 	e.graph = fakegraph.New(fakegraph.Config{
-		Page: page, Clock: e.clock, Seed: 1,
+		Page: page, Clock: e.clock, Seed: 1, Settings: set,
 		Webhook: fakegraph.Webhook{URL: "http://bot.test/webhook", Client: hookSrv},
 	})
 	e.client = &http.Client{Transport: e.graph.MockTransport()}
@@ -156,4 +170,54 @@ func (e *env) optIn(psid, topic string) string {
 	tok, _, err := e.graph.NotifyMe(psid, topic)
 	Expect(err).NotTo(HaveOccurred())
 	return tok
+}
+
+// raw posts body as-is with the given content type and extra headers.
+func (e *env) raw(method, url, contentType string, body []byte, hdr ...string) response {
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
+	Expect(err).NotTo(HaveOccurred())
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := e.client.Do(req)
+	Expect(err).NotTo(HaveOccurred())
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	out := response{Status: resp.StatusCode, Raw: raw}
+	_ = json.Unmarshal(raw, &out.Body)
+	return out
+}
+
+func (r response) transient() bool {
+	e, _ := r.Body["error"].(map[string]any)
+	t, _ := e["is_transient"].(bool)
+	return t
+}
+
+// lastCall is the latest Send API call in the ledger.
+func (e *env) lastCall() fakegraph.Call {
+	calls := e.graph.Ledger().Calls
+	Expect(calls).NotTo(BeEmpty())
+	return calls[len(calls)-1]
+}
+
+const graphBase = "https://graph.facebook.com/v19.0/"
+
+func tokenQS() string { return "?access_token=" + fakegraph.DefaultPage().AccessToken }
+
+func attach(psid string, att map[string]any) map[string]any {
+	return map[string]any{"recipient": map[string]string{"id": psid}, "messaging_type": "RESPONSE", "message": map[string]any{"attachment": att}}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func e0Clock() *clock.Virtual { return clock.NewVirtual(epoch) }
+
+func withSettings(f func(*fakegraph.Settings)) fakegraph.Settings {
+	s := fakegraph.DefaultSettings()
+	f(&s)
+	return s
 }

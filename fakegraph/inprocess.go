@@ -3,6 +3,7 @@ package fakegraph
 import (
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 
 	"github.com/jarcoal/httpmock"
 )
@@ -17,7 +18,7 @@ func (s *Server) MockTransport() *httpmock.MockTransport {
 }
 
 // Intercept routes every request that client makes to s, in process. A nil
-// client means http.DefaultClient, so a bot that uses the default transport is
+// client means http.DefaultClient, so a bot that uses the default client is
 // intercepted too. It returns a function that restores the client.
 func (s *Server) Intercept(client *http.Client) (restore func()) {
 	if client == nil {
@@ -28,10 +29,34 @@ func (s *Server) Intercept(client *http.Client) (restore func()) {
 	return func() { client.Transport = old }
 }
 
-// Respond answers one request with s; it is an httpmock.Responder.
+// graphHost matches the Graph API's hosts (graph.facebook.com and its
+// regional and beta variants).
+var graphHost = regexp.MustCompile(`^https?://graph(\.[a-z0-9-]+)?\.facebook\.com(:\d+)?/`)
+
+// InterceptDefault is the one call that puts s behind http.DefaultTransport:
+// every client in the process that uses the default transport (including
+// clients built as &http.Client{}) reaches s for Graph API hosts, and the
+// real network for every other host. It returns a function that restores the
+// default transport. Not for tests running in parallel with other users of
+// the default transport.
+func (s *Server) InterceptDefault() (restore func()) {
+	old := http.DefaultTransport
+	t := httpmock.NewMockTransport()
+	t.RegisterRegexpResponder(http.MethodGet, graphHost, s.Respond)
+	t.RegisterRegexpResponder(http.MethodPost, graphHost, s.Respond)
+	t.RegisterRegexpResponder(http.MethodDelete, graphHost, s.Respond)
+	t.RegisterNoResponder(func(req *http.Request) (*http.Response, error) { return old.RoundTrip(req) })
+	http.DefaultTransport = t
+	return func() { http.DefaultTransport = old }
+}
+
+// Respond answers one request with s; it is an httpmock.Responder. A dropped
+// connection (an armed fault) is returned as an error, as a real transport would.
 func (s *Server) Respond(req *http.Request) (*http.Response, error) {
 	rec := httptest.NewRecorder()
-	s.ServeHTTP(rec, req)
+	if s.serve(rec, req) {
+		return nil, errDropped
+	}
 	resp := rec.Result()
 	resp.Request = req
 	return resp, nil

@@ -76,6 +76,9 @@ const (
 	RecipientToken   RecipientKind = "one_time_notif_token"
 	RecipientUserRef RecipientKind = "user_ref"
 	RecipientNone    RecipientKind = ""
+	// RecipientNotificationMessagesToken is the successor's (recurring
+	// notifications) token; fakegraph refuses it as invalid.
+	RecipientNotificationMessagesToken RecipientKind = "notification_messages_token"
 )
 
 // CallKind says what a Send API call carried.
@@ -108,7 +111,10 @@ type Call struct {
 	Subcode       int           `json:"error_subcode,omitempty"`
 	Rule          string        `json:"rule,omitempty"`    // the rule a refusal enforces
 	Assumed       bool          `json:"assumed,omitempty"` // the verdict rests on an [assumed] fact
-	order         int
+	// Fault names the armed fault that hit the call, if any. An OK call with
+	// a fault took effect but its response was lost.
+	Fault string `json:"fault,omitempty"`
+	order int
 }
 
 // Event is a user-side happening in a thread: a message, a tap, a webhook delivery.
@@ -219,7 +225,7 @@ func (l Ledger) Timeline(psid string) []TimelineEntry {
 			continue
 		}
 		out = append(out, TimelineEntry{At: e.At, order: e.order, Text: e.Kind + " " + e.Detail})
-		if e.Kind == "message" || e.Kind == "postback" {
+		if e.Kind == "message" || e.Kind == "postback" || e.Kind == "quick_reply" {
 			actions = append(actions, e.At)
 		}
 	}

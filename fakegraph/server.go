@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/brianvoe/gofakeit/v6"
+
 	"github.com/otnsim/otnsim/sim/clock"
 )
 
@@ -24,12 +26,28 @@ const DefaultGraphURL = "https://graph.facebook.com"
 
 // Page is the Facebook Page the bot under test speaks for.
 type Page struct {
-	ID          string
-	AccessToken string
-	AppSecret   string
-	VerifyToken string
+	// ID is the page id; the Send API answers on /{ID}/messages and /me/messages.
+	ID string `yaml:"id"`
+	// AccessToken is the page access token the bot must present.
+	AccessToken string `yaml:"access_token"`
+	// AppSecret signs webhooks and checks appsecret_proof.
+	AppSecret string `yaml:"app_secret"`
+	// VerifyToken is what the bot expects in the verification handshake.
+	VerifyToken string `yaml:"verify_token"`
 	// OTNApproved says whether the page was granted the One-Time Notification feature.
-	OTNApproved bool
+	OTNApproved bool `yaml:"otn_approved"`
+	// Country is the ISO code of the country the page is located in ("" = unknown, unaffected).
+	Country string `yaml:"country"`
+	// AdminCountries are the ISO codes of the countries the page's admins are in.
+	AdminCountries []string `yaml:"admin_countries"`
+	// RequireAppSecretProof refuses Graph calls without a valid appsecret_proof.
+	RequireAppSecretProof bool `yaml:"require_appsecret_proof"`
+	// AccessTokenStatus makes the page token fail: "" (valid), "expired"
+	// (190/463), "invalidated" (190/460) or "app_not_authorized" (190/458).
+	AccessTokenStatus string `yaml:"access_token_status"`
+	// AppInDevelopment says the app is not reviewed or not live: sends to users
+	// without a role in the app (User.AppRole) fail with 200/2018028.
+	AppInDevelopment bool `yaml:"app_in_development"`
 }
 
 // DefaultPage returns the page configuration used when none is given.
@@ -56,6 +74,11 @@ type Config struct {
 	Webhook Webhook
 	// Seed makes token values, message ids and trace ids reproducible.
 	Seed uint64
+	// Settings are the fidelity settings; the zero value means DefaultSettings().
+	Settings Settings
+	// ControlKey, when set, must be presented as "Authorization: Bearer KEY"
+	// on every /otnsim/v1/ control call.
+	ControlKey string
 }
 
 // User is a person who can talk to the page. PSID is page-scoped.
@@ -64,14 +87,33 @@ type User struct {
 	FirstName string
 	LastName  string
 	Locale    string // e.g. en_US
-	Region    string // ISO 3166-1 alpha-2 country code
+	Region    string // ISO 3166-1 alpha-2 country code; the user's country for the region rules
 	Timezone  float64
+	// ProfilePic is the profile picture URL; empty means one is made up.
+	ProfilePic string
+	// UserRef is the checkbox-plugin reference the page may send to instead of the PSID.
+	UserRef string
+	// AppRole says the user has a role in the app (admin, developer, tester),
+	// so sends reach them while the app is in development.
+	AppRole bool
 }
+
+// UserState is whether a user can receive messages.
+type UserState string
+
+// User states.
+const (
+	UserActive      UserState = "active"
+	UserBlocked     UserState = "blocked"     // the user blocked the page: 551/1545041
+	UserDeactivated UserState = "deactivated" // the account is gone: 200/1545041
+	UserUnreachable UserState = "unreachable" // can't receive messages right now: 10/2018108
+)
 
 type userState struct {
 	User
 	lastAction time.Time // last message, postback or reply; zero if none
-	blocked    bool
+	state      UserState
+	affected   int8 // region rule cache: 0 unknown, 1 affected, -1 not
 }
 
 // windowOpen reports whether the 24-hour standard messaging window is open at now.
@@ -82,25 +124,41 @@ func (u *userState) windowOpen(now time.Time) bool {
 // Window is the length of the standard messaging window.
 const Window = 24 * time.Hour
 
+// TagWindow is how long HUMAN_AGENT and CUSTOMER_FEEDBACK reach a user.
+const TagWindow = 7 * 24 * time.Hour
+
 // otnRequest is an OTN request that reached a user and can be tapped.
 type otnRequest struct {
-	psid    string
-	title   string
-	payload string
-	at      time.Time
+	psid       string
+	title      string
+	payload    string
+	at         time.Time
+	suppressed bool // sent in a thread under the region rules: a tap delivers nothing
 }
 
 // Server is the fake Graph API. Create it with New.
 type Server struct {
 	cfg   Config
 	clock clock.Clock
+	set   Settings
 
-	mu       sync.Mutex
-	rng      *rand.Rand
-	users    map[string]*userState
-	tokens   map[string]*tokenRecord
-	requests map[string][]otnRequest // by PSID, oldest first
-	ledger   ledger
+	mu         sync.Mutex
+	rng        *rand.Rand
+	faker      *gofakeit.Faker
+	users      map[string]*userState
+	userRefs   map[string]string // user_ref -> PSID
+	tokens     map[string]*tokenRecord
+	requests   map[string][]otnRequest // by PSID, oldest first
+	ledger     ledger
+	rate       rateState
+	faults     []*armedFault
+	subscribed []string // fields from subscribed_apps; nil means every field
+	// activeUsers counts users in state UserActive (for the 24-hour quota).
+	activeUsers int
+	// proof is the appsecret_proof the page token must come with.
+	proof string
+	// tag marks the page's tokens (see tokens.go).
+	tag [4]byte
 }
 
 // New returns a Server for the page in cfg.
@@ -111,15 +169,38 @@ func New(cfg Config) *Server {
 	if cfg.Page.ID == "" {
 		cfg.Page = DefaultPage()
 	}
-	return &Server{
-		cfg:      cfg,
-		clock:    cfg.Clock,
-		rng:      rand.New(rand.NewPCG(cfg.Seed, 0x6f746e73696d)),
-		users:    map[string]*userState{},
-		tokens:   map[string]*tokenRecord{},
-		requests: map[string][]otnRequest{},
-	}
+	s := &Server{cfg: cfg, clock: cfg.Clock, set: cfg.Settings.withDefaults()}
+	s.proof = AppSecretProof(cfg.Page.AppSecret, cfg.Page.AccessToken)
+	s.tag = pageTagOf(cfg.Page.ID)
+	s.resetLocked()
+	return s
 }
+
+// resetLocked forgets every user, token, call and fault. Callers hold s.mu
+// (or own s exclusively).
+func (s *Server) resetLocked() {
+	s.rng = rand.New(rand.NewPCG(s.cfg.Seed, 0x6f746e73696d))
+	s.faker = gofakeit.New(int64(s.cfg.Seed))
+	s.users = map[string]*userState{}
+	s.userRefs = map[string]string{}
+	s.tokens = map[string]*tokenRecord{}
+	s.requests = map[string][]otnRequest{}
+	s.ledger = ledger{}
+	s.rate = rateState{}
+	s.faults = nil
+	s.subscribed = nil
+	s.activeUsers = 0
+}
+
+// Reset forgets everything but the page's configuration and the settings.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.resetLocked()
+}
+
+// Settings returns the fidelity settings in effect.
+func (s *Server) Settings() Settings { return s.set }
 
 // Page returns the configured page.
 func (s *Server) Page() Page { return s.cfg.Page }
@@ -149,7 +230,14 @@ func (s *Server) AddUser(u User) error {
 	if _, ok := s.users[u.PSID]; ok {
 		return fmt.Errorf("add user %s: PSID already exists", u.PSID)
 	}
-	s.users[u.PSID] = &userState{User: u}
+	if u.UserRef != "" {
+		if _, ok := s.userRefs[u.UserRef]; ok {
+			return fmt.Errorf("add user %s: user_ref %q already exists", u.PSID, u.UserRef)
+		}
+		s.userRefs[u.UserRef] = u.PSID
+	}
+	s.users[u.PSID] = &userState{User: u, state: UserActive}
+	s.activeUsers++
 	return nil
 }
 

@@ -13,13 +13,28 @@ var ErrUnknownUser = errors.New("unknown user")
 // reached the user.
 var ErrNoRequest = errors.New("no OTN request with that payload reached the user")
 
+// ErrSuppressed is returned by NotifyMe when the region rules suppress the
+// opt-in in the user's thread: no token is issued and no webhook delivered.
+var ErrSuppressed = errors.New("the OTN opt-in is suppressed in this thread by the region rules")
+
 // ErrBlocked is returned by user actions in a thread the user has blocked.
 var ErrBlocked = errors.New("the user has blocked the page")
+
+// ErrUnavailable is returned by user actions from a deactivated or unreachable user.
+var ErrUnavailable = errors.New("the user is not available")
 
 // Delivery reports how a webhook delivery went.
 type Delivery struct {
 	Status int   // HTTP status the bot answered, 0 if it could not be reached
 	Err    error // transport error, if any
+	// Attempts is how many times the event was posted before this report
+	// (later retries run on the clock and are recorded in the ledger).
+	Attempts int
+	// Deferred says the event was held back (out-of-order delivery setting)
+	// and goes out later on the clock.
+	Deferred bool
+	// Skipped says the page is not subscribed to the event's field.
+	Skipped bool
 }
 
 // UserMessage plays psid writing text to the page: it opens the 24-hour
@@ -29,13 +44,21 @@ func (s *Server) UserMessage(psid, text string) (Delivery, error) {
 	if err != nil {
 		return Delivery{}, err
 	}
-	ev := messagingEvent{
-		Sender:    party{ID: psid},
-		Recipient: party{ID: s.cfg.Page.ID},
-		Timestamp: now.UnixMilli(),
-		Message:   &messageEvent{MID: mid, Text: text},
+	ev := s.event(psid, now)
+	ev.Message = &messageEvent{MID: mid, Text: text}
+	return s.deliver(psid, fieldMessages, ev), nil
+}
+
+// QuickReply plays psid tapping a quick reply (text is its title): it opens
+// the window and delivers a message webhook carrying quick_reply.payload.
+func (s *Server) QuickReply(psid, text, payload string) (Delivery, error) {
+	now, mid, err := s.userAction(psid, "quick_reply", payload)
+	if err != nil {
+		return Delivery{}, err
 	}
-	return s.deliver(psid, ev), nil
+	ev := s.event(psid, now)
+	ev.Message = &messageEvent{MID: mid, Text: text, QuickReply: &quickReplyEvent{Payload: payload}}
+	return s.deliver(psid, fieldMessages, ev), nil
 }
 
 // Postback plays psid tapping a button with the given payload: it opens the
@@ -45,25 +68,37 @@ func (s *Server) Postback(psid, title, payload string) (Delivery, error) {
 	if err != nil {
 		return Delivery{}, err
 	}
-	ev := messagingEvent{
-		Sender:    party{ID: psid},
-		Recipient: party{ID: s.cfg.Page.ID},
-		Timestamp: now.UnixMilli(),
-		Postback:  &postbackEvent{MID: mid, Title: title, Payload: payload},
+	ev := s.event(psid, now)
+	ev.Postback = &postbackEvent{MID: mid, Title: title, Payload: payload}
+	return s.deliver(psid, fieldPostbacks, ev), nil
+}
+
+func (s *Server) event(psid string, now time.Time) messagingEvent {
+	return messagingEvent{Sender: party{ID: psid}, Recipient: party{ID: s.cfg.Page.ID}, Timestamp: now.UnixMilli()}
+}
+
+// actorLocked finds the user behind an action and checks they can act.
+func (s *Server) actorLocked(psid, kind string) (*userState, error) {
+	u, ok := s.users[psid]
+	if !ok {
+		return nil, fmt.Errorf("%s from %s: %w", kind, psid, ErrUnknownUser)
 	}
-	return s.deliver(psid, ev), nil
+	switch u.state {
+	case UserBlocked:
+		return nil, fmt.Errorf("%s from %s: %w", kind, psid, ErrBlocked)
+	case UserDeactivated:
+		return nil, fmt.Errorf("%s from %s: %w", kind, psid, ErrUnavailable)
+	}
+	return u, nil
 }
 
 // userAction records an action that opens the window and returns its time and a message id.
 func (s *Server) userAction(psid, kind, detail string) (time.Time, string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, ok := s.users[psid]
-	if !ok {
-		return time.Time{}, "", fmt.Errorf("%s from %s: %w", kind, psid, ErrUnknownUser)
-	}
-	if u.blocked {
-		return time.Time{}, "", fmt.Errorf("%s from %s: %w", kind, psid, ErrBlocked)
+	u, err := s.actorLocked(psid, kind)
+	if err != nil {
+		return time.Time{}, "", err
 	}
 	now := s.clock.Now()
 	reopened := !u.windowOpen(now)
@@ -78,17 +113,15 @@ func (s *Server) userAction(psid, kind, detail string) (time.Time, string, error
 
 // NotifyMe plays psid tapping "Notify Me" on the latest OTN request with the
 // given payload. It issues a new token, delivers the messaging_optins
-// webhook, and returns the token. It does not open the window.
+// webhook, and returns the token. It does not open the window. Where the
+// region rules apply to the thread it issues nothing and fails with
+// ErrSuppressed.
 func (s *Server) NotifyMe(psid, payload string) (string, Delivery, error) {
 	s.mu.Lock()
-	u, ok := s.users[psid]
-	if !ok {
+	u, err := s.actorLocked(psid, "notify me")
+	if err != nil {
 		s.mu.Unlock()
-		return "", Delivery{}, fmt.Errorf("notify me from %s: %w", psid, ErrUnknownUser)
-	}
-	if u.blocked {
-		s.mu.Unlock()
-		return "", Delivery{}, fmt.Errorf("notify me from %s: %w", psid, ErrBlocked)
+		return "", Delivery{}, err
 	}
 	var req *otnRequest
 	reqs := s.requests[psid]
@@ -103,9 +136,14 @@ func (s *Server) NotifyMe(psid, payload string) (string, Delivery, error) {
 		return "", Delivery{}, fmt.Errorf("notify me from %s for %q: %w", psid, payload, ErrNoRequest)
 	}
 	now := s.clock.Now()
+	if req.suppressed || s.threadAffected(u, now) {
+		s.ledger.addEvent(Event{At: now, PSID: psid, Kind: "notify_me", Detail: quote(payload) + ": suppressed by the region rules, no token, no webhook"})
+		s.mu.Unlock()
+		return "", Delivery{}, fmt.Errorf("notify me from %s for %q: %w", psid, payload, ErrSuppressed)
+	}
 	t := &tokenRecord{
 		seq:       len(s.ledger.tokens) + 1,
-		value:     s.randomString(48),
+		value:     s.newTokenValue(),
 		pageID:    s.cfg.Page.ID,
 		psid:      psid,
 		topic:     payload,
@@ -118,33 +156,54 @@ func (s *Server) NotifyMe(psid, payload string) (string, Delivery, error) {
 	s.ledger.addEvent(Event{At: now, PSID: psid, Kind: "notify_me", Detail: fmt.Sprintf("%s: token #%d issued, expires %s", quote(payload), t.seq, t.expiresAt.UTC().Format(time.RFC3339))})
 	s.mu.Unlock()
 
-	ev := messagingEvent{
-		Sender:    party{ID: psid},
-		Recipient: party{ID: s.cfg.Page.ID},
-		Timestamp: now.UnixMilli(),
-		Optin:     &optinEvent{Type: "one_time_notif_req", Payload: payload, Token: t.value},
-	}
-	return t.value, s.deliver(psid, ev), nil
+	ev := s.event(psid, now)
+	ev.Optin = &optinEvent{Type: "one_time_notif_req", Payload: payload, Token: t.value}
+	return t.value, s.deliver(psid, fieldOptins, ev), nil
 }
 
 // Block plays psid blocking the page: later sends to them fail with 551.
-func (s *Server) Block(psid string) error { return s.setBlocked(psid, true) }
+func (s *Server) Block(psid string) error { return s.SetUserState(psid, UserBlocked) }
 
 // Unblock plays psid unblocking the page.
-func (s *Server) Unblock(psid string) error { return s.setBlocked(psid, false) }
+func (s *Server) Unblock(psid string) error { return s.SetUserState(psid, UserActive) }
 
-func (s *Server) setBlocked(psid string, blocked bool) error {
+// SetUserState changes whether psid can receive messages: blocked (551),
+// deactivated (200/1545041), unreachable (10/2018108) or active again.
+func (s *Server) SetUserState(psid string, st UserState) error {
+	switch st {
+	case UserActive, UserBlocked, UserDeactivated, UserUnreachable:
+	default:
+		return fmt.Errorf("set state of %s: unknown state %q", psid, st)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u, ok := s.users[psid]
 	if !ok {
-		return fmt.Errorf("block %s: %w", psid, ErrUnknownUser)
+		return fmt.Errorf("set state of %s: %w", psid, ErrUnknownUser)
 	}
-	u.blocked = blocked
-	kind := "block"
-	if !blocked {
-		kind = "unblock"
+	if u.state == UserActive {
+		s.activeUsers--
+	}
+	if st == UserActive {
+		s.activeUsers++
+	}
+	prev := u.state
+	u.state = st
+	kind := map[UserState]string{UserBlocked: "block", UserDeactivated: "deactivate", UserUnreachable: "unreachable", UserActive: "unblock"}[st]
+	if st == UserActive && prev != UserBlocked {
+		kind = "reactivate"
 	}
 	s.ledger.addEvent(Event{At: s.clock.Now(), PSID: psid, Kind: kind})
 	return nil
+}
+
+// LookupUser returns the user registered under psid.
+func (s *Server) LookupUser(psid string) (User, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[psid]
+	if !ok {
+		return User{}, false
+	}
+	return u.User, true
 }

@@ -2,14 +2,17 @@ package fakegraph
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -42,8 +45,13 @@ type messagingEvent struct {
 }
 
 type messageEvent struct {
-	MID  string `json:"mid"`
-	Text string `json:"text,omitempty"`
+	MID        string           `json:"mid"`
+	Text       string           `json:"text,omitempty"`
+	QuickReply *quickReplyEvent `json:"quick_reply,omitempty"`
+}
+
+type quickReplyEvent struct {
+	Payload string `json:"payload"`
 }
 
 type postbackEvent struct {
@@ -91,6 +99,13 @@ func Sign(secret string, body []byte) (sha256Header, sha1Header string) {
 	return "sha256=" + hex.EncodeToString(m.Sum(nil)), "sha1=" + hex.EncodeToString(m1.Sum(nil))
 }
 
+// Webhook fields a page subscribes to (POST /me/subscribed_apps).
+const (
+	fieldMessages  = "messages"
+	fieldPostbacks = "messaging_postbacks"
+	fieldOptins    = "messaging_optins"
+)
+
 // encodeWebhook renders one event as a signed-ready webhook body.
 func (s *Server) encodeWebhook(ev messagingEvent) []byte {
 	env := WebhookEnvelope{Object: "page", Entry: []WebhookEntry{{
@@ -103,45 +118,100 @@ func (s *Server) encodeWebhook(ev messagingEvent) []byte {
 	return EscapeNonASCII(bytes.TrimRight(buf.Bytes(), "\n"))
 }
 
+// subscribedTo reports whether the page receives events of field.
+func (s *Server) subscribedTo(field string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.subscribed == nil || slices.Contains(s.subscribed, field)
+}
+
 // deliver posts one event to the bot's webhook, signed with the app secret,
-// and records the outcome in the ledger.
-func (s *Server) deliver(psid string, ev messagingEvent) Delivery {
-	body := s.encodeWebhook(ev)
-	if s.cfg.Webhook.URL == "" {
-		s.recordDelivery(psid, Delivery{Err: fmt.Errorf("no webhook configured")})
-		return Delivery{}
+// and records the outcome in the ledger. A failed delivery is retried on the
+// clock with doubling back-off; the settings may duplicate the event or hold
+// it back so later events overtake it.
+func (s *Server) deliver(psid, field string, ev messagingEvent) Delivery {
+	if !s.subscribedTo(field) {
+		s.recordDelivery(psid, Delivery{Skipped: true, Err: fmt.Errorf("page not subscribed to %s", field)}, 0)
+		return Delivery{Skipped: true}
 	}
-	req, err := http.NewRequest(http.MethodPost, s.cfg.Webhook.URL, bytes.NewReader(body))
-	if err != nil {
-		d := Delivery{Err: fmt.Errorf("build webhook request: %w", err)}
-		s.recordDelivery(psid, d)
+	body := s.encodeWebhook(ev)
+	wh := &s.set.Webhook
+	s.mu.Lock()
+	dup := wh.DuplicateRate > 0 && s.rng.Float64() < wh.DuplicateRate
+	hold := wh.ReorderRate > 0 && s.rng.Float64() < wh.ReorderRate
+	s.mu.Unlock()
+	if hold {
+		s.clock.AfterFunc(wh.ReorderDelay, func() { s.attempt(psid, body, 1) })
+		s.recordEvent(psid, "webhook", "held back "+wh.ReorderDelay.String()+" (out-of-order delivery)")
+		return Delivery{Deferred: true}
+	}
+	d := s.attempt(psid, body, 1)
+	if dup {
+		d2 := s.post(body)
+		s.recordDelivery(psid, d2, 1)
+	}
+	return d
+}
+
+// attempt posts body once, records it, and schedules a retry if it failed.
+func (s *Server) attempt(psid string, body []byte, n int) Delivery {
+	d := s.post(body)
+	d.Attempts = n
+	s.recordDelivery(psid, d, n)
+	if d.Err == nil && d.Status == http.StatusOK {
 		return d
+	}
+	if s.cfg.Webhook.URL == "" || n > s.set.Webhook.Retries {
+		return d
+	}
+	delay := s.set.Webhook.Backoff << (n - 1)
+	s.clock.AfterFunc(delay, func() { s.attempt(psid, body, n+1) })
+	return d
+}
+
+// post sends one signed delivery and waits at most the webhook timeout.
+func (s *Server) post(body []byte) Delivery {
+	if s.cfg.Webhook.URL == "" {
+		return Delivery{Err: errors.New("no webhook configured")}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.set.Webhook.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.Webhook.URL, bytes.NewReader(body))
+	if err != nil {
+		return Delivery{Err: fmt.Errorf("build webhook request: %w", err)}
 	}
 	sig256, sig1 := Sign(s.cfg.Page.AppSecret, body)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Hub-Signature-256", sig256)
-	req.Header.Set("X-Hub-Signature", sig1)
+	if s.set.Webhook.SHA1Signature {
+		req.Header.Set("X-Hub-Signature", sig1)
+	}
 	client := s.cfg.Webhook.Client
 	if client == nil {
 		client = http.DefaultClient
 	}
 	resp, err := client.Do(req)
-	d := Delivery{Err: err}
-	if err == nil {
-		d.Status = resp.StatusCode
-		_, _ = io.Copy(io.Discard, resp.Body)
-		_ = resp.Body.Close()
+	if err != nil {
+		return Delivery{Err: fmt.Errorf("post webhook: %w", err)}
 	}
-	s.recordDelivery(psid, d)
-	return d
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxBodyBytes))
+	_ = resp.Body.Close()
+	return Delivery{Status: resp.StatusCode}
 }
 
-func (s *Server) recordDelivery(psid string, d Delivery) {
+func (s *Server) recordDelivery(psid string, d Delivery, attempt int) {
 	detail := "delivered, bot answered " + strconv.Itoa(d.Status)
 	if d.Err != nil {
 		detail = "not delivered: " + d.Err.Error()
 	}
+	if attempt > 1 {
+		detail += " (attempt " + strconv.Itoa(attempt) + ")"
+	}
+	s.recordEvent(psid, "webhook", detail)
+}
+
+func (s *Server) recordEvent(psid, kind, detail string) {
 	s.mu.Lock()
-	s.ledger.addEvent(Event{At: s.clock.Now(), PSID: psid, Kind: "webhook", Detail: detail})
+	s.ledger.addEvent(Event{At: s.clock.Now(), PSID: psid, Kind: kind, Detail: detail})
 	s.mu.Unlock()
 }

@@ -57,6 +57,12 @@ const (
 	HookSignature = "HOOK-SIGNATURE"
 	HookVerify    = "HOOK-VERIFY"
 	HookReplay    = "HOOK-REPLAY"
+	SendAuth      = "SEND-AUTH"
+	SendFormat    = "SEND-FORMAT"
+	SendRate      = "SEND-RATE"
+	UserAvailable = "USER-AVAILABLE"
+	ReqSpam       = "OTN-REQ-SPAM"
+	WinTag        = "WIN-TAG"
 )
 
 var catalogue = map[string]Rule{
@@ -78,6 +84,12 @@ var catalogue = map[string]Rule{
 	HookSignature: {HookSignature, Security, Failure, "the bot rejects webhook events with a missing or wrong signature", "Messenger Platform docs: Webhooks"},
 	HookVerify:    {HookVerify, Security, Failure, "the bot answers the verification handshake only with the right verify token", "Messenger Platform docs: Webhooks"},
 	HookReplay:    {HookReplay, Security, Failure, "a replayed (duplicate) event is processed at most once", "Messenger Platform docs: Webhooks"},
+	SendAuth:      {SendAuth, Platform, Failure, "every Graph call carries a valid page access token (and a matching appsecret_proof when given or required)", "Graph API docs: access tokens, securing requests"},
+	SendFormat:    {SendFormat, Platform, Failure, "a Send API call is well formed: one recipient, a valid message or sender action, valid messaging_type and notification_type", "Messenger Platform docs: Send API reference"},
+	SendRate:      {SendRate, Platform, Failure, "the page stays within the Send API rate limits (per second, per thread, per 24 hours)", "Messenger Platform docs: rate limiting"},
+	UserAvailable: {UserAvailable, Platform, Failure, "messages go only to known users who can receive them (not blocked, not deactivated)", "Messenger Platform docs: Send API error codes"},
+	ReqSpam:       {ReqSpam, Platform, Failure, "repeated OTN requests for the same topic to one user are refused as spam", "Messenger Platform docs: One-Time Notification (threshold assumed)"},
+	WinTag:        {WinTag, Platform, Failure, "a MESSAGE_TAG send names a valid message tag (a tag used outside its limits, or a retired one, breaks WIN-24H)", "Messenger Platform docs: message tags"},
 }
 
 // Lookup returns the rule with the given id.

@@ -15,7 +15,8 @@ var _ = Describe("the catalogue", func() {
 			"OTN-REQ-WINDOW", "OTN-REQ-FORMAT", "OTN-TOKEN-ONCE", "OTN-TOKEN-EXPIRY", "OTN-TOKEN-SCOPE",
 			"OTN-REGION", "OTN-FEATURE", "OTN-CONTENT", "WIN-24H", "WIN-REOPEN", "OTN-IN-WINDOW-KEEP",
 			"OTN-IDLE", "OTN-TOPIC-MATCH", "OTN-REQ-THROTTLE", "OTN-MULTI", "HOOK-SIGNATURE",
-			"HOOK-VERIFY", "HOOK-REPLAY"))
+			"HOOK-VERIFY", "HOOK-REPLAY", "SEND-AUTH", "SEND-FORMAT", "SEND-RATE", "USER-AVAILABLE",
+			"OTN-REQ-SPAM", "WIN-TAG"))
 		id := regexp.MustCompile(`^[A-Z0-9]+(-[A-Z0-9]+)+$`)
 		for _, r := range rules.All() {
 			Expect(r.ID).To(MatchRegexp(id.String()))

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/sim/clock"
+)
+
+const serveUsage = `Usage: otnsim serve [flags]
+
+Serves fakegraph, the fake Graph API, over HTTP: the Send API
+(/v19.0/me/messages and /v19.0/{page-id}/messages), user profiles,
+subscribed_apps and messenger_profile, plus the control API under
+/otnsim/v1/ through which you play the users and move the clock. Prints what
+a bot needs to connect. Stops gracefully on SIGINT or SIGTERM.
+
+The control API is open on a loopback address; bound anywhere else it needs
+--control-key, sent as "Authorization: Bearer KEY".
+
+Examples:
+  otnsim serve
+  otnsim serve --webhook http://127.0.0.1:3000/webhook --page-region US
+  otnsim serve --clock wall --addr 127.0.0.1:9000
+  otnsim serve --addr 0.0.0.0:8787 --control-key s3cret
+
+  # a whole OTN life with curl (see README.md):
+  curl -s -XPOST localhost:8787/otnsim/v1/users -d '{"psid":"111"}'
+  curl -s -XPOST localhost:8787/otnsim/v1/users/111/message -d '{"text":"hi"}'
+  curl -s -XPOST localhost:8787/otnsim/v1/clock/advance -d '{"by":"30d"}'
+
+Exit status: 0 stopped cleanly, 2 usage error or the address cannot be bound.
+
+Flags:
+`
+
+func init() {
+	commands["serve"] = command{summary: "serve fakegraph and its control API over HTTP", run: serveCmd}
+}
+
+func serveCmd(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serve(ctx, args, stdout, stderr, nil)
+}
+
+// serveOptions are serve's parsed flags.
+type serveOptions struct {
+	addr, clockMode, start, webhook, controlKey, platformDate string
+	adminRegions                                              string
+	page                                                      fakegraph.Page
+	seed                                                      uint64
+	noRateLimits                                              bool
+}
+
+func parseServeFlags(args []string, stderr io.Writer) (*serveOptions, error) {
+	fs := newFlagSet("serve", serveUsage, stderr)
+	def := fakegraph.DefaultPage()
+	o := &serveOptions{}
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:8787", "address to listen on")
+	fs.StringVar(&o.page.ID, "page-id", def.ID, "the page's id")
+	fs.StringVar(&o.page.AccessToken, "page-token", def.AccessToken, "the page access token bots must present")
+	fs.StringVar(&o.page.AppSecret, "app-secret", def.AppSecret, "the app secret (signs webhooks, checks appsecret_proof)")
+	fs.StringVar(&o.page.VerifyToken, "verify-token", def.VerifyToken, "the webhook verify token")
+	fs.StringVar(&o.page.Country, "page-region", "", "the page's country, ISO code (e.g. US, DE); EEA and JP pages lose OTN")
+	fs.StringVar(&o.adminRegions, "admin-regions", "", "comma-separated countries of the page's admins")
+	fs.BoolVar(&o.page.OTNApproved, "otn-approved", true, "the page holds the One-Time Notification feature")
+	fs.StringVar(&o.webhook, "webhook", "", "URL where webhook events go (e.g. http://127.0.0.1:3000/webhook)")
+	fs.StringVar(&o.clockMode, "clock", "virtual", "virtual (moved only by POST /otnsim/v1/clock/advance) or wall")
+	fs.StringVar(&o.start, "start", "", "virtual clock's start, RFC 3339 (default: now, to the second)")
+	fs.StringVar(&o.platformDate, "platform-date", "", "pin the platform's date (RFC 3339 or YYYY-MM-DD) for tag retirement and region rules")
+	fs.StringVar(&o.controlKey, "control-key", "", "key the control API requires (mandatory off loopback)")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed for tokens, ids and generated users")
+	fs.BoolVar(&o.noRateLimits, "no-rate-limits", false, "turn the Send API rate limits off")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if o.clockMode != "virtual" && o.clockMode != "wall" {
+		return nil, fmt.Errorf("--clock must be virtual or wall, not %q", o.clockMode)
+	}
+	if !isLoopback(o.addr) && o.controlKey == "" {
+		return nil, fmt.Errorf("--addr %s is not a loopback address: give --control-key to protect the control API", o.addr)
+	}
+	for _, a := range strings.Split(o.adminRegions, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			o.page.AdminCountries = append(o.page.AdminCountries, strings.ToUpper(a))
+		}
+	}
+	o.page.Country = strings.ToUpper(o.page.Country)
+	return o, nil
+}
+
+// isLoopback reports whether addr (host:port) binds only a loopback interface.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func parseDate(v string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	return time.Parse(time.DateOnly, v)
+}
+
+// serve runs the server until ctx ends. ready, when set, learns the bound address.
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready func(addr string)) int {
+	o, err := parseServeFlags(args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitPass
+		}
+		fmt.Fprintf(stderr, "otnsim serve: %v\n", err)
+		return exitUsage
+	}
+	set := fakegraph.DefaultSettings()
+	set.RateLimit.Disabled = o.noRateLimits
+	if o.platformDate != "" {
+		if set.PlatformDate, err = parseDate(o.platformDate); err != nil {
+			fmt.Fprintf(stderr, "otnsim serve: --platform-date %q: want RFC 3339 or YYYY-MM-DD\n", o.platformDate)
+			return exitUsage
+		}
+	}
+	var clk clock.Clock = clock.Wall{}
+	if o.clockMode == "virtual" {
+		start := time.Now().UTC().Truncate(time.Second)
+		if o.start != "" {
+			if start, err = parseDate(o.start); err != nil {
+				fmt.Fprintf(stderr, "otnsim serve: --start %q: want RFC 3339 or YYYY-MM-DD\n", o.start)
+				return exitUsage
+			}
+		}
+		clk = clock.NewVirtual(start)
+	}
+	graph := fakegraph.New(fakegraph.Config{
+		Page: o.page, Clock: clk, Seed: o.seed, Settings: set, ControlKey: o.controlKey,
+		Webhook: fakegraph.Webhook{URL: o.webhook, Client: &http.Client{Timeout: set.Webhook.Timeout}},
+	})
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "otnsim serve: %v\n", err)
+		return exitUsage
+	}
+	base := "http://" + ln.Addr().String()
+	printConnect(stdout, base, o, clk)
+	srv := &http.Server{Handler: graph, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	select {
+	case err := <-done:
+		fmt.Fprintf(stderr, "otnsim serve: %v\n", err)
+		return exitUsage
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		fmt.Fprintf(stderr, "otnsim serve: shutdown: %v\n", err)
+	}
+	fmt.Fprintln(stdout, "otnsim serve: stopped")
+	return exitPass
+}
+
+func printConnect(w io.Writer, base string, o *serveOptions, clk clock.Clock) {
+	mode := "wall clock"
+	if o.clockMode == "virtual" {
+		mode = "virtual clock at " + clk.Now().UTC().Format(time.RFC3339)
+	}
+	fmt.Fprintf(w, "otnsim serve: fakegraph listening on %s (%s)\n", base, mode)
+	fmt.Fprintf(w, "  OTNSIM_GRAPH_URL=%s\n  OTNSIM_PAGE_ID=%s\n  OTNSIM_PAGE_ACCESS_TOKEN=%s\n  OTNSIM_APP_SECRET=%s\n  OTNSIM_VERIFY_TOKEN=%s\n",
+		base, o.page.ID, o.page.AccessToken, o.page.AppSecret, o.page.VerifyToken)
+	hook := o.webhook
+	if hook == "" {
+		hook = "none (give --webhook URL to receive events)"
+	}
+	fmt.Fprintf(w, "  send API:    POST %s/v19.0/me/messages?access_token=...\n  webhook:     %s\n", base, hook)
+	access := "open on loopback"
+	if o.controlKey != "" {
+		access = "needs Authorization: Bearer <control key>"
+	}
+	fmt.Fprintf(w, "  control API: %s/otnsim/v1/ (%s)\n", base, access)
+}

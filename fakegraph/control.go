@@ -1,0 +1,407 @@
+package fakegraph
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/otnsim/otnsim/sim/clock"
+)
+
+// advancer is a clock that can be moved by hand (clock.Virtual).
+type advancer interface {
+	Advance(time.Duration)
+	AdvanceTo(time.Time)
+}
+
+// serveControl answers the control API under /otnsim/v1/ (see DESIGN.md).
+func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, route string) {
+	if key := s.cfg.ControlKey; key != "" {
+		got, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if subtle.ConstantTimeCompare([]byte(got), []byte(key)) != 1 {
+			s.writeError(w, errControl(http.StatusUnauthorized, "the control API needs Authorization: Bearer <control key>"))
+			return
+		}
+	}
+	parts := strings.Split(route, "/")
+	m := r.Method
+	var gerr *Error
+	switch {
+	case route == "clock" && m == http.MethodGet:
+		s.ctlClock(w)
+	case route == "clock/advance" && m == http.MethodPost:
+		gerr = s.ctlAdvance(w, r)
+	case route == "users" && m == http.MethodPost:
+		gerr = s.ctlAddUser(w, r)
+	case len(parts) == 2 && parts[0] == "users" && m == http.MethodGet:
+		gerr = s.ctlGetUser(w, parts[1])
+	case len(parts) == 3 && parts[0] == "users" && m == http.MethodPost:
+		gerr = s.ctlUserAction(w, r, parts[1], parts[2])
+	case route == "ledger" && m == http.MethodGet:
+		s.ctlLedger(w, r)
+	case route == "faults" && m == http.MethodPost:
+		gerr = s.ctlArmFault(w, r)
+	case route == "faults" && m == http.MethodGet:
+		writeJSON(w, http.StatusOK, map[string]any{"faults": s.Faults()})
+	case route == "faults" && m == http.MethodDelete:
+		s.ClearFaults()
+		writeJSON(w, http.StatusOK, map[string]bool{"success": true})
+	case route == "reset" && m == http.MethodPost:
+		s.Reset()
+		writeJSON(w, http.StatusOK, map[string]bool{"success": true})
+	case route == "settings" && m == http.MethodGet:
+		writeJSON(w, http.StatusOK, s.set)
+	default:
+		gerr = errControl(http.StatusNotFound, "no control call %s /otnsim/v1/%s", m, route)
+	}
+	if gerr != nil {
+		s.writeError(w, gerr)
+	}
+}
+
+// decodeControl reads a control call's JSON body into v (an empty body is {}).
+func decodeControl(r *http.Request, v any) *Error {
+	if r.Body == nil {
+		return nil
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	if err != nil {
+		return errControl(http.StatusBadRequest, "read body: %v", err)
+	}
+	if len(b) > MaxBodyBytes {
+		return errControl(http.StatusRequestEntityTooLarge, "body over 1 MiB")
+	}
+	if len(strings.TrimSpace(string(b))) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return errControl(http.StatusBadRequest, "malformed JSON body: %v", err)
+	}
+	return nil
+}
+
+func (s *Server) clockMode() string {
+	if _, ok := s.clock.(advancer); ok {
+		return "virtual"
+	}
+	return "wall"
+}
+
+func (s *Server) ctlClock(w http.ResponseWriter) {
+	writeJSON(w, http.StatusOK, map[string]string{"now": s.clock.Now().UTC().Format(time.RFC3339Nano), "mode": s.clockMode()})
+}
+
+func (s *Server) ctlAdvance(w http.ResponseWriter, r *http.Request) *Error {
+	var body struct {
+		By string `json:"by"`
+		To string `json:"to"`
+	}
+	if gerr := decodeControl(r, &body); gerr != nil {
+		return gerr
+	}
+	adv, ok := s.clock.(advancer)
+	if !ok {
+		return errControl(http.StatusConflict, "the clock is the wall clock; it cannot be advanced")
+	}
+	switch {
+	case body.By != "" && body.To == "":
+		d, err := ParseDuration(body.By)
+		if err != nil || d < 0 {
+			return errControl(http.StatusBadRequest, "by: %q is not a non-negative duration (e.g. 25h, 30d)", body.By)
+		}
+		adv.Advance(d)
+	case body.To != "" && body.By == "":
+		t, err := time.Parse(time.RFC3339Nano, body.To)
+		if err != nil {
+			return errControl(http.StatusBadRequest, "to: %q is not an RFC 3339 time", body.To)
+		}
+		if t.Before(s.clock.Now()) {
+			return errControl(http.StatusConflict, "to: %s is in the past; the clock never goes backwards", body.To)
+		}
+		adv.AdvanceTo(t)
+	default:
+		return errControl(http.StatusBadRequest, `give exactly one of "by" (e.g. "25h") or "to" (RFC 3339)`)
+	}
+	s.ctlClock(w)
+	return nil
+}
+
+// userJSON is a user as the control API shows it.
+type userJSON struct {
+	PSID       string   `json:"psid"`
+	FirstName  string   `json:"first_name"`
+	LastName   string   `json:"last_name"`
+	Locale     string   `json:"locale"`
+	Region     string   `json:"region"`
+	Timezone   *float64 `json:"timezone,omitempty"`
+	ProfilePic string   `json:"profile_pic,omitempty"`
+	UserRef    string   `json:"user_ref,omitempty"`
+	State      string   `json:"state,omitempty"`
+	WindowOpen bool     `json:"window_open"`
+	Name       string   `json:"name,omitempty"`
+}
+
+func (s *Server) ctlAddUser(w http.ResponseWriter, r *http.Request) *Error {
+	var in userJSON
+	if gerr := decodeControl(r, &in); gerr != nil {
+		return gerr
+	}
+	u := User{PSID: in.PSID, FirstName: in.FirstName, LastName: in.LastName, Locale: in.Locale,
+		Region: strings.ToUpper(in.Region), ProfilePic: in.ProfilePic, UserRef: in.UserRef}
+	if in.Name != "" && u.FirstName == "" {
+		u.FirstName, u.LastName, _ = strings.Cut(in.Name, " ")
+	}
+	if in.Timezone != nil {
+		u.Timezone = *in.Timezone
+	}
+	u = s.fillUser(u, in.Timezone != nil)
+	if err := s.AddUser(u); err != nil {
+		return errControl(http.StatusConflict, "%v", err)
+	}
+	return s.ctlGetUser(w, u.PSID)
+}
+
+// fillUser completes a user with gofakeit, under the server's seed.
+func (s *Server) fillUser(u User, hasTZ bool) User {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u.PSID == "" {
+		for u.PSID == "" || s.users[u.PSID] != nil {
+			u.PSID = strconv.FormatInt(int64(s.faker.Number(1_000_000_000, 2_000_000_000))*1_000_000+int64(s.faker.Number(0, 999_999)), 10)
+		}
+	}
+	if u.FirstName == "" {
+		u.FirstName = s.faker.FirstName()
+	}
+	if u.LastName == "" {
+		u.LastName = s.faker.LastName()
+	}
+	if u.Region == "" {
+		u.Region = "US"
+	}
+	loc, tz := regionDefaults(u.Region)
+	if u.Locale == "" {
+		u.Locale = loc
+	}
+	if !hasTZ {
+		u.Timezone = tz
+	}
+	return u
+}
+
+// regionDefaults gives a plausible locale and UTC offset for a country.
+func regionDefaults(region string) (string, float64) {
+	switch region {
+	case "GB", "IE":
+		return "en_" + region, 0
+	case "DE", "AT":
+		return "de_" + region, 1
+	case "FR", "ES", "IT", "NL", "PL", "SE", "BE":
+		return strings.ToLower(region) + "_" + region, 1
+	case "JP":
+		return "ja_JP", 9
+	case "BR":
+		return "pt_BR", -3
+	case "IN":
+		return "en_IN", 5.5
+	case "US", "":
+		return "en_US", -5
+	}
+	return "en_US", 0
+}
+
+func (s *Server) ctlGetUser(w http.ResponseWriter, psid string) *Error {
+	s.mu.Lock()
+	u, ok := s.users[psid]
+	var out userJSON
+	if ok {
+		tz := u.Timezone
+		out = userJSON{PSID: u.PSID, FirstName: u.FirstName, LastName: u.LastName, Locale: u.Locale, Region: u.Region,
+			Timezone: &tz, ProfilePic: u.ProfilePic, UserRef: u.UserRef, State: string(u.state), WindowOpen: u.windowOpen(s.clock.Now())}
+	}
+	s.mu.Unlock()
+	if !ok {
+		return errControl(http.StatusNotFound, "no user %q", psid)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) ctlUserAction(w http.ResponseWriter, r *http.Request, psid, action string) *Error {
+	var body struct {
+		Text    string `json:"text"`
+		Payload string `json:"payload"`
+		Title   string `json:"title"`
+	}
+	if gerr := decodeControl(r, &body); gerr != nil {
+		return gerr
+	}
+	var d Delivery
+	var err error
+	out := map[string]any{}
+	switch action {
+	case "message":
+		d, err = s.UserMessage(psid, body.Text)
+	case "postback":
+		d, err = s.Postback(psid, body.Title, body.Payload)
+	case "quick-reply":
+		d, err = s.QuickReply(psid, body.Text, body.Payload)
+	case "notify-me":
+		var tok string
+		tok, d, err = s.NotifyMe(psid, body.Payload)
+		if err == nil {
+			out["token"] = tok
+		}
+	case "block":
+		err = s.Block(psid)
+	case "unblock":
+		err = s.Unblock(psid)
+	case "deactivate":
+		err = s.SetUserState(psid, UserDeactivated)
+	case "reactivate":
+		err = s.SetUserState(psid, UserActive)
+	default:
+		return errControl(http.StatusNotFound, "no user action %q (message, postback, quick-reply, notify-me, block, unblock, deactivate, reactivate)", action)
+	}
+	switch {
+	case errors.Is(err, ErrUnknownUser):
+		return errControl(http.StatusNotFound, "%v", err)
+	case err != nil:
+		return errControl(http.StatusConflict, "%v", err)
+	}
+	out["webhook"] = deliveryJSON(d, s.cfg.Webhook.URL != "" && action != "block" && action != "unblock" && action != "deactivate" && action != "reactivate")
+	out["now"] = s.clock.Now().UTC().Format(time.RFC3339Nano)
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func deliveryJSON(d Delivery, attempted bool) map[string]any {
+	out := map[string]any{"status": d.Status}
+	switch {
+	case d.Skipped:
+		out["result"] = "not subscribed"
+	case d.Deferred:
+		out["result"] = "held back"
+	case !attempted && d.Status == 0:
+		out["result"] = "no webhook"
+	case d.Err != nil:
+		out["result"] = "failed: " + d.Err.Error()
+	case d.Status == http.StatusOK:
+		out["result"] = "delivered"
+	default:
+		out["result"] = fmt.Sprintf("bot answered %d", d.Status)
+	}
+	return out
+}
+
+func (s *Server) ctlLedger(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	psid, topic := q.Get("psid"), q.Get("topic")
+	l := s.Ledger()
+	if psid != "" || topic != "" {
+		l.Tokens = l.TokensFor(psid, topic)
+		calls := l.Calls[:0:0]
+		for _, c := range l.Calls {
+			if (psid == "" || c.PSID == psid) && (topic == "" || c.Topic == topic) {
+				calls = append(calls, c)
+			}
+		}
+		l.Calls = calls
+		events := l.Events[:0:0]
+		for _, e := range l.Events {
+			if psid == "" || e.PSID == psid {
+				events = append(events, e)
+			}
+		}
+		l.Events = events
+	}
+	if l.Tokens == nil {
+		l.Tokens = []Token{}
+	}
+	if l.Calls == nil {
+		l.Calls = []Call{}
+	}
+	if l.Events == nil {
+		l.Events = []Event{}
+	}
+	writeJSON(w, http.StatusOK, l)
+}
+
+// faultJSON is a Fault on the wire, with latency as a duration string.
+type faultJSON struct {
+	Fault
+	Latency string `json:"latency,omitempty"`
+}
+
+func (s *Server) ctlArmFault(w http.ResponseWriter, r *http.Request) *Error {
+	var in faultJSON
+	if gerr := decodeControl(r, &in); gerr != nil {
+		return gerr
+	}
+	f := in.Fault
+	if in.Latency != "" {
+		d, err := ParseDuration(in.Latency)
+		if err != nil {
+			return errControl(http.StatusBadRequest, "latency: %v", err)
+		}
+		f.Latency = d
+	}
+	if err := s.ArmFault(f); err != nil {
+		return errControl(http.StatusBadRequest, "%v", err)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"armed": len(s.Faults())})
+	return nil
+}
+
+// ParseDuration reads a duration like Go's time.ParseDuration, with days
+// (d), weeks (w) and 365-day years (y) as well: "25h", "30d", "1y2d", "1.5s".
+func ParseDuration(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, errors.New("empty duration")
+	}
+	var total time.Duration
+	rest := v
+	for rest != "" {
+		i := 0
+		for i < len(rest) && (rest[i] == '.' || rest[i] >= '0' && rest[i] <= '9') {
+			i++
+		}
+		j := i
+		for j < len(rest) && (rest[j] < '0' || rest[j] > '9') && rest[j] != '.' {
+			j++
+		}
+		num, unit := rest[:i], rest[i:j]
+		rest = rest[j:]
+		var mult time.Duration
+		switch unit {
+		case "d":
+			mult = 24 * time.Hour
+		case "w":
+			mult = 7 * 24 * time.Hour
+		case "y":
+			mult = 365 * 24 * time.Hour
+		default:
+			d, err := time.ParseDuration(num + unit)
+			if err != nil {
+				return 0, fmt.Errorf("parse duration %q: %w", v, err)
+			}
+			total += d
+			continue
+		}
+		f, err := strconv.ParseFloat(num, 64)
+		if err != nil {
+			return 0, fmt.Errorf("parse duration %q: bad number %q", v, num)
+		}
+		total += time.Duration(f * float64(mult))
+	}
+	return total, nil
+}
+
+var _ clock.Clock = (*clock.Virtual)(nil)

@@ -1,0 +1,282 @@
+package fakegraph
+
+import (
+	"net/http"
+	"time"
+)
+
+// Settings are fakegraph's fidelity settings. Every fact of the facts sheet
+// marked [assumed] is one named field here with a documented default; a
+// verdict that rests on one of them is recorded with Call.Assumed set.
+// DefaultSettings returns the defaults; a zero Settings in Config means them.
+type Settings struct {
+	// PlatformDate is the date the simulated platform lives at: it selects the
+	// era for tag retirement and the region rules. Zero means the clock's now.
+	PlatformDate time.Time `yaml:"platform_date"`
+
+	// RecipientIDOnTokenSend says whether a successful token send answers
+	// recipient_id. [assumed] Default true.
+	RecipientIDOnTokenSend bool `yaml:"recipient_id_on_token_send"`
+	// MessagingTypeOnTokenSend says whether a token send must carry
+	// messaging_type. [assumed] Default false (accepted when missing).
+	MessagingTypeOnTokenSend bool `yaml:"messaging_type_on_token_send"`
+	// MessagingTypeOnRequest says whether an OTN request must carry
+	// messaging_type like any standard send. [assumed] Default true.
+	MessagingTypeOnRequest bool `yaml:"messaging_type_on_request"`
+	// TokenRichContent lets a token carry one template or attachment message,
+	// not only text. [assumed] Default true.
+	TokenRichContent bool `yaml:"token_rich_content"`
+	// TokenErrorCode is the code for a reused, expired, foreign or malformed
+	// token. [assumed] Default 100, no subcode, HTTP 400.
+	TokenErrorCode int `yaml:"token_error_code"`
+	// PermissionErrorCode is the code when a page without the OTN feature
+	// sends a request or a token. [assumed] Default 10.
+	PermissionErrorCode int `yaml:"permission_error_code"`
+	// ErrorStatus is the HTTP status of every refusal but the window error
+	// (which is 400, verified). [assumed] Default 400.
+	ErrorStatus int `yaml:"error_status"`
+	// TokenLength is the number of random bytes in a token before URL-safe
+	// base64 encoding. [assumed] Default 48 (64 characters).
+	TokenLength int `yaml:"token_length"`
+	// MaxRequestPayloadRunes is the longest OTN request payload. [assumed] Default 1000.
+	MaxRequestPayloadRunes int `yaml:"max_request_payload_runes"`
+	// RequestOnlyTitlePayload refuses OTN request payload keys other than
+	// template_type, title and payload. [assumed] Default true, code 100.
+	RequestOnlyTitlePayload bool `yaml:"request_only_title_payload"`
+
+	// RequestSpamLimit is how many OTN requests with the same payload one user
+	// may get within RequestSpamWindow before Meta's spam guard refuses more.
+	// [assumed] Default 3 per 24h; 0 turns the guard off.
+	RequestSpamLimit int `yaml:"request_spam_limit"`
+	// RequestSpamWindow is the span the spam guard counts over. [assumed] Default 24h.
+	RequestSpamWindow time.Duration `yaml:"request_spam_window"`
+	// RequestSpamSubcode is the subcode of the spam guard's code 613.
+	// [assumed] Default 2018338 (bothersome or abusive sending).
+	RequestSpamSubcode int `yaml:"request_spam_subcode"`
+
+	// Region holds the Europe and Japan rules.
+	Region RegionSettings `yaml:"region"`
+	// RateLimit holds the Send API's rate limits.
+	RateLimit RateLimitSettings `yaml:"rate_limit"`
+	// Webhook holds how webhook events are delivered.
+	Webhook WebhookSettings `yaml:"webhook"`
+
+	// RetiredTagsDate is when CONFIRMED_EVENT_UPDATE, ACCOUNT_UPDATE and
+	// POST_PURCHASE_UPDATE began to be refused with code 100. Default 2026-04-27.
+	RetiredTagsDate time.Time `yaml:"retired_tags_date"`
+	// LegacyWindowSubcode answers outside-window sends with the legacy
+	// 10/2018065 instead of 10/2018278. [assumed era switch] Default false.
+	LegacyWindowSubcode bool `yaml:"legacy_window_subcode"`
+}
+
+// RegionSettings are the rules for pages, admins and users in Europe and Japan.
+type RegionSettings struct {
+	// Disabled turns the region rules off.
+	Disabled bool `yaml:"disabled"`
+	// Europe is the list of countries (ISO codes) under the December 2020
+	// rules. Default: the EEA (EU 27, Iceland, Liechtenstein, Norway). [assumed list]
+	Europe []string `yaml:"europe"`
+	// EuropeFrom is when the rules took effect in Europe. Default 2020-12-16.
+	EuropeFrom time.Time `yaml:"europe_from"`
+	// Japan is the list of countries under the March 2021 rules. Default ["JP"].
+	Japan []string `yaml:"japan"`
+	// JapanFrom is when the rules took effect in Japan. Default 2021-03-30.
+	JapanFrom time.Time `yaml:"japan_from"`
+	// ErrorCode is the Send API code for an OTN request or token send in an
+	// affected thread. [assumed] Default 10 with a permission message.
+	ErrorCode int `yaml:"error_code"`
+	// RefuseRequests refuses OTN requests in affected threads. When false the
+	// request is accepted but the opt-in webhook is suppressed. [assumed] Default true.
+	RefuseRequests bool `yaml:"refuse_requests"`
+}
+
+// RateLimitSettings are the Send API's throttles, counted on the simulated clock.
+type RateLimitSettings struct {
+	// Disabled turns every rate limit off (load runs on a frozen clock want this).
+	Disabled bool `yaml:"disabled"`
+	// PerPagePerSecond is the calls per second a page may make. Default 300.
+	PerPagePerSecond int `yaml:"per_page_per_second"`
+	// MediaPerSecond is the audio and video sends per second. Default 10.
+	MediaPerSecond int `yaml:"media_per_second"`
+	// DailyPerUser times the number of people the page can message is the
+	// 24-hour quota. Default 200.
+	DailyPerUser int `yaml:"daily_per_user"`
+	// ThreadBurst is how many calls one thread may take within ThreadWindow.
+	// [assumed] Default 20 per second; 0 turns it off.
+	ThreadBurst int `yaml:"thread_burst"`
+	// ThreadWindow is the span ThreadBurst counts over. [assumed] Default 1s.
+	ThreadWindow time.Duration `yaml:"thread_window"`
+	// PageCode, MediaCode, DailyCode and ThreadCode are the codes the throttles
+	// answer (with is_transient). [assumed] Defaults 32, 613/2534040, 4, 613/2534040.
+	PageCode   int `yaml:"page_code"`
+	MediaCode  int `yaml:"media_code"`
+	DailyCode  int `yaml:"daily_code"`
+	ThreadCode int `yaml:"thread_code"`
+}
+
+// WebhookSettings say how fakegraph delivers webhook events.
+type WebhookSettings struct {
+	// Timeout is how long the bot has to answer. Default 5s.
+	Timeout time.Duration `yaml:"timeout"`
+	// Retries is how many times a failed delivery is retried. [assumed] Default 3.
+	Retries int `yaml:"retries"`
+	// Backoff is the first retry's delay on the clock; each later one doubles.
+	// [assumed] Default 5s.
+	Backoff time.Duration `yaml:"backoff"`
+	// DuplicateRate is the probability (0..1, seeded) that an event is
+	// delivered twice. Default 0.
+	DuplicateRate float64 `yaml:"duplicate_rate"`
+	// ReorderRate is the probability (0..1, seeded) that an event is held back
+	// by ReorderDelay on the clock, so later events overtake it. Default 0.
+	ReorderRate float64 `yaml:"reorder_rate"`
+	// ReorderDelay is how long a held-back event waits. Default 2s.
+	ReorderDelay time.Duration `yaml:"reorder_delay"`
+	// SHA1Signature also sends the legacy X-Hub-Signature. [assumed] Default true.
+	SHA1Signature bool `yaml:"sha1_signature"`
+}
+
+// Dates from the facts sheet.
+var (
+	// EuropeRulesDate is when OTN stopped working in Europe.
+	EuropeRulesDate = time.Date(2020, 12, 16, 0, 0, 0, 0, time.UTC)
+	// JapanRulesDate is when OTN stopped working in Japan.
+	JapanRulesDate = time.Date(2021, 3, 30, 0, 0, 0, 0, time.UTC)
+	// MessagingTypeRequiredDate is when messaging_type became required.
+	MessagingTypeRequiredDate = time.Date(2018, 5, 7, 0, 0, 0, 0, time.UTC)
+)
+
+// RetiredTagsDate is when CONFIRMED_EVENT_UPDATE, ACCOUNT_UPDATE and
+// POST_PURCHASE_UPDATE stopped being accepted.
+var RetiredTagsDate = time.Date(2026, 4, 27, 0, 0, 0, 0, time.UTC)
+
+// EEA lists the countries of the European Economic Area (ISO codes).
+var EEA = []string{
+	"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
+	"LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO",
+}
+
+// DefaultSettings returns the fidelity settings fakegraph uses unless told
+// otherwise. To change a few, start from DefaultSettings() and edit fields: a
+// Settings whose codes, limits and dates are all zero is taken as the defaults
+// (keeping only its switches that default to off: PlatformDate, the Disabled
+// flags, the webhook rates, LegacyWindowSubcode, MessagingTypeOnTokenSend).
+func DefaultSettings() Settings {
+	return Settings{
+		RecipientIDOnTokenSend:  true,
+		MessagingTypeOnRequest:  true,
+		TokenRichContent:        true,
+		TokenErrorCode:          100,
+		PermissionErrorCode:     10,
+		ErrorStatus:             http.StatusBadRequest,
+		TokenLength:             48,
+		MaxRequestPayloadRunes:  MaxPayloadRunes,
+		RequestOnlyTitlePayload: true,
+		RequestSpamLimit:        3,
+		RequestSpamWindow:       24 * time.Hour,
+		RequestSpamSubcode:      2018338,
+		RetiredTagsDate:         RetiredTagsDate,
+		Region: RegionSettings{
+			Europe:         append([]string(nil), EEA...),
+			EuropeFrom:     EuropeRulesDate,
+			Japan:          []string{"JP"},
+			JapanFrom:      JapanRulesDate,
+			ErrorCode:      10,
+			RefuseRequests: true,
+		},
+		RateLimit: RateLimitSettings{
+			PerPagePerSecond: 300,
+			MediaPerSecond:   10,
+			DailyPerUser:     200,
+			ThreadBurst:      20,
+			ThreadWindow:     time.Second,
+			PageCode:         32,
+			MediaCode:        613,
+			DailyCode:        4,
+			ThreadCode:       613,
+		},
+		Webhook: WebhookSettings{
+			Timeout:       5 * time.Second,
+			Retries:       3,
+			Backoff:       5 * time.Second,
+			ReorderDelay:  2 * time.Second,
+			SHA1Signature: true,
+		},
+	}
+}
+
+// isZero reports whether s was left unset (so the defaults apply).
+func (s Settings) isZero() bool {
+	return s.TokenErrorCode == 0 && s.PermissionErrorCode == 0 && s.ErrorStatus == 0 &&
+		s.TokenLength == 0 && s.RetiredTagsDate.IsZero() && s.Region.EuropeFrom.IsZero() &&
+		s.RateLimit.PerPagePerSecond == 0 && s.Webhook.Timeout == 0
+}
+
+// withDefaults fills the numeric fields a partly set Settings left at zero.
+func (s Settings) withDefaults() Settings {
+	if s.isZero() {
+		d := DefaultSettings()
+		d.PlatformDate = s.PlatformDate
+		d.RateLimit.Disabled = s.RateLimit.Disabled
+		d.Region.Disabled = s.Region.Disabled
+		d.Webhook.DuplicateRate = s.Webhook.DuplicateRate
+		d.Webhook.ReorderRate = s.Webhook.ReorderRate
+		d.LegacyWindowSubcode = s.LegacyWindowSubcode
+		d.MessagingTypeOnTokenSend = s.MessagingTypeOnTokenSend
+		return d
+	}
+	d := DefaultSettings()
+	fillInt(&s.TokenErrorCode, d.TokenErrorCode)
+	fillInt(&s.PermissionErrorCode, d.PermissionErrorCode)
+	fillInt(&s.ErrorStatus, d.ErrorStatus)
+	fillInt(&s.TokenLength, d.TokenLength)
+	fillInt(&s.MaxRequestPayloadRunes, d.MaxRequestPayloadRunes)
+	fillInt(&s.RequestSpamSubcode, d.RequestSpamSubcode)
+	if s.RequestSpamWindow == 0 {
+		s.RequestSpamWindow = d.RequestSpamWindow
+	}
+	if s.RetiredTagsDate.IsZero() {
+		s.RetiredTagsDate = d.RetiredTagsDate
+	}
+	r := &s.Region
+	if r.Europe == nil {
+		r.Europe = d.Region.Europe
+	}
+	if r.Japan == nil {
+		r.Japan = d.Region.Japan
+	}
+	if r.EuropeFrom.IsZero() {
+		r.EuropeFrom = d.Region.EuropeFrom
+	}
+	if r.JapanFrom.IsZero() {
+		r.JapanFrom = d.Region.JapanFrom
+	}
+	fillInt(&r.ErrorCode, d.Region.ErrorCode)
+	rl := &s.RateLimit
+	fillInt(&rl.PerPagePerSecond, d.RateLimit.PerPagePerSecond)
+	fillInt(&rl.MediaPerSecond, d.RateLimit.MediaPerSecond)
+	fillInt(&rl.DailyPerUser, d.RateLimit.DailyPerUser)
+	if rl.ThreadWindow == 0 {
+		rl.ThreadWindow = d.RateLimit.ThreadWindow
+	}
+	fillInt(&rl.PageCode, d.RateLimit.PageCode)
+	fillInt(&rl.MediaCode, d.RateLimit.MediaCode)
+	fillInt(&rl.DailyCode, d.RateLimit.DailyCode)
+	fillInt(&rl.ThreadCode, d.RateLimit.ThreadCode)
+	wh := &s.Webhook
+	if wh.Timeout == 0 {
+		wh.Timeout = d.Webhook.Timeout
+	}
+	if wh.Backoff == 0 {
+		wh.Backoff = d.Webhook.Backoff
+	}
+	if wh.ReorderDelay == 0 {
+		wh.ReorderDelay = d.Webhook.ReorderDelay
+	}
+	return s
+}
+
+func fillInt(p *int, def int) {
+	if *p == 0 {
+		*p = def
+	}
+}

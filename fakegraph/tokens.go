@@ -1,0 +1,66 @@
+package fakegraph
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+)
+
+// Token values are opaque to bots ([assumed]: a long random URL-safe
+// string). fakegraph's are URL-safe base64 of Settings.TokenLength bytes whose
+// first four bytes tag the issuing page, so a token from another page is told
+// apart from a malformed or made-up one.
+
+type tokenOriginKind int
+
+const (
+	originMalformed tokenOriginKind = iota
+	originForeign
+	originOurs
+)
+
+// pageTagOf returns the four-byte tag that marks tokens issued by pageID.
+func pageTagOf(pageID string) [4]byte {
+	sum := sha256.Sum256([]byte("otnsim-page:" + pageID))
+	return [4]byte{sum[0], sum[1], sum[2], sum[3]}
+}
+
+func (s *Server) pageTag() [4]byte { return s.tag }
+
+// tokenOrigin classifies a token value that is not in the server's table.
+func tokenOrigin(v string, length int, tag [4]byte) tokenOriginKind {
+	if base64.RawURLEncoding.DecodedLen(len(v)) != length {
+		return originMalformed
+	}
+	b, err := base64.RawURLEncoding.DecodeString(v)
+	if err != nil || len(b) != length || length < 4 {
+		return originMalformed
+	}
+	if [4]byte(b[:4]) != tag {
+		return originForeign
+	}
+	return originOurs
+}
+
+// newTokenValue returns a fresh token for the page. Callers hold s.mu.
+func (s *Server) newTokenValue() string {
+	n := max(s.set.TokenLength, 8)
+	b := make([]byte, n)
+	tag := s.pageTag()
+	copy(b, tag[:])
+	for i := 4; i < n; i++ {
+		b[i] = byte(s.rng.Uint32())
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// ForeignToken returns a well-formed token value as another page (otherPageID)
+// would issue it, for tests of the token scope rule.
+func ForeignToken(otherPageID string) string {
+	b := make([]byte, DefaultSettings().TokenLength)
+	tag := pageTagOf(otherPageID)
+	copy(b, tag[:])
+	for i := 4; i < len(b); i++ {
+		b[i] = byte(i * 7)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
