@@ -3,13 +3,14 @@ package main
 import (
 	"encoding/json"
 	"encoding/xml"
-	"github.com/otnsim/otnsim/rules"
 	"os"
 	"os/exec"
 	"path/filepath"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/otnsim/otnsim/rules"
 )
 
 // buildBot builds one of the compliance test bots and returns its path.
