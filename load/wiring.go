@@ -29,7 +29,7 @@ func wireInProcess(w *world) (wiring, error) {
 }
 
 func (p inProcess) trigger(name string, data json.RawMessage) error { return p.bot.Trigger(name, data) }
-func (inProcess) close()                                              {}
+func (inProcess) close()                                            {}
 
 // handlerTransport answers a client's requests by calling a handler in
 // process, with a lighter recorder than httptest's.
