@@ -27,8 +27,11 @@ import (
 // ErrUsage marks options that cannot run.
 var ErrUsage = errors.New("invalid load options")
 
-// DefaultChunk is how many subscribers share one world.
+// DefaultChunk is the most subscribers that share one world unless
+// Options.Chunk says otherwise; small populations use smaller chunks.
 const DefaultChunk = 2000
+
+const minChunk = 200
 
 // Engine selects how the bot and fakegraph talk.
 type Engine string
@@ -134,14 +137,16 @@ func (o *Options) check() error {
 	if o.ProfileName == "" {
 		o.ProfileName = o.Profile.Name
 	}
-	if o.Chunk <= 0 {
-		o.Chunk = DefaultChunk
-	}
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
 		if o.Engine == HTTP {
 			o.Workers *= 4
 		}
+	}
+	if o.Chunk <= 0 {
+		// Enough chunks to keep every worker busy to the end, few enough
+		// that per-world setup stays negligible.
+		o.Chunk = min(DefaultChunk, max(minChunk, o.Subscribers/(o.Workers*8)))
 	}
 	return nil
 }

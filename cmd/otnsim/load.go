@@ -56,7 +56,7 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 	useHTTP := fs.Bool("http", false, "serve fakegraph and the bot on loopback and talk HTTP")
 	only := fs.Int("subscriber", -1, "replay only the subscriber with this index and print their timeline")
 	workers := fs.Int("workers", 0, "chunks run at once (default: one per CPU; 4 per CPU with --http)")
-	chunk := fs.Int("chunk", load.DefaultChunk, "subscribers per simulated world")
+	chunk := fs.Int("chunk", 0, "subscribers per simulated world (default: up to 2000, smaller for small populations)")
 	progress := fs.String("progress", "auto", "progress output: auto (a bar on a terminal, lines otherwise), bar, lines or none")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
