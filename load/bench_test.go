@@ -154,3 +154,37 @@ func BenchmarkSubscriberGeneration(b *testing.B) {
 		pop.person(i, &s)
 	}
 }
+
+// BenchmarkHTTPSendParallel is fakegraph's Send API alone over loopback:
+// many keep-alive clients posting in-window messages at once. It bounds
+// what the --http engine can reach, which also carries every webhook.
+func BenchmarkHTTPSendParallel(b *testing.B) {
+	w := benchWorld(b)
+	if _, err := w.graph.UserMessage(w.psids[0], "hi"); err != nil {
+		b.Fatal(err)
+	}
+	lb := &loopback{transport: &http.Transport{MaxIdleConnsPerHost: 256, DisableCompression: true}}
+	base, err := lb.serve(w.graph)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer lb.close()
+	client := &http.Client{Transport: lb.transport}
+	url := base + "/v19.0/me/messages?access_token=" + fakegraph.DefaultPage().AccessToken
+	body := []byte(`{"recipient":{"id":"` + w.psids[0] + `"},"messaging_type":"UPDATE","message":{"text":"hello"}}`)
+	b.SetParallelism(8)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := client.Post(url, "application/json", bytes.NewReader(body))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "sends/s")
+}
