@@ -61,6 +61,8 @@ type loopback struct {
 	transport *http.Transport
 	client    *http.Client
 	botURL    string
+	now       func() time.Time
+	pageID    string
 }
 
 func wireHTTP(w *world, h *histogram) (wiring, error) {
@@ -81,11 +83,13 @@ func wireHTTP(w *world, h *histogram) (wiring, error) {
 		return nil, err
 	}
 	lb.botURL = botURL
+	lb.now = w.clk.Now
 	w.graph = fakegraph.New(fakegraph.Config{
 		Clock:   w.clk,
 		Seed:    subscriberSeed(w.opts.Seed, w.base),
 		Webhook: fakegraph.Webhook{URL: botURL + "/webhook", Client: lb.client},
 	})
+	lb.pageID = w.graph.Page().ID
 	w.obs.next = w.opts.wrapGraph(w.graph)
 	w.bot = reference.New(w.botConfig(graphURL, &http.Client{Transport: timed{next: lb.transport, h: h}, Timeout: time.Minute}))
 	return lb, nil
@@ -103,7 +107,10 @@ func (lb *loopback) serve(h http.Handler) (string, error) {
 }
 
 func (lb *loopback) trigger(name string, data json.RawMessage) error {
-	body, err := json.Marshal(map[string]any{"trigger": name, "data": data})
+	// As the external bot contract has it, less psids: a chunk's thousands
+	// of subscribers would only make the body large.
+	body, err := json.Marshal(map[string]any{"trigger": name, "data": data,
+		"now": lb.now().UTC().Format(time.RFC3339Nano), "page_id": lb.pageID})
 	if err != nil {
 		return fmt.Errorf("trigger %s: %w", name, err)
 	}

@@ -133,4 +133,3 @@ func tuneGC() {
 		debug.SetMemoryLimit(1536 << 20)
 	}
 }
-
