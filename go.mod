@@ -3,6 +3,7 @@ module github.com/otnsim/otnsim
 go 1.26.8
 
 require (
+	github.com/HdrHistogram/hdrhistogram-go v1.2.0
 	github.com/brianvoe/gofakeit/v6 v6.28.0
 	github.com/jarcoal/httpmock v1.4.2
 	github.com/onsi/ginkgo/v2 v2.34.0

@@ -1,0 +1,151 @@
+package load
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/load/report"
+)
+
+// Invariant ids, as violations name them. They hold of the referee
+// (fakegraph) whatever the bot does: a bot's mistakes are refused calls,
+// reported as findings by rule, not violations.
+const (
+	// InvTokenOnce: a token is spent at most once.
+	InvTokenOnce = "INV-TOKEN-ONCE"
+	// InvTokenIssued: a token is never spent unless it was issued.
+	InvTokenIssued = "INV-TOKEN-ISSUED"
+	// InvTokenExpiry: a token is never spent after it expired.
+	InvTokenExpiry = "INV-TOKEN-EXPIRY"
+	// InvWindow: no message reaches a subscriber outside their 24-hour
+	// window without a token (or a message tag).
+	InvWindow = "INV-WINDOW"
+	// InvLedger: fakegraph's ledger agrees with what the engine saw.
+	InvLedger = "INV-LEDGER"
+)
+
+// drain applies the Send API calls observed since the last step.
+func (w *world) drain() {
+	for _, n := range w.obs.take() {
+		w.apply(n)
+	}
+}
+
+// apply checks one Send API call against the invariants and counts it.
+func (w *world) apply(n sendNote) {
+	c := &w.counters
+	c.Events++
+	c.SendCalls++
+	if !n.ok {
+		c.SendRefused++
+		if n.token != "" {
+			c.TokensRefused++
+		}
+		return
+	}
+	c.SendOK++
+	if n.token != "" {
+		c.TokensSpent++
+		id, issued := w.tokenIDs[n.token]
+		if !issued {
+			w.violate(-1, n.at, InvTokenIssued, "a Send API call spent token %.12s... that was never issued", n.token)
+			return
+		}
+		t := &w.tokens[id]
+		if t.spent {
+			w.violate(t.sub, n.at, InvTokenOnce, "token #%d (issued %s) was spent a second time", id+1, fmtTime(t.issued))
+		}
+		if n.at >= t.issued+int64(fakegraph.TokenLifetime) {
+			w.violate(t.sub, n.at, InvTokenExpiry, "token #%d issued %s was spent after it expired", id+1, fmtTime(t.issued))
+		}
+		t.spent = true
+		w.notified(t.sub)
+		return
+	}
+	i, known := w.index[n.psid]
+	if !known {
+		return
+	}
+	s := &w.subs[i]
+	if n.msgType != "MESSAGE_TAG" && (s.lastAction == 0 || n.at >= s.lastAction+int64(fakegraph.Window)) {
+		last := "never wrote"
+		if s.lastAction != 0 {
+			last = "last wrote " + fmtTime(s.lastAction)
+		}
+		w.violate(i, n.at, InvWindow, "a %s message was delivered without a token outside the 24-hour window (%s)", n.msgType, last)
+	}
+	if n.otn {
+		c.OTNRequests++
+		s.offered = w.topic(n.topic)
+		return
+	}
+	if w.cur != i {
+		w.notified(i)
+	}
+}
+
+// violate records a broken invariant for local subscriber i (-1: unknown).
+func (w *world) violate(i int32, at int64, inv, format string, args ...any) {
+	w.violCount++
+	if len(w.violations) >= report.MaxViolations {
+		return
+	}
+	v := report.Violation{Invariant: inv, Subscriber: -1, At: fmtTime(at), Detail: fmt.Sprintf(format, args...)}
+	if i >= 0 {
+		g := w.base + int(i)
+		v.Subscriber = g
+		v.PSID = w.psids[i]
+		v.SubscriberSeed = fmt.Sprintf("%#016x", subscriberSeed(w.opts.Seed, g))
+		v.Replay = w.opts.replayCommand(g)
+	}
+	w.violations = append(w.violations, v)
+}
+
+func fmtTime(ns int64) string { return time.Unix(0, ns).UTC().Format(time.RFC3339Nano) }
+
+// finish makes the final pass over fakegraph's ledger: findings by rule, a
+// cross-check of what the engine counted, and the tokens' state at the end.
+func (w *world) finish(r *report.Report) {
+	l := w.graph.Ledger()
+	spentBySeq := map[int]int{}
+	var okToken int64
+	for _, c := range l.Calls {
+		switch {
+		case !c.OK && c.Rule != "":
+			r.Findings[c.Rule]++
+		case !c.OK:
+			r.Findings["(no rule)"]++
+		case c.TokenSeq > 0:
+			okToken++
+			spentBySeq[c.TokenSeq]++
+		}
+	}
+	for _, t := range l.Tokens {
+		if spentBySeq[t.Seq] > 1 {
+			i := w.index[t.PSID]
+			w.violate(i, t.IssuedAt.UnixNano(), InvTokenOnce, "the ledger shows token #%d spent %d times", t.Seq, spentBySeq[t.Seq])
+		}
+	}
+	if okToken != w.counters.TokensSpent || int64(len(l.Tokens)) != w.counters.TokensIssued {
+		w.violate(-1, w.end, InvLedger, "ledger of subscribers %d-%d: %d tokens issued and %d spent, the engine saw %d and %d",
+			w.base, w.base+len(w.subs)-1, len(l.Tokens), okToken, w.counters.TokensIssued, w.counters.TokensSpent)
+	}
+	for _, t := range w.tokens {
+		switch {
+		case t.spent:
+		case w.end >= t.issued+int64(fakegraph.TokenLifetime):
+			w.counters.TokensExpired++
+		default:
+			w.counters.TokensActive++
+		}
+	}
+	if w.opts.Only >= 0 {
+		psid := w.psids[0]
+		for _, e := range l.Timeline(psid) {
+			r.Timeline = append(r.Timeline, e.At.UTC().Format("2006-01-02T15:04:05.000Z")+"  "+e.Text)
+		}
+	}
+	r.Counters.Add(w.counters)
+	r.AddViolations(w.violCount, w.violations)
+}

@@ -1,0 +1,207 @@
+package load
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/otnsim/otnsim/load/profile"
+	"github.com/otnsim/otnsim/load/report"
+	"github.com/otnsim/otnsim/sim/clock"
+)
+
+func small(n int) Options {
+	o := NewOptions(n, 30, 42)
+	o.Chunk = 250
+	return o
+}
+
+func mustRun(o Options) *report.Report {
+	r, err := Run(o)
+	Expect(err).NotTo(HaveOccurred())
+	return r
+}
+
+var _ = Describe("Run", func() {
+	It("runs a population, checks invariants and counts what happened", func() {
+		r := mustRun(small(1500))
+		Expect(r.Passed()).To(BeTrue(), "%v", r.Violations)
+		c := r.Counters
+		Expect(c.Messages).To(BeNumerically(">", 500))
+		Expect(c.OTNRequests).To(BeNumerically(">", 0))
+		Expect(c.OptIns).To(Equal(c.TokensIssued))
+		Expect(c.TokensSpent).To(BeNumerically(">", 0))
+		Expect(c.TokensIssued).To(Equal(c.TokensSpent + c.TokensExpired + c.TokensActive))
+		Expect(c.SendCalls).To(Equal(c.SendOK + c.SendRefused))
+		Expect(c.Events).To(Equal(c.Messages + c.OptIns + c.OptInsFailed + c.SendCalls))
+		Expect(c.Webhooks).To(Equal(c.Messages + c.OptIns))
+		Expect(r.Subscribers).To(Equal(1500))
+		Expect(r.PeakMemoryBytes).To(BeNumerically(">", 0))
+	})
+
+	It("is deterministic under a seed, whatever the chunking and workers", func() {
+		a := small(1200)
+		b := small(1200)
+		b.Chunk, b.Workers = 97, 3
+		ra, rb := mustRun(a), mustRun(b)
+		Expect(rb.Counters).To(Equal(ra.Counters))
+		Expect(rb.Findings).To(Equal(ra.Findings))
+		c := small(1200)
+		c.Seed = 43
+		Expect(mustRun(c).Counters).NotTo(Equal(ra.Counters))
+	})
+
+	It("gives the unsharded run's counters when four shards are merged", func() {
+		whole := mustRun(small(3001))
+		var parts []*report.Report
+		for i := range 4 {
+			o := small(3001)
+			o.Shard = Shard{Index: i, Count: 4}
+			parts = append(parts, mustRun(o))
+		}
+		merged, err := report.Merge(parts...)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(merged.Complete()).To(BeTrue())
+		Expect(merged.Subscribers).To(Equal(whole.Subscribers))
+		Expect(merged.Counters).To(Equal(whole.Counters))
+		Expect(merged.Findings).To(Equal(whole.Findings))
+		Expect(merged.ViolationCount).To(Equal(whole.ViolationCount))
+		Expect(merged.Shards).To(Equal([]string{"0/4", "1/4", "2/4", "3/4"}))
+	})
+
+	It("reports a careless bot's refused calls as findings by rule, not violations", func() {
+		p := profile.Default()
+		p.Bot.Policy.ReuseSpentTokens = true
+		o := small(1500)
+		o.Profile = p
+		r := mustRun(o)
+		Expect(r.Passed()).To(BeTrue())
+		Expect(r.Findings).To(HaveKeyWithValue("OTN-TOKEN-ONCE", r.Counters.TokensRefused))
+		Expect(r.Counters.TokensRefused).To(BeNumerically(">", 0))
+	})
+
+	It("fails the run and names a replayable subscriber when the referee accepts a spent token", func() {
+		p := profile.Default()
+		p.Bot.Policy.ReuseSpentTokens = true
+		o := small(1500)
+		o.Profile = p
+		o.tamper = acceptEveryToken
+		r := mustRun(o)
+		Expect(r.Passed()).To(BeFalse())
+		var once *report.Violation
+		for i, v := range r.Violations {
+			if v.Invariant == InvTokenOnce {
+				once = &r.Violations[i]
+				break
+			}
+		}
+		Expect(once).NotTo(BeNil(), "%v", r.Violations)
+		Expect(once.Subscriber).To(BeNumerically(">=", 0))
+		Expect(once.PSID).To(Equal(psidOf(once.Subscriber)))
+		Expect(once.SubscriberSeed).To(HavePrefix("0x"))
+		Expect(once.Replay).To(ContainSubstring("--seed 42"))
+		Expect(once.Replay).To(HaveSuffix("--subscriber " + itoa(once.Subscriber)))
+
+		replay := o
+		replay.Only = once.Subscriber
+		rr := mustRun(replay)
+		Expect(rr.Passed()).To(BeFalse())
+		Expect(rr.Violations).To(ContainElement(SatisfyAll(
+			HaveField("Subscriber", once.Subscriber),
+			HaveField("Invariant", InvTokenOnce),
+		)))
+		Expect(strings.Join(rr.Timeline, "\n")).To(ContainSubstring("notify_me"))
+	})
+
+	It("checks each invariant on the calls it observes", func() {
+		o := small(1)
+		Expect(o.check()).To(Succeed())
+		w := &world{index: map[string]int32{"7": 0}, subs: []subscriber{{}}, psids: []string{"7"}, opts: &o,
+			prof: o.Profile, clk: clock.NewVirtual(o.Profile.Start), cur: -1}
+		w.apply(sendNote{at: 1, psid: "7", msgType: "UPDATE", ok: true})
+		Expect(w.violCount).To(Equal(int64(1)))
+		Expect(w.violations[0].Invariant).To(Equal(InvWindow))
+		w.apply(sendNote{at: 1, token: "never-issued", ok: true})
+		Expect(w.violations[1].Invariant).To(Equal(InvTokenIssued))
+		w.tokenIDs = map[string]int32{"t": 0}
+		w.tokens = []tokenInfo{{sub: 0, issued: 0}}
+		w.apply(sendNote{at: 400 * 24 * 3600e9, token: "t", ok: true})
+		Expect(w.violations[2].Invariant).To(Equal(InvTokenExpiry))
+	})
+
+	It("serves the same run over loopback HTTP, with Send API latency", func() {
+		a := small(400)
+		h := small(400)
+		h.Engine = HTTP
+		ra, rh := mustRun(a), mustRun(h)
+		Expect(rh.Counters).To(Equal(ra.Counters))
+		Expect(rh.Latency).NotTo(BeNil())
+		Expect(rh.Latency.Count).To(Equal(rh.Counters.SendCalls))
+		Expect(rh.Latency.P99).To(BeNumerically(">=", rh.Latency.P50))
+	})
+
+	DescribeTable("refuses bad options", func(mod func(*Options), msg string) {
+		o := small(10)
+		mod(&o)
+		_, err := Run(o)
+		Expect(err).To(MatchError(ErrUsage))
+		Expect(err.Error()).To(ContainSubstring(msg))
+	},
+		Entry("no subscribers", func(o *Options) { o.Subscribers = 0 }, "subscribers 0"),
+		Entry("no days", func(o *Options) { o.Days = 0 }, "days 0"),
+		Entry("a subscriber out of range", func(o *Options) { o.Only = 10 }, "subscriber 10"),
+		Entry("an engine", func(o *Options) { o.Engine = "carrier-pigeon" }, "engine"),
+		Entry("a broken profile", func(o *Options) { o.Profile = &profile.Profile{} }, "regions"),
+	)
+})
+
+var _ = Describe("shards", func() {
+	It("parses i/N and splits the population without gaps", func() {
+		s, err := ParseShard("2/4")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(s).To(Equal(Shard{Index: 2, Count: 4}))
+		next := 0
+		for i := range 7 {
+			lo, hi := Shard{Index: i, Count: 7}.Range(1000)
+			Expect(lo).To(Equal(next))
+			next = hi
+		}
+		Expect(next).To(Equal(1000))
+		for _, bad := range []string{"4/4", "-1/4", "1", "a/b", "0/0"} {
+			_, err := ParseShard(bad)
+			Expect(err).To(MatchError(ErrUsage), bad)
+		}
+	})
+
+	It("gives every index its own PSID", func() {
+		seen := map[string]bool{}
+		for i := range 100000 {
+			p := psidOf(i)
+			Expect(p).To(HaveLen(16))
+			seen[p] = true
+		}
+		Expect(seen).To(HaveLen(100000))
+	})
+})
+
+// acceptEveryToken plays a broken referee: it answers every token send with
+// success without asking fakegraph.
+func acceptEveryToken(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if bytes.Contains(body, []byte("one_time_notif_token")) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"recipient_id":"x","message_id":"m_forged"}`)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,124 @@
+// Package profile describes a load run's population and its behaviour: how
+// often people write, how likely they opt in and reply, where they live, and
+// the shop's campaign schedule. Profiles are YAML files; Default resembles a
+// small shop.
+package profile
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/otnsim/otnsim/reference"
+)
+
+// ErrInvalid marks a profile that cannot be used; callers branch on it to
+// exit with a usage error.
+var ErrInvalid = errors.New("invalid profile")
+
+// Profile is the behaviour of a generated population.
+type Profile struct {
+	// Name labels the profile in reports.
+	Name string `yaml:"name"`
+	// Start is the virtual instant the run begins at.
+	Start time.Time `yaml:"start"`
+	// WritesPerDay is how often a subscriber writes to the page. Each
+	// subscriber draws their own rate: Mean times a factor spread
+	// log-normally with Spread (0 gives everyone the mean).
+	WritesPerDay Rate `yaml:"writes_per_day"`
+	// ActiveHours is the local time of day people write in, [From, To).
+	ActiveHours Hours `yaml:"active_hours"`
+	// Asks is what a message is about, by weight: an out-of-stock product
+	// (the bot answers with an OTN request), an in-stock product, or small talk.
+	Asks Asks `yaml:"asks"`
+	// OptIn is the probability of tapping Notify Me on an OTN request, after
+	// a delay drawn from OptInDelay.
+	OptIn      float64 `yaml:"opt_in"`
+	OptInDelay Range   `yaml:"opt_in_delay"`
+	// Reply is the probability of writing back after a notification, after a
+	// delay drawn from ReplyDelay.
+	Reply      float64 `yaml:"reply"`
+	ReplyDelay Range   `yaml:"reply_delay"`
+	// Regions is the population's region and timezone mix.
+	Regions []Region `yaml:"regions"`
+	// Campaigns is the shop's schedule of triggers.
+	Campaigns []Campaign `yaml:"campaigns"`
+	// Bot configures the reference bot as scenario files do (preset, policy, products).
+	Bot reference.Setup `yaml:"bot"`
+}
+
+// Rate is a per-subscriber rate drawn around a mean.
+type Rate struct {
+	Mean   float64 `yaml:"mean"`
+	Spread float64 `yaml:"spread"` // sigma of the log-normal factor
+}
+
+// Hours is a span of local hours, [From, To); From > To wraps past midnight.
+type Hours struct {
+	From int `yaml:"from"`
+	To   int `yaml:"to"`
+}
+
+// Asks weighs what a message is about.
+type Asks struct {
+	OutOfStock float64 `yaml:"out_of_stock"`
+	InStock    float64 `yaml:"in_stock"`
+	SmallTalk  float64 `yaml:"small_talk"`
+}
+
+// Range is a uniform range of durations.
+type Range struct {
+	Min Duration `yaml:"min"`
+	Max Duration `yaml:"max"`
+}
+
+// Region is one part of the population's mix.
+type Region struct {
+	Code   string  `yaml:"code"`   // ISO country code
+	Weight float64 `yaml:"weight"` // relative share
+	Locale string  `yaml:"locale"` // default from the code
+	// Timezones are UTC offsets in hours, chosen uniformly; default from the code.
+	Timezones []float64 `yaml:"timezones"`
+}
+
+// Campaign is a trigger the shop fires on a schedule, to everyone.
+type Campaign struct {
+	Name    string         `yaml:"name"`
+	Trigger string         `yaml:"trigger"` // otn.notify, restock, broadcast, ...
+	Data    map[string]any `yaml:"data"`
+	First   Duration       `yaml:"first"` // after the start
+	Every   Duration       `yaml:"every"` // 0: once
+}
+
+// Load reads and validates a profile file; fields it leaves out keep
+// Default's values.
+func Load(path string) (*Profile, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read profile: %w", err)
+	}
+	p, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
+}
+
+// Parse decodes and validates a profile document over Default.
+func Parse(b []byte) (*Profile, error) {
+	p := Default()
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(p); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}

@@ -1,0 +1,185 @@
+// Package report holds the result of a load run: counters, findings by rule,
+// invariant violations, throughput and Send API latency. Reports of shards
+// merge into one, counter for counter, with their latency histograms.
+package report
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+)
+
+// FormatVersion is the version of the JSON report format.
+const FormatVersion = 1
+
+// MaxViolations is how many violations a report keeps in full; the rest are
+// only counted.
+const MaxViolations = 50
+
+// ErrMismatch is returned when reports of different runs are merged.
+var ErrMismatch = errors.New("reports are not shards of the same run")
+
+// Report is the outcome of a load run or of a shard of one.
+type Report struct {
+	Version     int     `json:"version"`
+	Engine      string  `json:"engine"` // in-process or http
+	Profile     string  `json:"profile"`
+	Seed        int64   `json:"seed"`
+	Population  int     `json:"population"`  // subscribers in the whole run
+	Subscribers int     `json:"subscribers"` // subscribers this report covers
+	Days        float64 `json:"days"`
+	// Shards lists the shards this report covers, as "i/N"; empty for an unsharded run.
+	Shards []string `json:"shards,omitempty"`
+
+	Counters Counters         `json:"counters"`
+	Findings map[string]int64 `json:"findings_by_rule"`
+
+	ViolationCount int64       `json:"violation_count"`
+	Violations     []Violation `json:"violations,omitempty"`
+
+	// WallSeconds is the run's wall time; for merged shards, the longest shard's.
+	WallSeconds float64 `json:"wall_seconds"`
+	// ShardSeconds adds up every shard's wall time.
+	ShardSeconds float64 `json:"shard_seconds"`
+	// PeakMemoryBytes is the largest resident set any shard's process reached.
+	PeakMemoryBytes uint64 `json:"peak_memory_bytes"`
+
+	// Latency is the Send API round trip as the bot saw it (http engine only).
+	Latency *Latency `json:"send_latency,omitempty"`
+
+	// Timeline is the subscriber's story when a single subscriber is replayed.
+	Timeline []string `json:"timeline,omitempty"`
+}
+
+// Counters are the additive totals of a run.
+type Counters struct {
+	Events        int64 `json:"events"`   // subscriber actions plus Send API calls
+	Messages      int64 `json:"messages"` // subscribers writing (replies included)
+	Replies       int64 `json:"replies"`  // messages written in answer to a notification
+	OptIns        int64 `json:"opt_ins"`  // Notify Me taps that issued a token
+	OptInsFailed  int64 `json:"opt_ins_failed"`
+	OTNRequests   int64 `json:"otn_requests"`  // OTN requests that reached a subscriber
+	Notifications int64 `json:"notifications"` // messages the bot sent unprompted (campaigns, timers)
+	SendCalls     int64 `json:"send_calls"`
+	SendOK        int64 `json:"send_ok"`
+	SendRefused   int64 `json:"send_refused"`
+	TokensIssued  int64 `json:"tokens_issued"`
+	TokensSpent   int64 `json:"tokens_spent"`
+	TokensExpired int64 `json:"tokens_expired"` // expired unspent by the end of the run
+	TokensRefused int64 `json:"tokens_refused"` // refused Send API calls addressed by token
+	TokensActive  int64 `json:"tokens_active"`  // unspent and unexpired at the end
+	Webhooks      int64 `json:"webhooks"`       // webhook deliveries the bot accepted
+	WebhookFailed int64 `json:"webhooks_failed"`
+}
+
+// Add adds o's counters to c.
+func (c *Counters) Add(o Counters) {
+	c.Events += o.Events
+	c.Messages += o.Messages
+	c.Replies += o.Replies
+	c.OptIns += o.OptIns
+	c.OptInsFailed += o.OptInsFailed
+	c.OTNRequests += o.OTNRequests
+	c.Notifications += o.Notifications
+	c.SendCalls += o.SendCalls
+	c.SendOK += o.SendOK
+	c.SendRefused += o.SendRefused
+	c.TokensIssued += o.TokensIssued
+	c.TokensSpent += o.TokensSpent
+	c.TokensExpired += o.TokensExpired
+	c.TokensRefused += o.TokensRefused
+	c.TokensActive += o.TokensActive
+	c.Webhooks += o.Webhooks
+	c.WebhookFailed += o.WebhookFailed
+}
+
+// Violation is a broken invariant, with what is needed to replay it.
+type Violation struct {
+	Invariant      string `json:"invariant"`
+	Subscriber     int    `json:"subscriber"` // global index; -1 when no one in particular
+	PSID           string `json:"psid,omitempty"`
+	SubscriberSeed string `json:"subscriber_seed,omitempty"`
+	At             string `json:"at"` // virtual time, RFC 3339
+	Detail         string `json:"detail"`
+	Replay         string `json:"replay,omitempty"` // command line that replays the subscriber
+}
+
+// String renders the violation on one line.
+func (v Violation) String() string {
+	s := fmt.Sprintf("%s at %s: %s", v.Invariant, v.At, v.Detail)
+	if v.Subscriber >= 0 {
+		s = fmt.Sprintf("%s: subscriber #%d (psid %s, seed %s) %s", v.Invariant, v.Subscriber, v.PSID, v.SubscriberSeed, s[len(v.Invariant)+2:])
+	}
+	return s
+}
+
+// Passed reports whether no invariant was broken.
+func (r *Report) Passed() bool { return r.ViolationCount == 0 }
+
+// AddViolations adds vs to r, keeping the first MaxViolations by subscriber
+// and time, so the kept set does not depend on how the run was split.
+func (r *Report) AddViolations(count int64, vs []Violation) {
+	r.ViolationCount += count
+	r.Violations = append(r.Violations, vs...)
+	sort.SliceStable(r.Violations, func(i, j int) bool {
+		a, b := r.Violations[i], r.Violations[j]
+		if a.Subscriber != b.Subscriber {
+			return a.Subscriber < b.Subscriber
+		}
+		if a.At != b.At {
+			return a.At < b.At
+		}
+		return a.Invariant < b.Invariant
+	})
+	if len(r.Violations) > MaxViolations {
+		r.Violations = r.Violations[:MaxViolations]
+	}
+}
+
+// VirtualDaysPerSecond is how fast the population moved through virtual time.
+func (r *Report) VirtualDaysPerSecond() float64 { return rate(r.Days, r.WallSeconds) }
+
+// EventsPerSecond is the event throughput over wall time.
+func (r *Report) EventsPerSecond() float64 { return rate(float64(r.Counters.Events), r.WallSeconds) }
+
+// SendCallsPerSecond is the Send API throughput over wall time.
+func (r *Report) SendCallsPerSecond() float64 {
+	return rate(float64(r.Counters.SendCalls), r.WallSeconds)
+}
+
+func rate(n, secs float64) float64 {
+	if secs <= 0 {
+		return 0
+	}
+	return n / secs
+}
+
+// WriteFile writes r as indented JSON.
+func (r *Report) WriteFile(path string) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode report: %w", err)
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+// ReadFile reads a JSON report.
+func ReadFile(path string) (*Report, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read report: %w", err)
+	}
+	var r Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("read report %s: %w", path, err)
+	}
+	if r.Version != FormatVersion {
+		return nil, fmt.Errorf("read report %s: format version %d, want %d", path, r.Version, FormatVersion)
+	}
+	return &r, nil
+}

@@ -1,0 +1,140 @@
+package load
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/otnsim/otnsim/load/report"
+)
+
+// Run plays the population (or the options' shard of it) and returns the
+// report. Broken invariants are in the report (see Report.Passed); an error
+// means the run could not be carried out.
+func Run(opts Options) (*report.Report, error) {
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	began := time.Now()
+	lo, hi := opts.Shard.Range(opts.Subscribers)
+	if opts.Only >= 0 {
+		lo, hi = opts.Only, opts.Only+1
+	}
+	r := &report.Report{
+		Version:    report.FormatVersion,
+		Engine:     string(opts.Engine),
+		Profile:    opts.ProfileName,
+		Seed:       opts.Seed,
+		Population: opts.Subscribers,
+		Days:       opts.Days,
+		Findings:   map[string]int64{},
+	}
+	if opts.Shard.Count > 0 {
+		r.Shards = []string{opts.Shard.String()}
+	}
+	type chunk struct{ lo, hi int }
+	var chunks []chunk
+	for a := lo; a < hi; a += opts.Chunk {
+		chunks = append(chunks, chunk{a, min(a+opts.Chunk, hi)})
+	}
+	parts := make([]*report.Report, len(chunks))
+	errs := make([]error, len(chunks))
+	hists := make([]*histogram, len(chunks))
+	var next, done, events, viol atomic.Int64
+	var wg sync.WaitGroup
+	for range min(opts.Workers, len(chunks)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= len(chunks) {
+					return
+				}
+				part := &report.Report{Findings: map[string]int64{}}
+				var h *histogram
+				if opts.Engine == HTTP {
+					h = newHistogram()
+				}
+				errs[k] = runChunk(&opts, chunks[k].lo, chunks[k].hi, part, h)
+				parts[k], hists[k] = part, h
+				d := done.Add(int64(chunks[k].hi - chunks[k].lo))
+				e := events.Add(part.Counters.Events)
+				v := viol.Add(part.ViolationCount)
+				if opts.Progress != nil {
+					opts.Progress(Progress{Done: int(d), Total: hi - lo, Events: e, Violations: v})
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	total := newHistogram()
+	for k, part := range parts {
+		if errs[k] != nil {
+			return nil, fmt.Errorf("load subscribers %d-%d: %w", chunks[k].lo, chunks[k].hi-1, errs[k])
+		}
+		r.Counters.Add(part.Counters)
+		for rule, n := range part.Findings {
+			r.Findings[rule] += n
+		}
+		r.AddViolations(part.ViolationCount, part.Violations)
+		r.Timeline = append(r.Timeline, part.Timeline...)
+		if hists[k] != nil {
+			total.h.Merge(hists[k].h)
+		}
+	}
+	r.Subscribers = hi - lo
+	if opts.Only >= 0 {
+		r.Subscribers = 1
+	}
+	lat, err := report.LatencyFrom(total.h)
+	if err != nil {
+		return nil, err
+	}
+	r.Latency = lat
+	r.WallSeconds = time.Since(began).Seconds()
+	r.ShardSeconds = r.WallSeconds
+	r.PeakMemoryBytes = PeakMemory()
+	return r, nil
+}
+
+func runChunk(opts *Options, lo, hi int, part *report.Report, h *histogram) error {
+	wire := wireInProcess
+	if opts.Engine == HTTP {
+		wire = func(w *world) (wiring, error) { return wireHTTP(w, h) }
+	}
+	w, err := newWorld(opts, lo, hi, wire)
+	if err != nil {
+		return err
+	}
+	if err := w.run(); err != nil {
+		return err
+	}
+	w.finish(part)
+	return nil
+}
+
+// wrapGraph applies a test's tampering to fakegraph's handler.
+func (o *Options) wrapGraph(h http.Handler) http.Handler {
+	if o.tamper != nil {
+		return o.tamper(h)
+	}
+	return h
+}
+
+// replayCommand is the command line that replays subscriber g alone.
+func (o *Options) replayCommand(g int) string {
+	s := "otnsim load --subscribers " + strconv.Itoa(o.Subscribers) +
+		" --days " + strconv.FormatFloat(o.Days, 'g', -1, 64) +
+		" --seed " + strconv.FormatInt(o.Seed, 10)
+	if o.ProfileName != "" && o.ProfileName != "small-shop" {
+		s += " --profile " + o.ProfileName
+	}
+	if o.Engine == HTTP {
+		s += " --http"
+	}
+	return s + " --subscriber " + strconv.Itoa(g)
+}
