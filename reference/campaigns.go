@@ -111,7 +111,7 @@ func (b *Bot) eligible(tx Tx, topic string, f Filters, now time.Time) ([]string,
 		if err := json.Unmarshal(raw, &t); err != nil {
 			return fmt.Errorf("store: decode token: %w", err)
 		}
-		if t.Topic == topic && b.usable(&t, now) {
+		if (t.Topic == topic || b.cfg.Policy.UseAnyTopicToken) && b.usable(&t, now) {
 			holders[t.PSID] = true
 		}
 		return nil

@@ -3,6 +3,7 @@ package reference
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 )
@@ -233,8 +234,16 @@ func (b *Bot) claimToken(j *jobRec, now time.Time) (*tokenRec, error) {
 		if err != nil {
 			return err
 		}
+		if b.cfg.Policy.UseAnyTopicToken {
+			own := slices.ContainsFunc(toks, func(t *tokenRec) bool { return t.State == tokHeld })
+			if !own {
+				if toks, err = tokensOf(tx, j.PSID, ""); err != nil {
+					return err
+				}
+			}
+		}
 		for _, t := range toks {
-			if t.State != tokHeld || t.Topic != j.Topic {
+			if t.State != tokHeld || (t.Topic != j.Topic && !b.cfg.Policy.UseAnyTopicToken) {
 				continue
 			}
 			if !b.cfg.Policy.UseExpiredTokens && !now.Before(t.IssuedAt.Add(TokenLifetime)) {

@@ -41,6 +41,9 @@ type Policy struct {
 	UseExpiredTokens bool `yaml:"use_expired_tokens"`
 	// SkipSignatureCheck accepts webhook events without checking X-Hub-Signature-256.
 	SkipSignatureCheck bool `yaml:"skip_signature_check"`
+	// UseAnyTopicToken spends a subscriber's token of any topic on a
+	// notification when they hold none of its own topic (OTN-TOPIC-MATCH).
+	UseAnyTopicToken bool `yaml:"use_any_topic_token"`
 }
 
 // Throttle limits OTN requests to one subscriber, since Meta penalises

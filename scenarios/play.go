@@ -119,7 +119,11 @@ func harnessSend(w *sim.World, s *SendSpec) ([]string, string) {
 		}
 		body["recipient"] = map[string]string{"one_time_notif_token": t.Value}
 	}
-	if s.MessagingType != "" {
+	switch s.MessagingType {
+	case "":
+	case "none":
+		delete(body, "messaging_type")
+	default:
 		body["messaging_type"] = s.MessagingType
 	}
 	if s.Tag != "" {
@@ -134,7 +138,11 @@ func harnessSend(w *sim.World, s *SendSpec) ([]string, string) {
 	raw, _ := json.Marshal(body)
 	req, _ := http.NewRequest(http.MethodPost, fakegraph.DefaultGraphURL+"/v19.0/me/messages", bytes.NewReader(raw))
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+w.Graph.Page().AccessToken)
+	token := w.Graph.Page().AccessToken
+	if s.AccessToken != "" {
+		token = s.AccessToken
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := w.Graph.Respond(req)
 	w.Flush()
 	if err != nil {

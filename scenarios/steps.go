@@ -325,7 +325,7 @@ func (d *decoder) fault(n *yaml.Node, who func(*yaml.Node) string) *FaultSpec {
 
 func (d *decoder) send(n *yaml.Node, who func(*yaml.Node) string) *SendSpec {
 	s := &SendSpec{}
-	f, _ := d.fields(n, "send", "to", "token", "messaging_type", "tag", "text", "otn_request")
+	f, _ := d.fields(n, "send", "to", "token", "messaging_type", "access_token", "tag", "text", "otn_request")
 	_, hasTo := f["to"]
 	_, hasTok := f["token"]
 	if hasTo && hasTok || !hasTo && !hasTok && n.Kind == yaml.MappingNode {
@@ -349,7 +349,10 @@ func (d *decoder) send(n *yaml.Node, who func(*yaml.Node) string) *SendSpec {
 		}
 	}
 	if x, ok := f["messaging_type"]; ok {
-		s.MessagingType = d.oneOf(x, "send.messaging_type", "RESPONSE", "UPDATE", "MESSAGE_TAG")
+		s.MessagingType = d.oneOf(x, "send.messaging_type", "RESPONSE", "UPDATE", "MESSAGE_TAG", "none")
+	}
+	if x, ok := f["access_token"]; ok {
+		s.AccessToken = d.str(x, "send.access_token")
 	}
 	if x, ok := f["tag"]; ok {
 		s.Tag = d.str(x, "tag")

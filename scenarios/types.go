@@ -151,7 +151,8 @@ type SendSpec struct {
 	TokenTopic    string
 	TokenNth      int    // 1 = first token issued to them for the topic; 0 = latest
 	TokenValue    string // a literal token value (one this page never issued)
-	MessagingType string
+	MessagingType string // "none" leaves the field out
+	AccessToken   string // the page token presented; empty means the page's own
 	Tag           string
 	Text          string
 	OTNRequest    bool // send an OTN request (OTNTitle, OTNTopic) instead of Text
