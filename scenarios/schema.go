@@ -7,6 +7,7 @@ import (
 
 	"github.com/otnsim/otnsim/fakegraph"
 	"github.com/otnsim/otnsim/reference"
+	"github.com/otnsim/otnsim/rules"
 )
 
 // Schema is the JSON Schema (draft 2020-12) of the scenario format, for
@@ -35,6 +36,12 @@ func BotSchema() map[string]any {
 // fakegraph.Settings' yaml-tagged fields; schema.json's $defs.settings holds it.
 func SettingsSchema() map[string]any {
 	return typeSchema(reflect.TypeOf(fakegraph.Settings{}))
+}
+
+// RuleSchema returns the JSON Schema of a rule id: the catalogue's ids
+// (package rules); schema.json's $defs.rule holds it.
+func RuleSchema() map[string]any {
+	return map[string]any{"enum": anySlice(rules.IDs()), "description": "A rule id of the catalogue (rules/rules.go)."}
 }
 
 func anySlice(ss []string) []any {

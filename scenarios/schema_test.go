@@ -75,11 +75,11 @@ var _ = Describe("the scenario JSON Schema", func() {
 		Entry("no name", "steps: []\n"),
 	)
 
-	It("describes the bot and settings sections as the reference bot's and fakegraph's Go types do", func() {
+	It("describes the bot, settings and rule sections as the reference bot's and fakegraph's Go types and the rule catalogue do", func() {
 		var doc map[string]any
 		Expect(json.Unmarshal(scenarios.Schema, &doc)).To(Succeed())
 		defs := doc["$defs"].(map[string]any)
-		want := map[string]any{"bot": scenarios.BotSchema(), "settings": scenarios.SettingsSchema()}
+		want := map[string]any{"bot": scenarios.BotSchema(), "settings": scenarios.SettingsSchema(), "rule": scenarios.RuleSchema()}
 		if os.Getenv("UPDATE_SCHEMA") != "" {
 			for k, v := range want {
 				defs[k] = v

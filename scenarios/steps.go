@@ -274,7 +274,7 @@ func (d *decoder) fault(n *yaml.Node, who func(*yaml.Node) string) *FaultSpec {
 				d.errorf(x, "fault.status must be an HTTP error status (400-599), got %d", fs.Status)
 			}
 		case "times":
-			fs.Times = d.integer(x, "fault.times")
+			fs.Times = int(d.int64(x, "fault.times"))
 			if fs.Times == 0 || fs.Times < -1 {
 				d.errorf(x, "fault.times must be 1 or more, or -1 for every matching call, got %d", fs.Times)
 			}
