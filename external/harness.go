@@ -237,16 +237,14 @@ func (h *Harness) Factory() sim.BotFactory {
 			return nil, err
 		}
 		h.graph.use(env.Graph)
-		if err := h.startTick(env); err != nil {
-			return nil, err
-		}
-		return forwarder{h}, nil
+		return &forwarder{h: h, env: env}, nil
 	}
 }
 
-// startTick sends the bot a tick at the new world's start time before its
-// first step, so that a bot keeping one clock for the whole run learns that
-// time went back: each scenario starts at its own virtual time.
+// startTick sends the bot a tick at the world's current time, before the
+// world's first request when that is not a trigger (which carries its own
+// "now"): a bot keeping one clock for the whole run learns that time went
+// back, since each scenario starts at its own virtual time.
 func (h *Harness) startTick(env sim.BotEnv) error {
 	if env.Clock == nil {
 		return nil
