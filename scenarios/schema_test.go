@@ -70,26 +70,32 @@ var _ = Describe("the scenario JSON Schema", func() {
 		Entry("a step with two names", "name: x\nsubscribers: [{alias: a}]\nsteps: [{say: {who: a, text: hi}, advance: 1h}]\n"),
 		Entry("a bad duration", "name: x\nsteps: [{advance: 2 days}]\n"),
 		Entry("an unknown bot knob", "name: x\nbot: {policy: {be_nice: true}}\nsteps: []\n"),
+		Entry("an unknown fidelity setting", "name: x\nworld: {settings: {strict_titles: true}}\nsteps: []\n"),
+		Entry("a fault without a kind", "name: x\nsteps: [{fault: {times: 2}}]\n"),
 		Entry("an unknown rule", "name: x\nsteps: [{expect: {findings: {rule: OTN-NOPE}}}]\n"),
 		Entry("no name", "steps: []\n"),
 	)
 
-	It("describes the bot section as the reference bot's Go types do", func() {
+	It("describes the bot and settings sections as the reference bot's and fakegraph's Go types do", func() {
 		var doc map[string]any
 		Expect(json.Unmarshal(scenarios.Schema, &doc)).To(Succeed())
-		want := scenarios.BotSchema()
+		defs := doc["$defs"].(map[string]any)
+		want := map[string]any{"bot": scenarios.BotSchema(), "settings": scenarios.SettingsSchema()}
 		if os.Getenv("UPDATE_SCHEMA") != "" {
-			doc["$defs"].(map[string]any)["bot"] = want
+			for k, v := range want {
+				defs[k] = v
+			}
 			out, err := json.MarshalIndent(doc, "", "  ")
 			Expect(err).NotTo(HaveOccurred())
 			Expect(os.WriteFile("schema.json", append(out, '\n'), 0o644)).To(Succeed())
 			return
 		}
-		got := doc["$defs"].(map[string]any)["bot"]
-		wantJSON, _ := json.Marshal(want)
-		var wantAny any
-		Expect(json.Unmarshal(wantJSON, &wantAny)).To(Succeed())
-		Expect(got).To(Equal(wantAny), "schema.json's $defs.bot is stale: run UPDATE_SCHEMA=1 go test ./scenarios/")
+		for k, v := range want {
+			wantJSON, _ := json.Marshal(v)
+			var wantAny any
+			Expect(json.Unmarshal(wantJSON, &wantAny)).To(Succeed())
+			Expect(defs[k]).To(Equal(wantAny), "schema.json's $defs."+k+" is stale: run UPDATE_SCHEMA=1 go test ./scenarios/")
+		}
 	})
 })
 
