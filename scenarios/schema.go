@@ -41,7 +41,7 @@ func SettingsSchema() map[string]any {
 // RuleSchema returns the JSON Schema of a rule id: the catalogue's ids
 // (package rules); schema.json's $defs.rule holds it.
 func RuleSchema() map[string]any {
-	return map[string]any{"enum": anySlice(rules.IDs()), "description": "A rule id of the catalogue (rules/rules.go)."}
+	return map[string]any{"type": "string", "enum": anySlice(rules.IDs()), "description": "A rule id of the catalogue (rules/rules.go)."}
 }
 
 func anySlice(ss []string) []any {
@@ -75,15 +75,20 @@ func typeSchema(t reflect.Type) map[string]any {
 	case reflect.Map:
 		return map[string]any{"type": "object", "additionalProperties": typeSchema(t.Elem())}
 	case reflect.Bool:
-		return map[string]any{"type": "boolean"}
+		return orVar(map[string]any{"type": "boolean"})
 	case reflect.String:
 		return map[string]any{"type": "string"}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return map[string]any{"type": "integer"}
+		return orVar(map[string]any{"type": "integer"})
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return map[string]any{"type": "integer", "minimum": 0}
+		return orVar(map[string]any{"type": "integer", "minimum": 0})
 	case reflect.Float32, reflect.Float64:
-		return map[string]any{"type": "number"}
+		return orVar(map[string]any{"type": "number"})
 	}
 	return map[string]any{"description": "any value (" + strings.ToLower(t.Kind().String()) + ")"}
+}
+
+// orVar also accepts a table variable (${name}) where a scalar goes.
+func orVar(s map[string]any) map[string]any {
+	return map[string]any{"anyOf": []any{s, map[string]any{"$ref": "#/$defs/var"}}}
 }

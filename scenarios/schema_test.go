@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/otnsim/otnsim/findings"
+	"github.com/otnsim/otnsim/internal/xsdcheck"
 	"github.com/otnsim/otnsim/scenarios"
 )
 
@@ -125,11 +126,11 @@ var _ = Describe("the JSON report", func() {
 })
 
 var _ = Describe("the JUnit report", func() {
-	var xsd xsdSchema
+	var xsd xsdcheck.Schema
 	BeforeEach(func() {
 		src, err := os.ReadFile("testdata/junit.xsd")
 		Expect(err).NotTo(HaveOccurred())
-		xsd, err = compileXSD(src)
+		xsd, err = xsdcheck.Compile(src)
 		Expect(err).NotTo(HaveOccurred())
 	})
 
@@ -140,7 +141,7 @@ var _ = Describe("the JUnit report", func() {
 		rep := scenarios.Report{Tool: "otnsim test", Started: time.Now(), Elapsed: time.Second, Results: results}
 		var buf bytes.Buffer
 		Expect(rep.WriteJUnit(&buf)).To(Succeed())
-		Expect(xsd.validate(buf.Bytes())).To(BeEmpty())
+		Expect(xsd.Validate(buf.Bytes())).To(BeEmpty())
 		Expect(strings.Count(buf.String(), "<testcase ")).To(Equal(len(all)))
 		Expect(strings.Count(buf.String(), "<failure ")).To(Equal(1))
 		Expect(buf.String()).To(ContainSubstring("timeline of ana:"))
@@ -148,13 +149,13 @@ var _ = Describe("the JUnit report", func() {
 	})
 
 	It("has a validator that catches what the schema forbids", func() {
-		Expect(xsd.validate([]byte(`<testsuites><testsuite name="x" tests="1" failures="0"><testcase name="a" classname="b" time="soon"/><bogus/></testsuite></testsuites>`))).To(ConsistOf(
+		Expect(xsd.Validate([]byte(`<testsuites><testsuite name="x" tests="1" failures="0"><testcase name="a" classname="b" time="soon"/><bogus/></testsuite></testsuites>`))).To(ConsistOf(
 			`/testsuites/testsuite: missing required attribute "errors"`,
 			`/testsuites/testsuite: children <testcase><bogus> do not match the content model`,
 			`/testsuites/testsuite/testcase/@time: "soon" is not an xs:decimal`,
 			`/testsuites/testsuite/bogus: element not declared`,
 		))
-		Expect(xsd.validate([]byte(`<testsuites><testsuite name="x" tests="1" failures="0" errors="0"><testcase name="a" classname="b"><system-out/><failure/></testcase></testsuite></testsuites>`))).To(ConsistOf(
+		Expect(xsd.Validate([]byte(`<testsuites><testsuite name="x" tests="1" failures="0" errors="0"><testcase name="a" classname="b"><system-out/><failure/></testcase></testsuite></testsuites>`))).To(ConsistOf(
 			`/testsuites/testsuite/testcase: children <system-out><failure> do not match the content model`))
 	})
 })
