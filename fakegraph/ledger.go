@@ -121,9 +121,19 @@ type Call struct {
 type Event struct {
 	At     time.Time `json:"at"`
 	PSID   string    `json:"psid"`
-	Kind   string    `json:"kind"` // message, postback, notify_me, block, webhook
+	Kind   string    `json:"kind"` // message, postback, quick_reply, reaction, notify_me, block, webhook
 	Detail string    `json:"detail"`
 	order  int
+}
+
+// OpensWindow reports whether the event is a user action that opens (or
+// extends) the 24-hour standard messaging window. A Notify Me tap does not.
+func (e Event) OpensWindow() bool {
+	switch e.Kind {
+	case "message", "postback", "quick_reply", "reaction":
+		return true
+	}
+	return false
 }
 
 // Ledger is a snapshot of everything fakegraph recorded.
@@ -225,7 +235,7 @@ func (l Ledger) Timeline(psid string) []TimelineEntry {
 			continue
 		}
 		out = append(out, TimelineEntry{At: e.At, order: e.order, Text: e.Kind + " " + e.Detail})
-		if e.Kind == "message" || e.Kind == "postback" || e.Kind == "quick_reply" || e.Kind == "reaction" {
+		if e.OpensWindow() {
 			actions = append(actions, e.At)
 		}
 	}

@@ -138,11 +138,12 @@ func idle(led fakegraph.Ledger, opts Options) []Finding {
 	return out
 }
 
-// lastActions lists each subscriber's messages and postbacks, oldest first.
+// lastActions lists each subscriber's actions that open the window
+// (messages, postbacks, quick replies, reactions), oldest first.
 func lastActions(led fakegraph.Ledger) map[string][]time.Time {
 	m := map[string][]time.Time{}
 	for _, e := range led.Events {
-		if e.Kind == "message" || e.Kind == "postback" {
+		if e.OpensWindow() {
 			m[e.PSID] = append(m[e.PSID], e.At)
 		}
 	}

@@ -90,3 +90,18 @@ var _ = Describe("Detect", func() {
 		Expect(findings.Detect(led, findings.Options{})).To(BeEmpty())
 	})
 })
+
+var _ = Describe("activity for the idle check", func() {
+	It("counts quick replies and reactions as the subscriber being active", func() {
+		t0 := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+		for _, kind := range []string{"quick_reply", "reaction"} {
+			led := fakegraph.Ledger{
+				Events: []fakegraph.Event{{At: t0, PSID: "p", Kind: kind}},
+				Calls:  []fakegraph.Call{{Seq: 1, At: t0.Add(4*time.Minute + 59*time.Second + 999*time.Millisecond), PSID: "p", OK: true, Kind: fakegraph.KindMessage, RecipientKind: fakegraph.RecipientPSID, MessagingType: "UPDATE"}},
+			}
+			Expect(findings.Count(findings.Detect(led, findings.DefaultOptions()), rules.Idle, "p")).To(Equal(1), kind)
+			led.Calls[0].At = t0.Add(5 * time.Minute)
+			Expect(findings.Count(findings.Detect(led, findings.DefaultOptions()), rules.Idle, "p")).To(Equal(0), kind)
+		}
+	})
+})
