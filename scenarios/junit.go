@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"encoding/xml"
 	"fmt"
 	"io"
 	"os"
@@ -9,57 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/otnsim/otnsim/internal/junit"
 )
-
-// JUnit XML, in the shape Jenkins, GitLab, GitHub Actions reporters and Ant
-// read: <testsuites> holding one <testsuite> per scenario family (folder),
-// one <testcase> per scenario.
-
-type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name       string          `xml:"name,attr"`
-	Tests      int             `xml:"tests,attr"`
-	Failures   int             `xml:"failures,attr"`
-	Errors     int             `xml:"errors,attr"`
-	Skipped    int             `xml:"skipped,attr"`
-	Time       string          `xml:"time,attr"`
-	Timestamp  string          `xml:"timestamp,attr"`
-	Hostname   string          `xml:"hostname,attr"`
-	Properties []junitProperty `xml:"properties>property"`
-	Cases      []junitCase     `xml:"testcase"`
-}
-
-type junitProperty struct {
-	Name  string `xml:"name,attr"`
-	Value string `xml:"value,attr"`
-}
-
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	File      string        `xml:"file,attr,omitempty"`
-	Line      int           `xml:"line,attr,omitempty"`
-	Time      string        `xml:"time,attr"`
-	Failure   *junitFailure `xml:"failure,omitempty"`
-	SystemOut string        `xml:"system-out,omitempty"`
-}
-
-type junitFailure struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr"`
-	Text    string `xml:",chardata"`
-}
-
-func seconds(d time.Duration) string { return fmt.Sprintf("%.6f", d.Seconds()) }
 
 // family names the suite a scenario file belongs to: its folder.
 func family(file string) string {
@@ -79,7 +30,7 @@ func (r Report) WriteJUnit(w io.Writer) error {
 		host = "localhost"
 	}
 	passed, failed := r.Counts()
-	out := junitSuites{Name: "otnsim", Tests: passed + failed, Failures: failed, Time: seconds(r.Elapsed)}
+	out := junit.Suites{Name: "otnsim", Tests: passed + failed, Failures: failed, Time: junit.Seconds(r.Elapsed)}
 	index := map[string]int{}
 	for _, res := range r.Results {
 		fam := family(res.File)
@@ -87,22 +38,22 @@ func (r Report) WriteJUnit(w io.Writer) error {
 		if !ok {
 			i = len(out.Suites)
 			index[fam] = i
-			props := []junitProperty{{Name: "tool", Value: r.Tool}}
+			props := []junit.Property{{Name: "tool", Value: r.Tool}}
 			if r.Seed != 0 {
-				props = append(props, junitProperty{Name: "seed", Value: fmt.Sprint(r.Seed)})
+				props = append(props, junit.Property{Name: "seed", Value: fmt.Sprint(r.Seed)})
 			}
-			out.Suites = append(out.Suites, junitSuite{
+			out.Suites = append(out.Suites, junit.Suite{
 				Name: "otnsim." + fam, Timestamp: r.Started.UTC().Format("2006-01-02T15:04:05"),
 				Hostname: host, Properties: props,
 			})
 		}
 		s := &out.Suites[i]
 		s.Tests++
-		c := junitCase{Name: res.Name, Classname: "otnsim." + fam, File: res.File, Time: seconds(res.Elapsed)}
+		c := junit.Case{Name: res.Name, Classname: "otnsim." + fam, File: res.File, Time: junit.Seconds(res.Elapsed)}
 		if f := res.Failure; f != nil {
 			s.Failures++
 			c.Line = f.Pos.Line
-			c.Failure = &junitFailure{Message: failureMessage(f), Type: "ScenarioFailure", Text: failureText(f)}
+			c.Failure = &junit.Failure{Message: failureMessage(f), Type: "ScenarioFailure", Text: failureText(f)}
 		}
 		if len(res.Findings) > 0 {
 			var lines []string
@@ -121,20 +72,9 @@ func (r Report) WriteJUnit(w io.Writer) error {
 				total += res.Elapsed
 			}
 		}
-		out.Suites[i].Time = seconds(total)
+		out.Suites[i].Time = junit.Seconds(total)
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return fmt.Errorf("write JUnit report: %w", err)
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		return fmt.Errorf("write JUnit report: %w", err)
-	}
-	if _, err := io.WriteString(w, "\n"); err != nil {
-		return fmt.Errorf("write JUnit report: %w", err)
-	}
-	return nil
+	return junit.Write(w, out)
 }
 
 func failureMessage(f *Failure) string {
