@@ -9,6 +9,8 @@ package reference
 
 import (
 	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -193,6 +195,9 @@ func validSignature(secret string, body []byte, header string) bool {
 	if !ok || secret == "" {
 		return false
 	}
-	got, _ := signBody(secret, body)
-	return hmac.Equal([]byte(got), []byte("sha256="+want))
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	got := make([]byte, hex.EncodedLen(sha256.Size))
+	hex.Encode(got, m.Sum(nil))
+	return hmac.Equal(got, []byte(want))
 }

@@ -34,29 +34,32 @@ type Tx interface {
 	Scan(bucket, prefix string, fn func(key string, raw []byte) error) error
 }
 
-// MemoryStore is a Store in memory, for tests and simulations.
+// MemoryStore is a Store in memory, for tests and simulations. It keeps the
+// bot's hot records (subscribers, tokens, counters) as Go values and encodes
+// them to JSON only when scanned raw, so a value read back is exactly what a
+// JSON round trip would give, without paying for one on every change.
 type MemoryStore struct {
 	mu   sync.RWMutex
-	data map[string]map[string][]byte
+	data map[string]map[string]*memEntry
 }
 
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{data: map[string]map[string][]byte{}}
+	return &MemoryStore{data: map[string]map[string]*memEntry{}}
 }
 
 // Update implements Store.
 func (m *MemoryStore) Update(fn func(Tx) error) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	tx := &memTx{m: m, writes: map[string]map[string][]byte{}}
+	tx := &memTx{m: m}
 	if err := fn(tx); err != nil {
 		return err
 	}
 	for b, kv := range tx.writes {
 		dst := m.data[b]
 		if dst == nil {
-			dst = map[string][]byte{}
+			dst = map[string]*memEntry{}
 			m.data[b] = dst
 		}
 		for k, v := range kv {
@@ -83,11 +86,11 @@ func (m *MemoryStore) Close() error { return nil }
 // memTx buffers writes (nil marks a deletion) over the committed data.
 type memTx struct {
 	m        *MemoryStore
-	writes   map[string]map[string][]byte
+	writes   map[string]map[string]*memEntry
 	readOnly bool
 }
 
-func (t *memTx) raw(bucket, key string) []byte {
+func (t *memTx) entry(bucket, key string) *memEntry {
 	if w, ok := t.writes[bucket][key]; ok {
 		return w
 	}
@@ -95,38 +98,48 @@ func (t *memTx) raw(bucket, key string) []byte {
 }
 
 func (t *memTx) Get(bucket, key string, v any) (bool, error) {
-	raw := t.raw(bucket, key)
-	if raw == nil {
+	e := t.entry(bucket, key)
+	if e == nil {
 		return false, nil
 	}
-	if err := json.Unmarshal(raw, v); err != nil {
+	if e.load(v) {
+		return true, nil
+	}
+	if err := json.Unmarshal(e.bytes(), v); err != nil {
 		return true, fmt.Errorf("store: decode %s/%s: %w", bucket, key, err)
 	}
 	return true, nil
 }
 
-func (t *memTx) set(bucket, key string, raw []byte) error {
+func (t *memTx) set(bucket, key string, e *memEntry) error {
 	if t.readOnly {
 		return fmt.Errorf("store: write %s/%s in a read-only transaction", bucket, key)
 	}
-	if t.writes[bucket] == nil {
-		t.writes[bucket] = map[string][]byte{}
+	if t.writes == nil {
+		t.writes = map[string]map[string]*memEntry{}
 	}
-	t.writes[bucket][key] = raw
+	if t.writes[bucket] == nil {
+		t.writes[bucket] = map[string]*memEntry{}
+	}
+	t.writes[bucket][key] = e
 	return nil
 }
 
 func (t *memTx) Put(bucket, key string, v any) error {
+	if e := typedEntry(v); e != nil {
+		return t.set(bucket, key, e)
+	}
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("store: encode %s/%s: %w", bucket, key, err)
 	}
-	return t.set(bucket, key, raw)
+	return t.set(bucket, key, rawEntry(raw))
 }
 
 func (t *memTx) Delete(bucket, key string) error { return t.set(bucket, key, nil) }
 
-func (t *memTx) Scan(bucket, prefix string, fn func(string, []byte) error) error {
+// keys returns bucket's live keys starting with prefix, in order.
+func (t *memTx) keys(bucket, prefix string) []string {
 	var keys []string
 	for k := range t.m.data[bucket] {
 		if strings.HasPrefix(k, prefix) {
@@ -141,8 +154,12 @@ func (t *memTx) Scan(bucket, prefix string, fn func(string, []byte) error) error
 		}
 	}
 	sort.Strings(keys)
-	for _, k := range keys {
-		if err := fn(k, t.raw(bucket, k)); err != nil {
+	return keys
+}
+
+func (t *memTx) Scan(bucket, prefix string, fn func(string, []byte) error) error {
+	for _, k := range t.keys(bucket, prefix) {
+		if err := fn(k, t.entry(bucket, k).bytes()); err != nil {
 			return err
 		}
 	}
