@@ -9,8 +9,6 @@ package reference
 
 import (
 	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -195,9 +193,5 @@ func validSignature(secret string, body []byte, header string) bool {
 	if !ok || secret == "" {
 		return false
 	}
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write(body)
-	got := make([]byte, hex.EncodedLen(sha256.Size))
-	hex.Encode(got, m.Sum(nil))
-	return hmac.Equal(got, []byte(want))
+	return hmac.Equal(bodyMAC(secret, body), []byte(want))
 }
