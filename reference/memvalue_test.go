@@ -2,6 +2,7 @@ package reference
 
 import (
 	"encoding/json"
+	"errors"
 	"math/rand/v2"
 	"reflect"
 	"time"
@@ -123,5 +124,52 @@ var _ = g.Describe("MemoryStore's typed values", func() {
 		Expect(m.Update(func(tx Tx) error {
 			return tx.Put("stat", "x", func() {})
 		})).To(MatchError(ContainSubstring("store: encode stat/x")))
+	})
+
+	g.It("sees its own writes and deletions, few or many, and commits them together", func() {
+		for _, n := range []int{3, 40} {
+			m := NewMemoryStore()
+			Expect(m.Update(func(tx Tx) error {
+				for i := range n {
+					Expect(tx.Put("b", seqKey(int64(i)), int64(i))).To(Succeed())
+				}
+				return nil
+			})).To(Succeed())
+			Expect(m.Update(func(tx Tx) error {
+				for i := range n {
+					if i%2 == 0 {
+						Expect(tx.Delete("b", seqKey(int64(i)))).To(Succeed())
+					} else {
+						Expect(tx.Put("b", seqKey(int64(i)), int64(10*i))).To(Succeed())
+					}
+				}
+				Expect(tx.Put("b", seqKey(int64(n)), int64(-1))).To(Succeed())
+				Expect(tx.Delete("b", seqKey(int64(n)))).To(Succeed())
+				var v int64
+				Expect(tx.Get("b", seqKey(1), &v)).To(BeTrue())
+				Expect(v).To(Equal(int64(10)))
+				Expect(tx.Get("b", seqKey(0), &v)).To(BeFalse())
+				return errors.New("roll back")
+			})).To(MatchError("roll back"))
+			Expect(m.Update(func(tx Tx) error {
+				for i := range n {
+					if i%2 == 0 {
+						Expect(tx.Delete("b", seqKey(int64(i)))).To(Succeed())
+					}
+				}
+				return nil
+			})).To(Succeed())
+			var keys []string
+			Expect(m.View(func(tx Tx) error {
+				return tx.Scan("b", "", func(k string, raw []byte) error {
+					keys = append(keys, k)
+					var v int64
+					Expect(json.Unmarshal(raw, &v)).To(Succeed())
+					Expect(seqKey(v)).To(Equal(k))
+					return nil
+				})
+			})).To(Succeed())
+			Expect(keys).To(HaveLen(n / 2))
+		}
 	})
 })

@@ -56,18 +56,16 @@ func (m *MemoryStore) Update(fn func(Tx) error) error {
 	if err := fn(tx); err != nil {
 		return err
 	}
-	for b, kv := range tx.writes {
-		dst := m.data[b]
+	for _, w := range tx.writes {
+		dst := m.data[w.bucket]
 		if dst == nil {
 			dst = map[string]*memEntry{}
-			m.data[b] = dst
+			m.data[w.bucket] = dst
 		}
-		for k, v := range kv {
-			if v == nil {
-				delete(dst, k)
-			} else {
-				dst[k] = v
-			}
+		if w.e == nil {
+			delete(dst, w.key)
+		} else {
+			dst[w.key] = w.e
 		}
 	}
 	return nil
@@ -83,16 +81,52 @@ func (m *MemoryStore) View(fn func(Tx) error) error {
 // Close implements Store.
 func (m *MemoryStore) Close() error { return nil }
 
-// memTx buffers writes (nil marks a deletion) over the committed data.
+// memTx buffers writes over the committed data, in order: a transaction
+// writes a handful of keys, so a list beats maps.
 type memTx struct {
 	m        *MemoryStore
-	writes   map[string]map[string]*memEntry
+	writes   []memWrite
+	index    map[memKey]int // position in writes, once there are many
 	readOnly bool
 }
 
+type memKey struct{ bucket, key string }
+
+// indexAfter is how many writes a transaction makes before it indexes them.
+const indexAfter = 16
+
+// memWrite is one buffered write; a nil entry marks a deletion.
+type memWrite struct {
+	bucket, key string
+	e           *memEntry
+}
+
+// written returns the transaction's own write of bucket/key.
+func (t *memTx) written(bucket, key string) (*memEntry, bool) {
+	if i := t.find(bucket, key); i >= 0 {
+		return t.writes[i].e, true
+	}
+	return nil, false
+}
+
+func (t *memTx) find(bucket, key string) int {
+	if t.index != nil {
+		if i, ok := t.index[memKey{bucket, key}]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range t.writes {
+		if w := &t.writes[i]; w.key == key && w.bucket == bucket {
+			return i
+		}
+	}
+	return -1
+}
+
 func (t *memTx) entry(bucket, key string) *memEntry {
-	if w, ok := t.writes[bucket][key]; ok {
-		return w
+	if e, ok := t.written(bucket, key); ok {
+		return e
 	}
 	return t.m.data[bucket][key]
 }
@@ -115,13 +149,20 @@ func (t *memTx) set(bucket, key string, e *memEntry) error {
 	if t.readOnly {
 		return fmt.Errorf("store: write %s/%s in a read-only transaction", bucket, key)
 	}
-	if t.writes == nil {
-		t.writes = map[string]map[string]*memEntry{}
+	if i := t.find(bucket, key); i >= 0 {
+		t.writes[i].e = e
+		return nil
 	}
-	if t.writes[bucket] == nil {
-		t.writes[bucket] = map[string]*memEntry{}
+	t.writes = append(t.writes, memWrite{bucket: bucket, key: key, e: e})
+	switch n := len(t.writes); {
+	case t.index != nil:
+		t.index[memKey{bucket, key}] = n - 1
+	case n > indexAfter:
+		t.index = make(map[memKey]int, 2*n)
+		for i, w := range t.writes {
+			t.index[memKey{w.bucket, w.key}] = i
+		}
 	}
-	t.writes[bucket][key] = e
 	return nil
 }
 
@@ -143,14 +184,14 @@ func (t *memTx) keys(bucket, prefix string) []string {
 	var keys []string
 	for k := range t.m.data[bucket] {
 		if strings.HasPrefix(k, prefix) {
-			if _, shadowed := t.writes[bucket][k]; !shadowed {
+			if _, shadowed := t.written(bucket, k); !shadowed {
 				keys = append(keys, k)
 			}
 		}
 	}
-	for k, v := range t.writes[bucket] {
-		if v != nil && strings.HasPrefix(k, prefix) {
-			keys = append(keys, k)
+	for _, w := range t.writes {
+		if w.e != nil && w.bucket == bucket && strings.HasPrefix(w.key, prefix) {
+			keys = append(keys, w.key)
 		}
 	}
 	sort.Strings(keys)
