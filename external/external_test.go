@@ -162,7 +162,9 @@ var _ = Describe("the external bot harness", func() {
 			_, _ = io.Copy(io.Discard, r.Body)
 			w.WriteHeader(http.StatusOK)
 			w.(http.Flusher).Flush()
-			go textTo(graphURL, psid, "sent after answering")
+			if r.URL.Path == "/webhook" { // not on the tick before the world's first event
+				go textTo(graphURL, psid, "sent after answering")
+			}
 		})
 		defer bot.Close()
 		h := startURL(bot, external.Config{Settle: 300 * time.Millisecond})
@@ -210,5 +212,39 @@ var _ = Describe("the external bot harness", func() {
 		Expect(err).To(MatchError(ContainSubstring("exactly one")))
 		_, err = external.Start(external.Config{})
 		Expect(err).To(HaveOccurred())
+	})
+
+	It("sends a tick at the world's time before its first event, so a bot learns that time went back", func() {
+		var mu sync.Mutex
+		var got []string
+		bot := stubBot(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			mu.Lock()
+			got = append(got, r.Method+" "+r.URL.Path+" "+string(body))
+			mu.Unlock()
+		})
+		defer bot.Close()
+		h := startURL(bot, external.Config{Settle: -1})
+		start := time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC)
+		w, err := sim.NewWorld(sim.Options{Seed: 1, Start: start, Bot: h.Factory(), PSID: h.NextPSID})
+		Expect(err).NotTo(HaveOccurred())
+		ana, err := w.AddSubscriber(sim.SubscriberSpec{Alias: "ana"})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(w.Say(ana, "hello")).To(Succeed())
+		Expect(w.Say(ana, "again")).To(Succeed())
+		mu.Lock()
+		defer mu.Unlock()
+		var posts []string
+		for _, g := range got {
+			if strings.HasPrefix(g, "POST ") {
+				posts = append(posts, g)
+			}
+		}
+		Expect(posts).To(HaveLen(3))
+		Expect(posts[0]).To(HavePrefix("POST /otnsim/trigger "))
+		Expect(posts[0]).To(ContainSubstring(`"trigger":"tick"`))
+		Expect(posts[0]).To(ContainSubstring(`"now":"2025-03-01T08:00:00Z"`))
+		Expect(posts[1]).To(HavePrefix("POST /webhook "))
+		Expect(posts[2]).To(HavePrefix("POST /webhook "))
 	})
 })

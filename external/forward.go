@@ -8,7 +8,10 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/otnsim/otnsim/sim"
 )
 
 // exitGrace is how long a transport failure waits to see whether the bot's
@@ -22,13 +25,31 @@ const maxAnswer = 1 << 20
 // request to the external bot, settles, and hands the answer back. A bot that
 // cannot be reached, hangs or answers 5xx is recorded as the run's fatal
 // error, and the world gets a 502 so the scenario stops at once.
-type forwarder struct{ h *Harness }
+type forwarder struct {
+	h   *Harness
+	env sim.BotEnv
 
-func (f forwarder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	mu      sync.Mutex
+	started bool // the world has posted to the bot
+}
+
+func (f *forwarder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := f.h
 	if err := h.Err(); err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
+	}
+	// The handshake aside, the world's first request to the bot is a trigger
+	// (which carries "now") or an event, before which the bot gets a tick.
+	f.mu.Lock()
+	first := !f.started && r.Method == http.MethodPost
+	f.started = f.started || first
+	f.mu.Unlock()
+	if first && r.URL.Path != DefaultTriggerPath {
+		if err := h.startTick(f.env); err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
 	}
 	var body []byte
 	if r.Body != nil {

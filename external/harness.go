@@ -12,6 +12,7 @@
 package external
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -236,8 +237,35 @@ func (h *Harness) Factory() sim.BotFactory {
 			return nil, err
 		}
 		h.graph.use(env.Graph)
-		return forwarder{h}, nil
+		return &forwarder{h: h, env: env}, nil
 	}
+}
+
+// startTick sends the bot a tick at the world's current time, before the
+// world's first request when that is not a trigger (which carries its own
+// "now"): a bot keeping one clock for the whole run learns that time went
+// back, since each scenario starts at its own virtual time.
+func (h *Harness) startTick(env sim.BotEnv) error {
+	if env.Clock == nil {
+		return nil
+	}
+	body, err := json.Marshal(map[string]any{
+		"trigger": "tick", "data": map[string]any{},
+		"now":     env.Clock.Now().UTC().Format(time.RFC3339Nano),
+		"page_id": env.PageID, "psids": []string{},
+	})
+	if err != nil {
+		return fmt.Errorf("external bot: start tick: %w", err)
+	}
+	status, _, answer, err := h.exchange(http.MethodPost, h.cfg.TriggerPath, "",
+		http.Header{"Content-Type": {"application/json"}}, body)
+	if err != nil {
+		return err
+	}
+	if status >= 500 {
+		return h.fail(botErrorf(ServerError, "POST %s (tick at the scenario's start) answered HTTP %d: %s", h.cfg.TriggerPath, status, snippet(answer)))
+	}
+	return nil
 }
 
 // Tick sends the standard tick trigger, as the harness does after every

@@ -228,6 +228,10 @@ func (s *Server) recordFault(req *SendRequest, f *armedFault) {
 // sleep waits d on the server's clock, or until the request is cancelled.
 // It reports false when the request went away first.
 func (s *Server) sleep(r *http.Request, d time.Duration) bool {
+	if s.cfg.Wait != nil {
+		s.cfg.Wait(d)
+		return r.Context().Err() == nil
+	}
 	done := make(chan struct{})
 	t := s.clock.AfterFunc(d, func() { close(done) })
 	select {

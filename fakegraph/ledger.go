@@ -225,7 +225,7 @@ func (l Ledger) Timeline(psid string) []TimelineEntry {
 			continue
 		}
 		out = append(out, TimelineEntry{At: e.At, order: e.order, Text: e.Kind + " " + e.Detail})
-		if e.Kind == "message" || e.Kind == "postback" || e.Kind == "quick_reply" {
+		if e.Kind == "message" || e.Kind == "postback" || e.Kind == "quick_reply" || e.Kind == "reaction" {
 			actions = append(actions, e.At)
 		}
 	}

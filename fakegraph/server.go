@@ -80,6 +80,10 @@ type Config struct {
 	// ControlKey, when set, must be presented as "Authorization: Bearer KEY"
 	// on every /otnsim/v1/ control call.
 	ControlKey string
+	// Wait, when set, serves a latency fault's delay instead of waiting for
+	// the clock to be moved by someone else: a harness whose bot runs in the
+	// caller's goroutine (sim.World) moves its clock on by d itself.
+	Wait func(d time.Duration)
 }
 
 // User is a person who can talk to the page. PSID is page-scoped.

@@ -42,6 +42,7 @@ type messagingEvent struct {
 	Message   *messageEvent  `json:"message,omitempty"`
 	Postback  *postbackEvent `json:"postback,omitempty"`
 	Optin     *optinEvent    `json:"optin,omitempty"`
+	Reaction  *reactionEvent `json:"reaction,omitempty"`
 }
 
 type messageEvent struct {

@@ -155,6 +155,14 @@ func (b *Bot) observe(t time.Time) {
 	}
 }
 
+// setNow tells a harness clock the harness's current time, which may lie
+// before the last one seen (a new scenario starts at its own time).
+func (b *Bot) setNow(t time.Time) {
+	if s, ok := b.clock.(setter); ok && !t.IsZero() {
+		s.Set(t)
+	}
+}
+
 func (b *Bot) logf(format string, args ...any) { b.cfg.Logf(format, args...) }
 
 // ServeHTTP serves the webhook (GET handshake, POST events), triggers and

@@ -220,4 +220,18 @@ var _ = Describe("harness time (otnsim bot)", func() {
 		Expect(g.sent()).To(HaveLen(2))
 		Expect(g.sent()[1].Recipient.ID).To(Equal("p1"), "a normal message inside the window")
 	})
+
+	It("lets a trigger's now move the clock back (a new scenario), while late webhooks never do", func() {
+		later := time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)
+		clk := reference.NewHarnessClock(later)
+		clk.Observe(later.Add(-time.Hour))
+		Expect(clk.Now()).To(Equal(later), "an event's old timestamp (a retry) leaves the clock alone")
+		bot := reference.New(reference.Config{GraphURL: "https://graph.invalid", Clock: clk, Setup: shop(reference.DefaultPolicy())})
+		start := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+		rec := httptest.NewRecorder()
+		bot.ServeHTTP(rec, httptest.NewRequest("POST", "/otnsim/trigger",
+			strings.NewReader(fmt.Sprintf(`{"trigger":"tick","data":{},"now":%q}`, start.Format(time.RFC3339Nano)))))
+		Expect(rec.Code).To(Equal(200), rec.Body.String())
+		Expect(clk.Now()).To(Equal(start))
+	})
 })

@@ -35,6 +35,15 @@ func (h *HarnessClock) Observe(t time.Time) {
 	}
 }
 
+// Set moves the clock to t, backwards too: the harness's own word on the
+// time (a trigger's "now", GET /otnsim/v1/clock). One bot process serves
+// every scenario of a run, and each scenario starts at its own virtual time.
+func (h *HarnessClock) Set(t time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.now = t
+}
+
 // AfterFunc returns a timer that never fires; the bot runs due work on ticks.
 func (h *HarnessClock) AfterFunc(time.Duration, func()) clock.Timer { return idleTimer{} }
 
@@ -44,3 +53,6 @@ func (idleTimer) Stop() bool { return true }
 
 // observer is a clock told the time by the harness.
 type observer interface{ Observe(time.Time) }
+
+// setter is a clock the harness may also set back.
+type setter interface{ Set(time.Time) }

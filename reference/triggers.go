@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"time"
+	"unicode/utf8"
 )
 
 // ErrBadTrigger is wrapped by every trigger the bot cannot act on (unknown
@@ -34,7 +35,7 @@ func (b *Bot) trigger(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "bad trigger: now: "+err.Error(), http.StatusBadRequest)
 			return
 		}
-		b.observe(now.UTC())
+		b.setNow(now.UTC())
 	}
 	if err := b.Trigger(t.Trigger, t.Data); err != nil {
 		status := http.StatusInternalServerError
@@ -101,6 +102,11 @@ func (b *Bot) Trigger(name string, data json.RawMessage) error {
 		}
 		if d.Title == "" {
 			d.Title = "Get notified"
+		}
+		if n := utf8.RuneCountInString(d.Title); n > MaxTitleRunes {
+			// Meta would refuse it (OTN-REQ-FORMAT): skip the request, not the trigger.
+			b.logf("otn.request to %s for %q skipped: a title of %d characters (at most %d)", d.PSID, d.Topic, n, MaxTitleRunes)
+			return nil
 		}
 		_, err := b.ask(d.PSID, d.Topic, d.Title)
 		return err

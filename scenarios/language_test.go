@@ -63,25 +63,35 @@ steps:
 
 	It("reads the world, checks, faults and relative instants", func() {
 		sc := parse(`name: w
-world: {page_country: us, admin_countries: [US, DE], otn_permission: false, platform_date: 2026-05-01T00:00:00Z, settings: {strict_titles: true}}
+world: {page_country: us, admin_countries: [US, DE], otn_permission: false, platform_date: 2026-05-01T00:00:00Z, settings: {token_error_code: 190, rate_limit: {disabled: true}, webhook: {backoff: 1m}}}
 checks: {idle_after: 10m, throttle_max: 1}
 subscribers: [{alias: a, timezone: -3.5}]
 steps:
-  - fault: {code: 2, times: 3, who: a, what: message, stage: after, probability: 0.5}
+  - fault: {code: 2, times: 3, who: a, stage: after, probability: 0.5}
+  - fault: {kind: drop}
+  - fault: {status: 503}
   - at: +1y
   - react: {who: a, emoji: "❤"}
 `)
 		Expect(sc.World.PageCountry).To(Equal("US"))
 		Expect(sc.World.AdminCountries).To(Equal([]string{"US", "DE"}))
 		Expect(sc.World.OTNPermission).To(BeFalse())
-		Expect(sc.World.Settings).To(HaveKeyWithValue("strict_titles", true))
+		Expect(sc.World.Settings.TokenErrorCode).To(Equal(190))
+		Expect(sc.World.Settings.RateLimit.Disabled).To(BeTrue())
+		Expect(sc.World.Settings.Webhook.Backoff).To(Equal(time.Minute))
+		Expect(sc.World.Settings.Webhook.Timeout).To(Equal(5*time.Second), "defaults stay under the overrides")
+		Expect(sc.World.FakegraphSettings().PlatformDate).To(Equal(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)))
+		Expect(sc.World.Page().AdminCountries).To(Equal([]string{"US", "DE"}))
 		Expect(sc.Checks.IdleAfter).To(Equal(10 * time.Minute))
 		Expect(sc.Checks.ThrottleMax).To(Equal(1))
 		Expect(*sc.Subscribers[0].Timezone).To(Equal(-3.5))
 		Expect(sc.Steps[0].Fault.Times).To(Equal(3))
 		Expect(sc.Steps[0].Fault.Stage).To(Equal("after"))
-		Expect(sc.Steps[1].Relative).To(BeTrue())
-		Expect(sc.Steps[1].AtOffset).To(Equal(365 * 24 * time.Hour))
+		Expect(sc.Steps[0].Fault.Kind).To(Equal("graph_error"))
+		Expect(sc.Steps[1].Fault.Kind).To(Equal("drop"))
+		Expect(sc.Steps[2].Fault.Kind).To(Equal("http_5xx"))
+		Expect(sc.Steps[3].Relative).To(BeTrue())
+		Expect(sc.Steps[3].AtOffset).To(Equal(365 * 24 * time.Hour))
 	})
 
 	It("reports mistakes in tables, repeats and new sections with positions and hints", func() {
@@ -95,6 +105,7 @@ steps:
   - expect: {findings: {rule: OTN-IDEL}}
   - reply: {who: ana}
   - fault: {times: 2}
+  - fault: {kind: latncy}
 cases:
   - {name: a, vars: {wait: 1h}}
 `)).To(Equal([]string{
@@ -104,7 +115,8 @@ cases:
 			`s.yaml:7:14: unknown variable ${wiat} (did you mean "wait"?)`,
 			`s.yaml:8:31: rule: unknown value "OTN-IDEL" (did you mean "OTN-IDLE"?)`,
 			`s.yaml:9:12: reply needs field "text"`,
-			`s.yaml:10:12: fault needs a Graph error "code", an HTTP "status", or a "latency"`,
+			`s.yaml:10:12: fault needs a "kind" (graph_error, http_5xx, latency, drop, lost_response), or a Graph error "code", an HTTP 5xx "status" or a "latency"`,
+			`s.yaml:11:19: fault.kind: unknown value "latncy" (did you mean "latency"?)`,
 		}))
 	})
 
@@ -162,11 +174,23 @@ var _ = Describe("selecting and running many", func() {
 		Expect(kinds).To(Equal([]scenarios.StepKind{scenarios.StepSay, scenarios.StepAdvance}))
 	})
 
-	It("fails a scenario that relies on a world this build cannot make", func() {
-		sc, err := scenarios.Parse("s.yaml", []byte("name: n\nworld: {page_country: DE}\nsteps: []\n"))
-		Expect(err).NotTo(HaveOccurred())
-		res := scenarios.Run(sc, scenarios.RunOptions{})
-		Expect(res.Passed).To(BeFalse())
-		Expect(res.Failure.Problems[0]).To(ContainSubstring("region rules"))
+	It("makes the world the file asks for: page country, admins, settings and platform date", func() {
+		run := func(world string) scenarios.Result {
+			sc, err := scenarios.Parse("s.yaml", []byte(`name: n
+world: `+world+`
+subscribers: [{alias: a, region: US}]
+steps:
+  - say: {who: a, text: hi}
+  - send: {to: a, otn_request: {title: News, topic: news}}
+  - expect: {errors: {who: a, rule: OTN-REGION, count: 1}}
+`))
+			Expect(err).NotTo(HaveOccurred())
+			return scenarios.Run(sc, scenarios.RunOptions{})
+		}
+		Expect(run("{page_country: DE}").Passed).To(BeTrue())
+		Expect(run("{admin_countries: [US, JP]}").Passed).To(BeTrue())
+		Expect(run("{page_country: DE, platform_date: 2020-12-15T23:59:59.999Z}").Passed).To(BeFalse())
+		Expect(run("{page_country: DE, settings: {region: {disabled: true}}}").Passed).To(BeFalse())
+		Expect(run("{page_country: US}").Passed).To(BeFalse())
 	})
 })

@@ -30,15 +30,13 @@ func (r runner) step(st *Step) ([]string, string) {
 	case StepSay, StepReply:
 		err = w.Say(sub(), st.Text)
 	case StepQuickReply:
-		// fakegraph delivers the reply as a message; the payload travels
-		// once fakegraph models quick replies.
-		err = w.Say(sub(), st.Text)
+		err = w.QuickReply(sub(), st.Text, st.Payload)
 	case StepPostback:
 		err = w.Postback(sub(), st.Title, st.Payload)
 	case StepNotifyMe:
 		_, err = w.NotifyMe(sub(), st.Topic)
 	case StepReact:
-		return []string{"react: this build's fakegraph does not model message reactions yet"}, st.Who
+		err = w.React(sub(), st.Emoji)
 	case StepBlock:
 		err = w.Graph.Block(sub().PSID)
 	case StepUnblock:
@@ -53,7 +51,7 @@ func (r runner) step(st *Step) ([]string, string) {
 		if at.Before(w.Clock.Now()) {
 			return []string{fmt.Sprintf("at %s is before the current virtual time %s; time never goes backwards", at.Format(time.RFC3339Nano), w.Clock.Now().Format(time.RFC3339Nano))}, ""
 		}
-		w.Clock.AdvanceTo(at)
+		w.AdvanceTo(at)
 	case StepTrigger:
 		var only []*sim.Subscriber
 		data := st.Data
@@ -67,7 +65,7 @@ func (r runner) step(st *Step) ([]string, string) {
 		}
 		err = w.Trigger(st.Trigger, data, only...)
 	case StepFault:
-		return []string{"fault: this build's fakegraph has no fault injection API yet"}, st.Who
+		err = armFault(w, st.Fault)
 	case StepSend:
 		return harnessSend(w, st.Send)
 	case StepExpect:
@@ -138,10 +136,40 @@ func harnessSend(w *sim.World, s *SendSpec) ([]string, string) {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+w.Graph.Page().AccessToken)
 	resp, err := w.Graph.Respond(req)
+	w.Flush()
 	if err != nil {
-		return []string{err.Error()}, who
+		// A dropped connection or a lost answer (an armed fault): the
+		// call's fate is in the ledger, as it is for a bot.
+		return nil, ""
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	_ = resp.Body.Close()
 	return nil, ""
+}
+
+// armFault arms fs in the world's fakegraph, for Send API calls only (the
+// bot's other Graph reads, such as the page's region flag, are left alone).
+func armFault(w *sim.World, fs *FaultSpec) error {
+	f := fakegraph.Fault{
+		Name:    fs.Name,
+		Kind:    fakegraph.FaultKind(fs.Kind),
+		Stage:   fakegraph.FaultStage(fs.Stage),
+		Path:    "/messages",
+		Times:   fs.Times,
+		Code:    fs.Code,
+		Subcode: fs.Subcode,
+		Status:  fs.Status,
+		Latency: fs.Latency,
+	}
+	if fs.Probability < 1 {
+		f.Probability = fs.Probability
+	}
+	if fs.Who != "" {
+		s, _ := w.Subscriber(fs.Who)
+		f.PSID = s.PSID
+	}
+	if err := w.Graph.ArmFault(f); err != nil {
+		return fmt.Errorf("fault: %w", err)
+	}
+	return nil
 }

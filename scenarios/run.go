@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/otnsim/otnsim/fakegraph"
 	"github.com/otnsim/otnsim/findings"
 	"github.com/otnsim/otnsim/reference"
 	"github.com/otnsim/otnsim/sim"
@@ -151,13 +150,9 @@ func Run(sc *Scenario, opts RunOptions) Result {
 		res.Elapsed = time.Since(began)
 		return res
 	}
-	if problems := unsupportedWorld(sc.World); len(problems) > 0 {
-		return fail(-1, nil, "", problems...)
-	}
-	page := fakegraph.DefaultPage()
-	page.OTNApproved = sc.World.OTNPermission
 	var err error
-	w, err = sim.NewWorld(sim.Options{Seed: res.Seed, Start: sc.Start, Page: page, Bot: botFor(sc), PSID: opts.PSID})
+	w, err = sim.NewWorld(sim.Options{Seed: res.Seed, Start: sc.Start, Page: sc.World.Page(),
+		Settings: sc.World.FakegraphSettings(), Bot: botFor(sc), PSID: opts.PSID})
 	if err != nil {
 		return fail(-1, nil, "", err.Error())
 	}
@@ -196,23 +191,6 @@ func Run(sc *Scenario, opts RunOptions) Result {
 	res.Passed = true
 	res.Elapsed = time.Since(began)
 	return res
-}
-
-// unsupportedWorld lists world settings this build's fakegraph cannot honour
-// yet, so a scenario that relies on them fails loudly instead of passing on
-// a world it did not ask for.
-func unsupportedWorld(ws WorldSpec) []string {
-	var out []string
-	if ws.PageCountry != "" || len(ws.AdminCountries) > 0 {
-		out = append(out, "world.page_country and world.admin_countries need fakegraph's region rules, which this build lacks")
-	}
-	if !ws.PlatformDate.IsZero() {
-		out = append(out, "world.platform_date needs fakegraph's platform date setting, which this build lacks")
-	}
-	if len(ws.Settings) > 0 {
-		out = append(out, "world.settings needs fakegraph's fidelity settings, which this build lacks")
-	}
-	return out
 }
 
 func (sc *Scenario) posOf(st *Step) Pos {

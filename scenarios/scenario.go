@@ -15,6 +15,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/otnsim/otnsim/fakegraph"
 	"github.com/otnsim/otnsim/findings"
 	"github.com/otnsim/otnsim/reference"
 )
@@ -116,7 +117,7 @@ func (d *decoder) document(n *yaml.Node) *Scenario {
 func (d *decoder) scenario(n *yaml.Node) *Scenario {
 	sc := &Scenario{
 		File:   d.file,
-		World:  WorldSpec{OTNPermission: true},
+		World:  WorldSpec{OTNPermission: true, Settings: fakegraph.DefaultSettings()},
 		Bot:    reference.Setup{Policy: reference.DefaultPolicy()},
 		Checks: findings.DefaultOptions(),
 	}

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/otnsim/otnsim/fakegraph"
 	"github.com/otnsim/otnsim/reference"
 )
 
@@ -28,6 +29,12 @@ func BotSchema() map[string]any {
 	props := s["properties"].(map[string]any)
 	props["preset"] = map[string]any{"enum": anySlice(presetNames())}
 	return s
+}
+
+// SettingsSchema returns the JSON Schema of world.settings, derived from
+// fakegraph.Settings' yaml-tagged fields; schema.json's $defs.settings holds it.
+func SettingsSchema() map[string]any {
+	return typeSchema(reflect.TypeOf(fakegraph.Settings{}))
 }
 
 func anySlice(ss []string) []any {

@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/otnsim/otnsim/findings"
+	"github.com/otnsim/otnsim/internal/xsdcheck"
 	"github.com/otnsim/otnsim/scenarios"
 )
 
@@ -69,26 +70,32 @@ var _ = Describe("the scenario JSON Schema", func() {
 		Entry("a step with two names", "name: x\nsubscribers: [{alias: a}]\nsteps: [{say: {who: a, text: hi}, advance: 1h}]\n"),
 		Entry("a bad duration", "name: x\nsteps: [{advance: 2 days}]\n"),
 		Entry("an unknown bot knob", "name: x\nbot: {policy: {be_nice: true}}\nsteps: []\n"),
+		Entry("an unknown fidelity setting", "name: x\nworld: {settings: {strict_titles: true}}\nsteps: []\n"),
+		Entry("a fault without a kind", "name: x\nsteps: [{fault: {times: 2}}]\n"),
 		Entry("an unknown rule", "name: x\nsteps: [{expect: {findings: {rule: OTN-NOPE}}}]\n"),
 		Entry("no name", "steps: []\n"),
 	)
 
-	It("describes the bot section as the reference bot's Go types do", func() {
+	It("describes the bot and settings sections as the reference bot's and fakegraph's Go types do", func() {
 		var doc map[string]any
 		Expect(json.Unmarshal(scenarios.Schema, &doc)).To(Succeed())
-		want := scenarios.BotSchema()
+		defs := doc["$defs"].(map[string]any)
+		want := map[string]any{"bot": scenarios.BotSchema(), "settings": scenarios.SettingsSchema()}
 		if os.Getenv("UPDATE_SCHEMA") != "" {
-			doc["$defs"].(map[string]any)["bot"] = want
+			for k, v := range want {
+				defs[k] = v
+			}
 			out, err := json.MarshalIndent(doc, "", "  ")
 			Expect(err).NotTo(HaveOccurred())
 			Expect(os.WriteFile("schema.json", append(out, '\n'), 0o644)).To(Succeed())
 			return
 		}
-		got := doc["$defs"].(map[string]any)["bot"]
-		wantJSON, _ := json.Marshal(want)
-		var wantAny any
-		Expect(json.Unmarshal(wantJSON, &wantAny)).To(Succeed())
-		Expect(got).To(Equal(wantAny), "schema.json's $defs.bot is stale: run UPDATE_SCHEMA=1 go test ./scenarios/")
+		for k, v := range want {
+			wantJSON, _ := json.Marshal(v)
+			var wantAny any
+			Expect(json.Unmarshal(wantJSON, &wantAny)).To(Succeed())
+			Expect(defs[k]).To(Equal(wantAny), "schema.json's $defs."+k+" is stale: run UPDATE_SCHEMA=1 go test ./scenarios/")
+		}
 	})
 })
 
@@ -119,11 +126,11 @@ var _ = Describe("the JSON report", func() {
 })
 
 var _ = Describe("the JUnit report", func() {
-	var xsd xsdSchema
+	var xsd xsdcheck.Schema
 	BeforeEach(func() {
 		src, err := os.ReadFile("testdata/junit.xsd")
 		Expect(err).NotTo(HaveOccurred())
-		xsd, err = compileXSD(src)
+		xsd, err = xsdcheck.Compile(src)
 		Expect(err).NotTo(HaveOccurred())
 	})
 
@@ -134,7 +141,7 @@ var _ = Describe("the JUnit report", func() {
 		rep := scenarios.Report{Tool: "otnsim test", Started: time.Now(), Elapsed: time.Second, Results: results}
 		var buf bytes.Buffer
 		Expect(rep.WriteJUnit(&buf)).To(Succeed())
-		Expect(xsd.validate(buf.Bytes())).To(BeEmpty())
+		Expect(xsd.Validate(buf.Bytes())).To(BeEmpty())
 		Expect(strings.Count(buf.String(), "<testcase ")).To(Equal(len(all)))
 		Expect(strings.Count(buf.String(), "<failure ")).To(Equal(1))
 		Expect(buf.String()).To(ContainSubstring("timeline of ana:"))
@@ -142,13 +149,13 @@ var _ = Describe("the JUnit report", func() {
 	})
 
 	It("has a validator that catches what the schema forbids", func() {
-		Expect(xsd.validate([]byte(`<testsuites><testsuite name="x" tests="1" failures="0"><testcase name="a" classname="b" time="soon"/><bogus/></testsuite></testsuites>`))).To(ConsistOf(
+		Expect(xsd.Validate([]byte(`<testsuites><testsuite name="x" tests="1" failures="0"><testcase name="a" classname="b" time="soon"/><bogus/></testsuite></testsuites>`))).To(ConsistOf(
 			`/testsuites/testsuite: missing required attribute "errors"`,
 			`/testsuites/testsuite: children <testcase><bogus> do not match the content model`,
 			`/testsuites/testsuite/testcase/@time: "soon" is not an xs:decimal`,
 			`/testsuites/testsuite/bogus: element not declared`,
 		))
-		Expect(xsd.validate([]byte(`<testsuites><testsuite name="x" tests="1" failures="0" errors="0"><testcase name="a" classname="b"><system-out/><failure/></testcase></testsuite></testsuites>`))).To(ConsistOf(
+		Expect(xsd.Validate([]byte(`<testsuites><testsuite name="x" tests="1" failures="0" errors="0"><testcase name="a" classname="b"><system-out/><failure/></testcase></testsuite></testsuites>`))).To(ConsistOf(
 			`/testsuites/testsuite/testcase: children <system-out><failure> do not match the content model`))
 	})
 })

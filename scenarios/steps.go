@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/otnsim/otnsim/fakegraph"
 )
 
 // maxExpandedSteps bounds what repeats may expand to, so a file cannot ask
@@ -248,22 +250,20 @@ func (d *decoder) trigger(v *yaml.Node, st *Step, who func(*yaml.Node) string) {
 	}
 }
 
-var faultFields = []string{"name", "code", "subcode", "status", "times", "who", "what", "stage", "probability", "latency"}
+var faultFields = []string{"name", "kind", "code", "subcode", "status", "times", "who", "stage", "probability", "latency"}
 
-// fault reads an armed fault: the next matching Send API calls fail.
+// fault reads an armed fault: the next matching Send API calls fail. The
+// kind is inferred when left out: a code makes a Graph error, a 5xx status
+// alone an HTTP 5xx, a latency alone a delay.
 func (d *decoder) fault(n *yaml.Node, who func(*yaml.Node) string) *FaultSpec {
 	fs := &FaultSpec{Times: 1, Stage: "before", Probability: 1}
 	f, _ := d.fields(n, "fault", faultFields...)
-	_, hasCode := f["code"]
-	_, hasStatus := f["status"]
-	_, hasLatency := f["latency"]
-	if !hasCode && !hasStatus && !hasLatency {
-		d.errorf(n, "fault needs a Graph error \"code\", an HTTP \"status\", or a \"latency\"")
-	}
 	for k, x := range f {
 		switch k {
 		case "name":
 			fs.Name = d.str(x, "fault.name")
+		case "kind":
+			fs.Kind = d.oneOf(x, "fault.kind", faultKinds...)
 		case "code":
 			fs.Code = d.integer(x, "fault.code")
 		case "subcode":
@@ -275,10 +275,11 @@ func (d *decoder) fault(n *yaml.Node, who func(*yaml.Node) string) *FaultSpec {
 			}
 		case "times":
 			fs.Times = d.integer(x, "fault.times")
+			if fs.Times == 0 || fs.Times < -1 {
+				d.errorf(x, "fault.times must be 1 or more, or -1 for every matching call, got %d", fs.Times)
+			}
 		case "who":
 			fs.Who = who(x)
-		case "what":
-			fs.What = d.oneOf(x, "fault.what", "message", "otn_request")
 		case "stage":
 			fs.Stage = d.oneOf(x, "fault.stage", "before", "after")
 		case "probability":
@@ -288,7 +289,36 @@ func (d *decoder) fault(n *yaml.Node, who func(*yaml.Node) string) *FaultSpec {
 			}
 		case "latency":
 			fs.Latency = d.duration(x, "fault.latency")
+			if fs.Latency <= 0 {
+				d.errorf(x, "fault.latency must be positive")
+			}
 		}
+	}
+	if fs.Kind == "" {
+		switch {
+		case fs.Code != 0:
+			fs.Kind = string(fakegraph.FaultGraphError)
+		case fs.Status >= 500:
+			fs.Kind = string(fakegraph.FaultHTTP5xx)
+		case fs.Latency > 0 && fs.Status == 0:
+			fs.Kind = string(fakegraph.FaultLatency)
+		case fs.Status != 0:
+			d.errorf(n, "fault: a %d status needs a Graph error \"code\"", fs.Status)
+		default:
+			d.errorf(n, "fault needs a \"kind\" (%s), or a Graph error \"code\", an HTTP 5xx \"status\" or a \"latency\"", strings.Join(faultKinds, ", "))
+		}
+	}
+	switch fakegraph.FaultKind(fs.Kind) {
+	case fakegraph.FaultGraphError:
+		if fs.Code == 0 {
+			d.errorf(n, "fault: kind graph_error needs a \"code\"")
+		}
+	case fakegraph.FaultLatency:
+		if fs.Latency <= 0 {
+			d.errorf(n, "fault: kind latency needs a \"latency\"")
+		}
+	case fakegraph.FaultLostResponse:
+		fs.Stage = "after"
 	}
 	return fs
 }

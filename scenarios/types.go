@@ -3,6 +3,7 @@ package scenarios
 import (
 	"time"
 
+	"github.com/otnsim/otnsim/fakegraph"
 	"github.com/otnsim/otnsim/findings"
 	"github.com/otnsim/otnsim/reference"
 )
@@ -49,9 +50,10 @@ type WorldSpec struct {
 	// PlatformDate is the date Meta's rules are taken as of (retired tags,
 	// regional changes); zero means the virtual clock's date.
 	PlatformDate time.Time
-	// Settings are fakegraph's fidelity settings, by their yaml names,
-	// carried as plain values.
-	Settings map[string]any
+	// Settings are fakegraph's fidelity settings: fakegraph.DefaultSettings()
+	// with the file's overrides (world.settings, by fakegraph.Settings' yaml
+	// names) decoded over them.
+	Settings fakegraph.Settings
 }
 
 // SubscriberSpec declares one subscriber; gofakeit fills what is left empty.
@@ -125,15 +127,21 @@ type Step struct {
 // FaultSpec arms a fault in fakegraph: the next matching Send API calls fail.
 type FaultSpec struct {
 	Name        string
+	Kind        string // graph_error, http_5xx, latency, drop, lost_response; inferred when empty
 	Code        int
 	Subcode     int
 	Status      int           // HTTP status; 0 means the Graph error's usual one
-	Times       int           // how many matching calls fail; 0 means 1
+	Times       int           // how many matching calls fail (default 1); -1 means every one
 	Who         string        // only calls to this subscriber
-	What        string        // only calls carrying this: message, otn_request
 	Stage       string        // before (the call has no effect) or after (it took effect, the answer is lost)
-	Probability float64       // chance each matching call fails; 0 means 1
+	Probability float64       // chance each matching call fails; 1 means always
 	Latency     time.Duration // delay before answering
+}
+
+// FaultKinds are the kinds of fault a scenario can arm.
+var faultKinds = []string{
+	string(fakegraph.FaultGraphError), string(fakegraph.FaultHTTP5xx), string(fakegraph.FaultLatency),
+	string(fakegraph.FaultDrop), string(fakegraph.FaultLostResponse),
 }
 
 // SendSpec is a Send API call the harness makes itself, playing a careless bot.

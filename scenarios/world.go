@@ -2,11 +2,13 @@ package scenarios
 
 import (
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/otnsim/otnsim/fakegraph"
 	"github.com/otnsim/otnsim/sim"
 )
 
@@ -35,12 +37,27 @@ func (d *decoder) world(n *yaml.Node, w *WorldSpec) {
 		w.PlatformDate = d.timestamp(v, "world.platform_date")
 	}
 	if v, ok := f["settings"]; ok {
-		m, isMap := d.plain(v).(map[string]any)
-		if !isMap {
-			d.errorf(v, "world.settings must be a mapping, got %s", kindName(v))
-		}
-		w.Settings = m
+		d.into(v, reflect.ValueOf(&w.Settings).Elem(), "world.settings")
 	}
+}
+
+// FakegraphSettings are the fidelity settings the scenario's world runs
+// under: the defaults, the file's overrides, and world.platform_date.
+func (w WorldSpec) FakegraphSettings() fakegraph.Settings {
+	set := w.Settings
+	if !w.PlatformDate.IsZero() {
+		set.PlatformDate = w.PlatformDate
+	}
+	return set
+}
+
+// Page is the fakegraph page the scenario's world runs with.
+func (w WorldSpec) Page() fakegraph.Page {
+	page := fakegraph.DefaultPage()
+	page.OTNApproved = w.OTNPermission
+	page.Country = w.PageCountry
+	page.AdminCountries = append([]string(nil), w.AdminCountries...)
+	return page
 }
 
 // country reads an ISO 3166-1 alpha-2 code.

@@ -5,11 +5,13 @@ package sim
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"github.com/brianvoe/gofakeit/v6"
@@ -49,7 +51,10 @@ type Options struct {
 	Seed  int64
 	Start time.Time      // zero means DefaultStart
 	Page  fakegraph.Page // zero means fakegraph.DefaultPage()
-	Bot   BotFactory
+	// Settings are fakegraph's fidelity settings; the zero value means
+	// fakegraph.DefaultSettings().
+	Settings fakegraph.Settings
+	Bot      BotFactory
 	// PSID, when set, gives each subscriber whose spec names no PSID its
 	// PSID (bots outside the process need PSIDs fresh across worlds).
 	PSID func() string
@@ -66,6 +71,7 @@ type World struct {
 	faker       *gofakeit.Faker
 	subscribers []*Subscriber
 	byAlias     map[string]*Subscriber
+	jumped      atomic.Bool // a delayed answer moved the clock past due events
 }
 
 // NewWorld builds a world and checks that the bot answers Meta's
@@ -88,10 +94,12 @@ func NewWorld(opts Options) (*World, error) {
 	}
 	w.botClient = &http.Client{Transport: handlerTransport{h: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { w.Bot.ServeHTTP(rw, r) })}}
 	w.Graph = fakegraph.New(fakegraph.Config{
-		Page:    opts.Page,
-		Clock:   w.Clock,
-		Webhook: fakegraph.Webhook{URL: botHost + "/webhook", Client: w.botClient},
-		Seed:    uint64(opts.Seed),
+		Page:     opts.Page,
+		Clock:    w.Clock,
+		Webhook:  fakegraph.Webhook{URL: botHost + "/webhook", Client: w.botClient},
+		Seed:     uint64(opts.Seed),
+		Settings: opts.Settings,
+		Wait:     w.wait,
 	})
 	graphClient := &http.Client{Transport: w.Graph.MockTransport()}
 	bot, err := opts.Bot(BotEnv{
@@ -163,24 +171,50 @@ func (w *World) Subscribers() []*Subscriber { return append([]*Subscriber(nil), 
 // Say plays s writing text to the page.
 func (w *World) Say(s *Subscriber, text string) error {
 	d, err := w.Graph.UserMessage(s.PSID, text)
-	return deliveryErr(err, d)
+	return w.delivered(err, d)
+}
+
+// QuickReply plays s tapping a quick reply titled text with its payload.
+func (w *World) QuickReply(s *Subscriber, text, payload string) error {
+	d, err := w.Graph.QuickReply(s.PSID, text, payload)
+	return w.delivered(err, d)
+}
+
+// React plays s reacting with emoji to the page's message (it opens the window).
+func (w *World) React(s *Subscriber, emoji string) error {
+	d, err := w.Graph.React(s.PSID, emoji)
+	return w.delivered(err, d)
 }
 
 // Postback plays s tapping a button.
 func (w *World) Postback(s *Subscriber, title, payload string) error {
 	d, err := w.Graph.Postback(s.PSID, title, payload)
-	return deliveryErr(err, d)
+	return w.delivered(err, d)
 }
 
-// NotifyMe plays s tapping Notify Me on the latest request for topic.
+// NotifyMe plays s tapping Notify Me on the latest request for topic. Where
+// the region rules suppress the opt-in, Meta issues no token and sends no
+// webhook: that is the platform's doing, not a failure of the step, so the
+// token is empty and the error nil (the ledger records the suppression).
 func (w *World) NotifyMe(s *Subscriber, topic string) (string, error) {
 	tok, d, err := w.Graph.NotifyMe(s.PSID, topic)
-	return tok, deliveryErr(err, d)
+	if errors.Is(err, fakegraph.ErrSuppressed) {
+		return "", nil
+	}
+	return tok, w.delivered(err, d)
 }
 
-func deliveryErr(err error, d fakegraph.Delivery) error {
+// delivered says whether a user action reached the bot. A delivery the
+// settings held back (out-of-order) or that the page is not subscribed to
+// is deliberate, not a failure; a duplicate delivered as well is judged by
+// its first copy.
+func (w *World) delivered(err error, d fakegraph.Delivery) error {
+	w.flush()
 	if err != nil {
 		return err
+	}
+	if d.Deferred || d.Skipped {
+		return nil
 	}
 	if d.Err != nil {
 		return fmt.Errorf("webhook delivery: %w", d.Err)
@@ -191,8 +225,41 @@ func deliveryErr(err error, d fakegraph.Delivery) error {
 	return nil
 }
 
+// wait serves a latency fault: the bot runs in the caller's goroutine, so
+// nobody else can move the clock while it waits; the clock jumps by d and
+// the events due meanwhile run once the call is over.
+func (w *World) wait(d time.Duration) {
+	w.Clock.Jump(d)
+	w.jumped.Store(true)
+}
+
+// flush runs the events a delayed answer jumped over. It is called between
+// steps, never from inside an Advance.
+func (w *World) flush() {
+	if w.jumped.Swap(false) {
+		w.Clock.Advance(0)
+	}
+}
+
 // Advance moves virtual time forward by d, running the bot's due timers.
-func (w *World) Advance(d time.Duration) { w.Clock.Advance(d) }
+func (w *World) Advance(d time.Duration) {
+	w.jumped.Store(false)
+	w.Clock.Advance(d)
+	w.flush()
+}
+
+// AdvanceTo moves virtual time forward to t (never backwards), running the
+// bot's due timers.
+func (w *World) AdvanceTo(t time.Time) {
+	w.jumped.Store(false)
+	w.Clock.AdvanceTo(t)
+	w.flush()
+}
+
+// Flush runs the timers that a delayed Send API answer (a latency fault)
+// jumped over; World's own actions do it, a caller posting to fakegraph
+// directly calls it after.
+func (w *World) Flush() { w.flush() }
 
 // Trigger posts a trigger to the bot, as the external bot contract describes.
 // The body's psids list the given subscribers, or everyone when none are given.
@@ -218,6 +285,7 @@ func (w *World) Trigger(name string, data map[string]any, only ...*Subscriber) e
 		return fmt.Errorf("trigger %s: %w", name, err)
 	}
 	resp, err := w.botClient.Post(botHost+"/otnsim/trigger", "application/json", bytes.NewReader(body))
+	defer w.flush()
 	if err != nil {
 		return fmt.Errorf("trigger %s: %w", name, err)
 	}

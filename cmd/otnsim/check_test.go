@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,8 +11,37 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/otnsim/otnsim/internal/xsdcheck"
 	"github.com/otnsim/otnsim/rules"
 )
+
+// buildOtnsim builds this command, so that `otnsim bot` can be checked as a
+// separate process.
+func buildOtnsim() string {
+	out := filepath.Join(GinkgoT().TempDir(), "otnsim")
+	cmd := exec.Command("go", "build", "-o", out, ".")
+	cmd.Stderr = GinkgoWriter
+	Expect(cmd.Run()).To(Succeed())
+	return out
+}
+
+// junitProblems validates a JUnit file against the XSD the scenarios ship.
+func junitProblems(path string) []string {
+	src, err := os.ReadFile("../../scenarios/testdata/junit.xsd")
+	Expect(err).NotTo(HaveOccurred())
+	xsd, err := xsdcheck.Compile(src)
+	Expect(err).NotTo(HaveOccurred())
+	doc, err := os.ReadFile(path)
+	Expect(err).NotTo(HaveOccurred())
+	return xsd.Validate(doc)
+}
+
+// shippedCompliance is the number of scenarios in the shipped compliance suite.
+func shippedCompliance() int {
+	files, err := filepath.Glob("../../scenarios/compliance/*.yaml")
+	Expect(err).NotTo(HaveOccurred())
+	return len(files)
+}
 
 // buildBot builds one of the compliance test bots and returns its path.
 func buildBot(name string) string {
@@ -42,8 +72,9 @@ var _ = Describe("otnsim check", func() {
 		code, out, errOut := otnsim("check", "--bot-cmd", buildBot("clean"), "--settle", "0", "--json", js, "--junit", ju)
 		Expect(code).To(Equal(0), errOut)
 		Expect(out).To(ContainSubstring("PASS           OTN-TOKEN-ONCE"))
-		Expect(out).To(ContainSubstring("NOT EXERCISED  OTN-REGION"))
-		Expect(out).To(MatchRegexp(`ok: 16 rules passed, 0 failed, 8 not exercised \(14 scenarios, 7 probes`))
+		Expect(out).To(ContainSubstring("PASS           OTN-REGION"))
+		Expect(out).NotTo(ContainSubstring("NOT EXERCISED"))
+		Expect(out).To(MatchRegexp(fmt.Sprintf(`ok: %d rules passed, 0 failed, 0 not exercised \(%d scenarios, 7 probes`, len(rules.All()), shippedCompliance())))
 		raw, err := os.ReadFile(js)
 		Expect(err).NotTo(HaveOccurred())
 		var rep map[string]any
@@ -56,6 +87,23 @@ var _ = Describe("otnsim check", func() {
 		}
 		Expect(xml.Unmarshal(raw, &doc)).To(Succeed())
 		Expect(doc.Tests).To(Equal(len(rules.All())))
+		Expect(junitProblems(ju)).To(BeEmpty())
+	})
+
+	It("passes the standalone reference bot (otnsim bot) on every rule", func() {
+		dir := GinkgoT().TempDir()
+		ju := filepath.Join(dir, "r.xml")
+		code, out, errOut := otnsim("check", "--bot-cmd", buildOtnsim()+" bot", "--settle", "0", "--junit", ju)
+		Expect(code).To(Equal(0), out+errOut)
+		Expect(out).To(MatchRegexp(fmt.Sprintf(`ok: %d rules passed, 0 failed, 0 not exercised`, len(rules.All()))))
+		Expect(junitProblems(ju)).To(BeEmpty())
+	})
+
+	It("writes JUnit that validates against the XSD when a rule fails", func() {
+		ju := filepath.Join(GinkgoT().TempDir(), "r.xml")
+		code, _, _ := otnsim("check", "--bot-cmd", buildBot("ignore-idle"), "--settle", "0", "--junit", ju)
+		Expect(code).To(Equal(1))
+		Expect(junitProblems(ju)).To(BeEmpty())
 	})
 
 	It("exits 1 when a rule fails, naming the rule and the evidence", func() {
@@ -79,7 +127,7 @@ var _ = Describe("otnsim run --bot-cmd", func() {
 	It("runs scenarios against a bot outside the process", func() {
 		code, out, errOut := otnsim("run", "--bot-cmd", buildBot("clean"), "--settle", "0", "../../scenarios/compliance")
 		Expect(code).To(Equal(0), out+errOut)
-		Expect(out).To(MatchRegexp(`ok: 14 passed, 0 failed`))
+		Expect(out).To(MatchRegexp(fmt.Sprintf(`ok: %d passed, 0 failed`, shippedCompliance())))
 	})
 
 	It("exits 2 when the bot cannot be started", func() {

@@ -31,6 +31,9 @@ IDLE = timedelta(minutes=5)
 TOKEN_LIFETIME = timedelta(days=365)
 MAX_BODY = 1 << 20
 MAX_TITLE = 65
+PER_DAY = 3  # OTN requests to one person in 24 hours, at most
+CODE_REGION = 10  # OTN unavailable in this thread (Europe, Japan)
+CODE_AWAY = 551  # this person cannot be reached until they write again
 
 
 class Person:
@@ -39,9 +42,18 @@ class Person:
         self.tokens = {}  # topic -> [(token, issued_at)], oldest first
         self.pending = {}  # topic -> text waiting until the person is idle
         self.asked = {}  # topic -> when we last sent an OTN request
+        self.requests = []  # when we sent OTN requests, for the daily cap
+        self.no_otn = False  # Meta refused OTN in this thread
+        self.away = False  # Meta said they cannot be reached (551)
 
     def window_open(self, now):
-        return self.last_active is not None and now < self.last_active + WINDOW
+        # A time ahead of now belongs to an earlier scenario: each scenario
+        # starts at its own virtual time, so time may go backwards.
+        return self.last_active is not None and self.last_active <= now < self.last_active + WINDOW
+
+    def sent(self, code):
+        if code == CODE_AWAY:
+            self.away = True
 
 
 LOCK = threading.Lock()
@@ -62,37 +74,54 @@ def from_ms(ms):
 
 
 def send(message):
-    """Posts one Send API call; a refusal is logged and dropped."""
+    """Posts one Send API call; a refusal is logged and its Graph error code
+    returned (0 when the call went through)."""
     url = GRAPH_URL + "/v19.0/me/messages?access_token=" + urllib.parse.quote(PAGE_TOKEN)
     req = urllib.request.Request(url, data=json.dumps(message).encode(),
                                  headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
             resp.read()
+        return 0
     except urllib.error.HTTPError as err:
-        print("send refused:", err.code, err.read().decode(errors="replace"), file=sys.stderr)
+        answer = err.read().decode(errors="replace")
+        print("send refused:", err.code, answer, file=sys.stderr)
+        try:
+            return json.loads(answer)["error"]["code"]
+        except (ValueError, KeyError, TypeError):
+            return -1
 
 
 def text_to(psid, text):
-    send({"recipient": {"id": psid}, "messaging_type": "UPDATE", "message": {"text": text}})
+    PEOPLE[psid].sent(send({"recipient": {"id": psid}, "messaging_type": "UPDATE", "message": {"text": text}}))
 
 
 def request_otn(now, psid, topic, title):
     p = person(psid)
-    if not p.window_open(now):
-        return  # OTN requests only inside the 24-hour window
+    if not p.window_open(now) or p.no_otn or p.away:
+        return  # only inside the 24-hour window, where OTN works, to someone reachable
     last = p.asked.get(topic)
     if last is not None and now - last < timedelta(hours=1):
-        return  # no bursts
+        return  # no bursts for one topic
+    p.requests = [t for t in p.requests if t <= now < t + WINDOW]
+    if len(p.requests) >= PER_DAY:
+        return  # nor more than PER_DAY requests a day
+    title = title or "Get notified"
+    if len(title) > MAX_TITLE:
+        return  # Meta would refuse it: skip, never truncate
     p.asked[topic] = now
-    title = (title or "Get notified")[:MAX_TITLE]
-    send({"recipient": {"id": psid}, "messaging_type": "RESPONSE", "message": {"attachment": {
+    p.requests.append(now)
+    code = send({"recipient": {"id": psid}, "messaging_type": "RESPONSE", "message": {"attachment": {
         "type": "template",
         "payload": {"template_type": "one_time_notif_req", "title": title, "payload": topic}}}})
+    if code == CODE_REGION:
+        p.no_otn = True
 
 
 def notify(now, psid, topic, text):
     p = PEOPLE[psid]
+    if p.away:
+        return
     if p.last_active is not None and now - p.last_active < IDLE:
         p.pending[topic] = text  # do not interrupt; the next tick delivers it
         return
@@ -105,7 +134,7 @@ def notify(now, psid, topic, text):
         return
     token, _ = tokens.pop(0)  # oldest first, and never again
     p.tokens[topic] = tokens
-    send({"recipient": {"one_time_notif_token": token}, "message": {"text": text}})
+    p.sent(send({"recipient": {"one_time_notif_token": token}, "message": {"text": text}}))
 
 
 def on_trigger(body):
@@ -119,7 +148,7 @@ def on_trigger(body):
                 notify(now, psid, data["topic"], data["text"])
     elif name == "broadcast":
         for psid in sorted(PEOPLE):
-            if PEOPLE[psid].window_open(now):
+            if PEOPLE[psid].window_open(now) and not PEOPLE[psid].away:
                 text_to(psid, data["text"])
     elif name == "tick":
         for psid in sorted(PEOPLE):
@@ -139,6 +168,7 @@ def on_event(body):
             if "message" in ev or "postback" in ev:
                 if p.last_active is None or at > p.last_active:
                     p.last_active = at
+                p.away = False  # they wrote, so they are reachable again
             optin = ev.get("optin") or {}
             if optin.get("type") == "one_time_notif_req" and optin.get("one_time_notif_token"):
                 p.tokens.setdefault(optin["payload"], []).append((optin["one_time_notif_token"], at))

@@ -138,6 +138,18 @@ var _ = Describe("Virtual", func() {
 		v.Advance(365 * 24 * time.Hour)
 		Expect(n).To(Equal(365 * 24))
 	})
+
+	It("jumps forward without running events, which then run on the next advance", func() {
+		var ran []time.Time
+		v.AfterFunc(time.Second, func() { ran = append(ran, v.Now()) })
+		start := v.Now()
+		v.Jump(3 * time.Second)
+		v.Jump(-time.Second)
+		Expect(v.Now()).To(Equal(start.Add(3 * time.Second)))
+		Expect(ran).To(BeEmpty())
+		v.Advance(0)
+		Expect(ran).To(Equal([]time.Time{start.Add(3 * time.Second)}))
+	})
 })
 
 var _ = Describe("Wall", func() {

@@ -34,6 +34,13 @@ const (
 	idle     = 5 * time.Minute
 	lifetime = 365 * 24 * time.Hour
 	maxBody  = 1 << 20
+	maxTitle = 65
+	// perDay is how many OTN requests one subscriber gets in 24 hours at most.
+	perDay = 3
+	// codeRegion is Meta's permission error for OTN in an affected thread.
+	codeRegion = 10
+	// codeAway is Meta's "this person isn't available right now".
+	codeAway = 551
 )
 
 type token struct {
@@ -46,6 +53,9 @@ type person struct {
 	tokens     map[string][]token // by topic, oldest first
 	pending    map[string]string  // topic -> text waiting for idleness
 	asked      map[string]time.Time
+	requests   []time.Time // OTN requests sent, for the daily cap
+	noOTN      bool        // Meta refused OTN in this thread (region rules)
+	away       bool        // Meta said they cannot be reached (551) until they write
 }
 
 type bot struct {
@@ -148,6 +158,7 @@ func (b *bot) webhook(w http.ResponseWriter, r *http.Request) {
 				if at.After(p.lastActive) {
 					p.lastActive = at
 				}
+				p.away = false
 			case m.Optin != nil && m.Optin.Type == "one_time_notif_req" && m.Optin.Token != "":
 				p.tokens[m.Optin.Payload] = append(p.tokens[m.Optin.Payload], token{m.Optin.Token, at})
 			}
@@ -169,8 +180,10 @@ func (b *bot) personLocked(psid string) *person {
 // each scenario, so it may go backwards between them: never keep a maximum.
 func (b *bot) setNowLocked(t time.Time) { b.now = t }
 
+// windowOpen says whether the 24-hour window is open at now. A time ahead
+// of now belongs to an earlier scenario that ran later in virtual time.
 func (p *person) windowOpen(now time.Time) bool {
-	return !p.lastActive.IsZero() && now.Before(p.lastActive.Add(window))
+	return !p.lastActive.IsZero() && !now.Before(p.lastActive) && now.Before(p.lastActive.Add(window))
 }
 
 func (b *bot) trigger(w http.ResponseWriter, r *http.Request) {
@@ -207,8 +220,8 @@ func (b *bot) trigger(w http.ResponseWriter, r *http.Request) {
 		}
 	case "broadcast":
 		for _, psid := range b.sortedLocked() {
-			if b.faults.PromoteOutsideWindow || b.people[psid].windowOpen(b.now) {
-				b.send(map[string]any{"recipient": map[string]string{"id": psid}, "messaging_type": "UPDATE", "message": map[string]string{"text": t.Data.Text}})
+			if p := b.people[psid]; !p.away && (b.faults.PromoteOutsideWindow || p.windowOpen(b.now)) {
+				p.sent(b.send(map[string]any{"recipient": map[string]string{"id": psid}, "messaging_type": "UPDATE", "message": map[string]string{"text": t.Data.Text}}))
 			}
 		}
 	case "tick":
@@ -246,29 +259,54 @@ func (b *bot) requestLocked(psid, topic, title string) {
 	if !p.windowOpen(b.now) && !b.faults.AskOutsideWindow {
 		return
 	}
+	if p.noOTN || p.away {
+		return // Meta said OTN is unavailable in this thread, or they cannot be reached
+	}
 	if last, ok := p.asked[topic]; ok && b.now.Sub(last) < time.Hour {
 		return // no bursts: one request per topic per hour
 	}
-	if r := []rune(title); len(r) > 65 {
-		title = string(r[:65])
+	recent := p.requests[:0:0]
+	for _, at := range p.requests {
+		if !b.now.Before(at) && b.now.Sub(at) < window {
+			recent = append(recent, at)
+		}
+	}
+	if p.requests = recent; len(recent) >= perDay {
+		return // and at most perDay requests a day
+	}
+	if len([]rune(title)) > maxTitle {
+		return // Meta would refuse it: skip, never truncate
 	}
 	if title == "" {
 		title = "Get notified"
 	}
 	p.asked[topic] = b.now
-	b.send(map[string]any{"recipient": map[string]string{"id": psid}, "messaging_type": "RESPONSE",
+	p.requests = append(p.requests, b.now)
+	if code := b.send(map[string]any{"recipient": map[string]string{"id": psid}, "messaging_type": "RESPONSE",
 		"message": map[string]any{"attachment": map[string]any{"type": "template", "payload": map[string]string{
-			"template_type": "one_time_notif_req", "title": title, "payload": topic}}}})
+			"template_type": "one_time_notif_req", "title": title, "payload": topic}}}}); code == codeRegion {
+		p.noOTN = true
+	}
+}
+
+// sent notes what a refusal says about the subscriber.
+func (p *person) sent(code int) {
+	if code == codeAway {
+		p.away = true
+	}
 }
 
 func (b *bot) notifyLocked(psid, topic, text string) {
 	p := b.people[psid]
+	if p.away {
+		return
+	}
 	if !b.faults.IgnoreIdle && !p.lastActive.IsZero() && b.now.Sub(p.lastActive) < idle {
 		p.pending[topic] = text
 		return
 	}
 	if p.windowOpen(b.now) {
-		b.send(map[string]any{"recipient": map[string]string{"id": psid}, "messaging_type": "UPDATE", "message": map[string]string{"text": text}})
+		p.sent(b.send(map[string]any{"recipient": map[string]string{"id": psid}, "messaging_type": "UPDATE", "message": map[string]string{"text": text}}))
 		return
 	}
 	toks := p.tokens[topic]
@@ -284,21 +322,30 @@ func (b *bot) notifyLocked(psid, topic, text string) {
 		toks = toks[1:]
 	}
 	p.tokens[topic] = toks
-	b.send(map[string]any{"recipient": map[string]string{"one_time_notif_token": t.value}, "message": map[string]string{"text": text}})
+	p.sent(b.send(map[string]any{"recipient": map[string]string{"one_time_notif_token": t.value}, "message": map[string]string{"text": text}}))
 }
 
-// send posts one Send API call; refusals are logged and dropped.
-func (b *bot) send(msg map[string]any) {
+// send posts one Send API call; refusals are logged and dropped. It returns
+// the Graph error code of a refusal, 0 when the call went through.
+func (b *bot) send(msg map[string]any) int {
 	body, _ := json.Marshal(msg)
 	u := b.graph + "/v19.0/me/messages?access_token=" + url.QueryEscape(b.token)
 	resp, err := http.Post(u, "application/json", bytes.NewReader(body))
 	if err != nil {
 		log.Printf("send: %v", err)
-		return
+		return -1
 	}
 	defer resp.Body.Close()
 	answer, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		log.Printf("send refused: HTTP %d %s", resp.StatusCode, answer)
+	if resp.StatusCode == http.StatusOK {
+		return 0
 	}
+	log.Printf("send refused: HTTP %d %s", resp.StatusCode, answer)
+	var e struct {
+		Error struct {
+			Code int `json:"code"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal(answer, &e)
+	return e.Error.Code
 }

@@ -1,4 +1,8 @@
-package scenarios_test
+// Package xsdcheck is a small XML Schema validator for the subset of XSD
+// that the JUnit schema otnsim's reports are checked against uses
+// (scenarios/testdata/junit.xsd): tests of `otnsim run` and `otnsim check`
+// share it.
+package xsdcheck
 
 import (
 	"bytes"
@@ -11,8 +15,7 @@ import (
 	"time"
 )
 
-// A small XML Schema validator for the subset of XSD that testdata/junit.xsd
-// uses: top-level element declarations, anonymous complex types (mixed or
+// The subset: top-level element declarations, anonymous complex types (mixed or
 // not) built from sequence, choice and element refs with minOccurs and
 // maxOccurs, attributes with a built-in type and use="required", and
 // elements of simple type xs:string. Content models are compiled to regular
@@ -79,14 +82,16 @@ type xsdElement struct {
 	content *regexp.Regexp // over "<child>" names
 }
 
-type xsdSchema map[string]*xsdElement
+// Schema is a compiled schema: its top-level elements by name.
+type Schema map[string]*xsdElement
 
-func compileXSD(src []byte) (xsdSchema, error) {
+// Compile reads an XSD document.
+func Compile(src []byte) (Schema, error) {
 	root, err := parseXML(src)
 	if err != nil {
 		return nil, err
 	}
-	s := xsdSchema{}
+	s := Schema{}
 	for _, el := range root.children {
 		if el.name != "element" {
 			continue
@@ -181,7 +186,9 @@ func checkType(typ, v string) error {
 }
 
 // validate checks doc against s and returns every violation found.
-func (s xsdSchema) validate(doc []byte) []string {
+// Validate checks doc against the schema and returns every problem found,
+// each prefixed with the path of the element or attribute; none means valid.
+func (s Schema) Validate(doc []byte) []string {
 	root, err := parseXML(doc)
 	if err != nil {
 		return []string{err.Error()}
