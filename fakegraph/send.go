@@ -3,7 +3,6 @@ package fakegraph
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"time"
 
@@ -24,7 +23,7 @@ func (s *Server) readBody(r *http.Request) ([]byte, *Error) {
 	if r.ContentLength > MaxBodyBytes {
 		return nil, s.errParam(rules.SendFormat, true, "Request body is too large (over 1 MiB)")
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	body, err := readSized(r.Body, r.ContentLength, MaxBodyBytes+1)
 	if err != nil {
 		return nil, s.errParam(rules.SendFormat, true, "Could not read the request body")
 	}

@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/brianvoe/gofakeit/v6"
@@ -147,6 +148,7 @@ type Server struct {
 	set   Settings
 
 	mu         sync.Mutex
+	signer     atomic.Pointer[signer] // webhook HMACs, keyed once
 	rng        *rand.Rand
 	faker      *gofakeit.Faker
 	users      map[string]*userState

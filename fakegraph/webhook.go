@@ -116,7 +116,20 @@ func (s *Server) encodeWebhook(ev messagingEvent) []byte {
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(env)
-	return EscapeNonASCII(bytes.TrimRight(buf.Bytes(), "\n"))
+	out := bytes.TrimRight(buf.Bytes(), "\n")
+	if isASCII(out) {
+		return out
+	}
+	return EscapeNonASCII(out)
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // subscribedTo reports whether the page receives events of field.
@@ -181,7 +194,7 @@ func (s *Server) post(body []byte) Delivery {
 	if err != nil {
 		return Delivery{Err: fmt.Errorf("build webhook request: %w", err)}
 	}
-	sig256, sig1 := Sign(s.cfg.Page.AppSecret, body)
+	sig256, sig1 := s.webhookSigner().sign(body, s.set.Webhook.SHA1Signature)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Hub-Signature-256", sig256)
 	if s.set.Webhook.SHA1Signature {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/sim/clock"
 )
 
 // benchSizes are the population sizes of BenchmarkLoadRun; set
@@ -103,24 +104,43 @@ func BenchmarkReferenceDispatch(b *testing.B) {
 }
 
 // BenchmarkGraphSend is one Send API call through the engine's in-process
-// transport and observer into fakegraph.
+// transport and observer into fakegraph (rate limits off: the clock stands
+// still, as in a load run between two actions).
 func BenchmarkGraphSend(b *testing.B) {
-	w := benchWorld(b)
-	if _, err := w.graph.UserMessage(w.psids[0], "hi"); err != nil {
+	o := NewOptions(1, 30, 1)
+	if err := o.check(); err != nil {
 		b.Fatal(err)
 	}
-	client := &http.Client{Transport: handlerTransport{h: w.obs}}
+	clk := clock.NewVirtual(o.Profile.Start)
+	set := fakegraph.DefaultSettings()
+	set.RateLimit.Disabled = true
+	graph := fakegraph.New(fakegraph.Config{Clock: clk, Settings: set, Seed: 1})
+	psid := psidOf(0)
+	if err := graph.AddUser(fakegraph.User{PSID: psid}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := graph.UserMessage(psid, "hi"); err != nil {
+		b.Fatal(err)
+	}
+	obs := &observer{clk: clk, next: graph}
+	client := &http.Client{Transport: handlerTransport{h: obs}}
 	url := fakegraph.DefaultGraphURL + "/v19.0/me/messages?access_token=" + fakegraph.DefaultPage().AccessToken
-	body := []byte(`{"recipient":{"id":"` + w.psids[0] + `"},"messaging_type":"UPDATE","message":{"text":"hello"}}`)
+	body := []byte(`{"recipient":{"id":"` + psid + `"},"messaging_type":"UPDATE","message":{"text":"hello"}}`)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		resp, err := client.Post(url, "application/json", bytes.NewReader(body))
-		if err != nil || resp.StatusCode != 200 {
+		if err != nil {
 			b.Fatalf("send: %v", err)
 		}
+		if resp.StatusCode != 200 {
+			msg, _ := io.ReadAll(resp.Body)
+			b.Fatalf("send %d: HTTP %d: %s", i, resp.StatusCode, msg)
+		}
 		_, _ = io.Copy(io.Discard, resp.Body)
-		w.drain()
+		if i%1024 == 1023 {
+			obs.take()
+		}
 	}
 }
 

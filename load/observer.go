@@ -58,7 +58,7 @@ func (o *observer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		o.next.ServeHTTP(w, r)
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20+1))
+	body, err := readSized(r.Body, r.ContentLength, 1<<20+1)
 	if err != nil {
 		http.Error(w, "read body", http.StatusBadRequest)
 		return

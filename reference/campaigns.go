@@ -106,12 +106,8 @@ func (b *Bot) startDueCampaigns(now time.Time) error {
 // token for topic who are not blocked and match the filters.
 func (b *Bot) eligible(tx Tx, topic string, f Filters, now time.Time) ([]string, error) {
 	holders := map[string]bool{}
-	err := tx.Scan(bucketTokens, "", func(_ string, raw []byte) error {
-		var t tokenRec
-		if err := json.Unmarshal(raw, &t); err != nil {
-			return fmt.Errorf("store: decode token: %w", err)
-		}
-		if (t.Topic == topic || b.cfg.Policy.UseAnyTopicToken) && b.usable(&t, now) {
+	err := scanTokens(tx, "", func(t *tokenRec) error {
+		if (t.Topic == topic || b.cfg.Policy.UseAnyTopicToken) && b.usable(t, now) {
 			holders[t.PSID] = true
 		}
 		return nil

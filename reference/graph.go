@@ -123,7 +123,7 @@ func (g *graphClient) send(body any) (*sendResult, error) {
 		return nil, fmt.Errorf("send API call: %w: %w", ErrOutcomeUnknown, err)
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	raw, err := readSized(resp.Body, resp.ContentLength, 1<<20)
 	if err != nil {
 		return nil, fmt.Errorf("read send API response: %w: %w", ErrOutcomeUnknown, err)
 	}

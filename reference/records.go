@@ -155,11 +155,7 @@ func tokensOf(tx Tx, psid, topic string) ([]*tokenRec, error) {
 		prefix += topic + "\x00"
 	}
 	var out []*tokenRec
-	err := tx.Scan(bucketTokens, prefix, func(_ string, raw []byte) error {
-		t := &tokenRec{}
-		if err := json.Unmarshal(raw, t); err != nil {
-			return fmt.Errorf("store: decode token: %w", err)
-		}
+	err := scanTokens(tx, prefix, func(t *tokenRec) error {
 		out = append(out, t)
 		return nil
 	})
@@ -170,6 +166,32 @@ func tokensOf(tx Tx, psid, topic string) ([]*tokenRec, error) {
 		return out[i].Seq < out[j].Seq
 	})
 	return out, err
+}
+
+// scanTokens calls fn with a fresh copy of each token whose key starts with
+// prefix, in key order; a MemoryStore hands them over without JSON.
+func scanTokens(tx Tx, prefix string, fn func(*tokenRec) error) error {
+	if mt, ok := tx.(*memTx); ok {
+		for _, k := range mt.keys(bucketTokens, prefix) {
+			t := &tokenRec{}
+			if e := mt.entry(bucketTokens, k); !e.load(t) {
+				if err := json.Unmarshal(e.bytes(), t); err != nil {
+					return fmt.Errorf("store: decode token: %w", err)
+				}
+			}
+			if err := fn(t); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return tx.Scan(bucketTokens, prefix, func(_ string, raw []byte) error {
+		t := &tokenRec{}
+		if err := json.Unmarshal(raw, t); err != nil {
+			return fmt.Errorf("store: decode token: %w", err)
+		}
+		return fn(t)
+	})
 }
 
 // allJobs returns every pending job in id order.

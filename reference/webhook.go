@@ -39,7 +39,7 @@ type webhookBody struct {
 }
 
 func (b *Bot) events(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20+1))
+	body, err := readSized(r.Body, r.ContentLength, 1<<20+1)
 	if err != nil || len(body) > 1<<20 {
 		http.Error(w, "body too large or unreadable", http.StatusRequestEntityTooLarge)
 		return
