@@ -34,6 +34,10 @@ type webhookBody struct {
 				Payload string `json:"payload"`
 				Token   string `json:"one_time_notif_token"`
 			} `json:"optin"`
+			Reaction *struct {
+				MID    string `json:"mid"`
+				Action string `json:"action"`
+			} `json:"reaction"`
 		} `json:"messaging"`
 	} `json:"entry"`
 }
@@ -72,6 +76,9 @@ func (b *Bot) events(w http.ResponseWriter, r *http.Request) {
 				err = b.onMessage(psid, dedupeKey("m", m.Message.MID, psid, m.Timestamp), m.Message.Text, qr, at)
 			case m.Postback != nil:
 				err = b.onPostback(psid, dedupeKey("p", m.Postback.MID, psid, m.Timestamp), m.Postback.Payload, at)
+			case m.Reaction != nil:
+				// A reaction opens the window and counts as activity, like a message.
+				_, err = b.inbound(psid, dedupeKey("r"+m.Reaction.Action, m.Reaction.MID, psid, m.Timestamp), at)
 			case m.Optin != nil && m.Optin.Type == "one_time_notif_req" && m.Optin.Token != "":
 				err = b.onOptin(psid, m.Optin.Payload, m.Optin.Token, at)
 			}
