@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/otnsim/otnsim/internal/httpbody"
 	"github.com/otnsim/otnsim/rules"
 )
 
@@ -23,7 +24,7 @@ func (s *Server) readBody(r *http.Request) ([]byte, *Error) {
 	if r.ContentLength > MaxBodyBytes {
 		return nil, s.errParam(rules.SendFormat, true, "Request body is too large (over 1 MiB)")
 	}
-	body, err := readSized(r.Body, r.ContentLength, MaxBodyBytes+1)
+	body, err := httpbody.Read(r.Body, r.ContentLength, MaxBodyBytes+1)
 	if err != nil {
 		return nil, s.errParam(rules.SendFormat, true, "Could not read the request body")
 	}

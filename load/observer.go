@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/otnsim/otnsim/internal/httpbody"
 	"github.com/otnsim/otnsim/sim/clock"
 )
 
@@ -58,7 +59,7 @@ func (o *observer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		o.next.ServeHTTP(w, r)
 		return
 	}
-	body, err := readSized(r.Body, r.ContentLength, 1<<20+1)
+	body, err := httpbody.Read(r.Body, r.ContentLength, 1<<20+1)
 	if err != nil {
 		http.Error(w, "read body", http.StatusBadRequest)
 		return

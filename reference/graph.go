@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/otnsim/otnsim/internal/httpbody"
 )
 
 // GraphError is an error the Send API answered with.
@@ -123,7 +125,7 @@ func (g *graphClient) send(body any) (*sendResult, error) {
 		return nil, fmt.Errorf("send API call: %w: %w", ErrOutcomeUnknown, err)
 	}
 	defer resp.Body.Close()
-	raw, err := readSized(resp.Body, resp.ContentLength, 1<<20)
+	raw, err := httpbody.Read(resp.Body, resp.ContentLength, 1<<20)
 	if err != nil {
 		return nil, fmt.Errorf("read send API response: %w: %w", ErrOutcomeUnknown, err)
 	}

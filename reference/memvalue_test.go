@@ -1,13 +1,10 @@
 package reference
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"math/rand/v2"
 	"reflect"
-	"testing/iotest"
 	"time"
 
 	g "github.com/onsi/ginkgo/v2"
@@ -174,19 +171,5 @@ var _ = g.Describe("MemoryStore's typed values", func() {
 			})).To(Succeed())
 			Expect(keys).To(HaveLen(n / 2))
 		}
-	})
-
-	g.It("reads bodies of any announced size as io.ReadAll with a limit does", func() {
-		body := bytes.Repeat([]byte("0123456789"), 100)
-		for _, size := range []int64{-1, 0, 1, 500, 999, 1000, 1001, 5000} {
-			for _, limit := range []int64{10, 1000, 1001, 1 << 20} {
-				want, _ := io.ReadAll(io.LimitReader(bytes.NewReader(body), limit))
-				got, err := readSized(iotest.OneByteReader(bytes.NewReader(body)), size, limit)
-				Expect(err).NotTo(HaveOccurred())
-				Expect(got).To(Equal(want), "size %d limit %d", size, limit)
-			}
-		}
-		_, err := readSized(iotest.ErrReader(errors.New("broken")), 10, 100)
-		Expect(err).To(MatchError("broken"))
 	})
 })

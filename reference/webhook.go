@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/otnsim/otnsim/internal/httpbody"
 )
 
 // webhookBody is what the bot reads of a delivery.
@@ -43,7 +45,7 @@ type webhookBody struct {
 }
 
 func (b *Bot) events(w http.ResponseWriter, r *http.Request) {
-	body, err := readSized(r.Body, r.ContentLength, 1<<20+1)
+	body, err := httpbody.Read(r.Body, r.ContentLength, 1<<20+1)
 	if err != nil || len(body) > 1<<20 {
 		http.Error(w, "body too large or unreadable", http.StatusRequestEntityTooLarge)
 		return

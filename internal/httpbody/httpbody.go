@@ -1,11 +1,13 @@
-package fakegraph
+// Package httpbody reads HTTP bodies with a size limit into one buffer of their
+// announced length.
+package httpbody
 
 import "io"
 
-// readSized is io.ReadAll(io.LimitReader(r, limit)), but reads into one
+// Read is io.ReadAll(io.LimitReader(r, limit)), but reads into one
 // buffer of the announced size (a request's or response's ContentLength)
 // instead of growing one from 512 bytes.
-func readSized(r io.Reader, size, limit int64) ([]byte, error) {
+func Read(r io.Reader, size, limit int64) ([]byte, error) {
 	if size <= 0 || size >= limit {
 		return io.ReadAll(io.LimitReader(r, limit))
 	}
