@@ -2,12 +2,12 @@ package sim
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/brianvoe/gofakeit/v6"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/sim/region"
 )
 
 // Subscriber is a synthetic person who talks to the page.
@@ -28,34 +28,11 @@ type SubscriberSpec struct {
 	Timezone *float64
 }
 
-// regionInfo is what otnsim knows of a country for profiles.
-type regionInfo struct {
-	locale   string
-	timezone float64
-}
-
-var regions = map[string]regionInfo{
-	"US": {"en_US", -5}, "GB": {"en_GB", 0}, "CA": {"en_CA", -5}, "AU": {"en_AU", 10},
-	"BR": {"pt_BR", -3}, "MX": {"es_MX", -6}, "IN": {"en_IN", 5.5}, "PH": {"en_PH", 8},
-	"ID": {"id_ID", 7}, "NG": {"en_NG", 1}, "DE": {"de_DE", 1}, "FR": {"fr_FR", 1},
-	"ES": {"es_ES", 1}, "IT": {"it_IT", 1}, "NL": {"nl_NL", 1}, "PL": {"pl_PL", 1},
-	"SE": {"sv_SE", 1}, "IE": {"en_IE", 0}, "JP": {"ja_JP", 9}, "TH": {"th_TH", 7},
-	"VN": {"vi_VN", 7}, "TR": {"tr_TR", 3}, "ZA": {"en_ZA", 2}, "NO": {"nb_NO", 1},
-	"CH": {"de_CH", 1},
-}
-
 // KnownRegion reports whether otnsim has locale and timezone data for code.
-func KnownRegion(code string) bool { _, ok := regions[code]; return ok }
+func KnownRegion(code string) bool { _, ok := region.Lookup(code); return ok }
 
 // Regions returns the country codes otnsim can generate subscribers in.
-func Regions() []string {
-	out := make([]string, 0, len(regions))
-	for r := range regions {
-		out = append(out, r)
-	}
-	sort.Strings(out)
-	return out
-}
+func Regions() []string { return region.Codes() }
 
 // defaultRegionMix is the population when a scenario names no regions.
 var defaultRegionMix = []string{"US", "US", "US", "GB", "BR", "IN", "PH", "MX", "CA", "AU"}
@@ -77,15 +54,15 @@ func newSubscriber(faker *gofakeit.Faker, spec SubscriberSpec) (*Subscriber, err
 	if s.Region == "" {
 		s.Region = defaultRegionMix[faker.IntRange(0, len(defaultRegionMix)-1)]
 	}
-	info, ok := regions[s.Region]
+	info, ok := region.Lookup(s.Region)
 	if !ok {
 		return nil, fmt.Errorf("subscriber %q: unknown region %q (known: %s)", spec.Alias, spec.Region, strings.Join(Regions(), ", "))
 	}
 	s.Locale = spec.Locale
 	if s.Locale == "" {
-		s.Locale = info.locale
+		s.Locale = info.Locale
 	}
-	s.Timezone = info.timezone
+	s.Timezone = info.UTCOffset
 	if spec.Timezone != nil {
 		s.Timezone = *spec.Timezone
 	}

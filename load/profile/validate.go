@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/otnsim/otnsim/sim/region"
 )
 
 // Validate checks the profile and fills each region's locale and timezones
@@ -47,20 +49,20 @@ func (p *Profile) Validate() error {
 	for i := range p.Regions {
 		r := &p.Regions[i]
 		r.Code = strings.ToUpper(r.Code)
-		def, known := regionDefaults[r.Code]
+		def, known := region.Lookup(r.Code)
 		if r.Weight <= 0 {
 			bad("regions[%d] %s: weight must be positive", i, r.Code)
 		}
 		total += r.Weight
 		if r.Locale == "" {
-			r.Locale = def.locale
+			r.Locale = def.Locale
 		}
 		if len(r.Timezones) == 0 {
 			if !known {
 				bad("regions[%d]: unknown region %q: give locale and timezones (known: %s)", i, r.Code, knownRegions())
 				continue
 			}
-			r.Timezones = []float64{def.tz}
+			r.Timezones = []float64{def.UTCOffset}
 		}
 		if r.Locale == "" {
 			bad("regions[%d] %s: locale is needed", i, r.Code)
@@ -100,14 +102,7 @@ func (p *Profile) Validate() error {
 	return nil
 }
 
-func knownRegions() string {
-	out := make([]string, 0, len(regionDefaults))
-	for c := range regionDefaults {
-		out = append(out, c)
-	}
-	sort.Strings(out)
-	return strings.Join(out, ", ")
-}
+func knownRegions() string { return strings.Join(region.Codes(), ", ") }
 
 // Firings returns the campaign firings in [start, end), earliest first;
 // firings at the same instant keep the campaigns' order.
