@@ -182,8 +182,10 @@ func (b *Bot) sendMessage(psid, messagingType string, m Message) error {
 	return b.send(sendAny{Recipient: recipient{ID: psid}, MessagingType: messagingType, Message: m.wire()})
 }
 
-// send posts one Send API call and counts it when it succeeds.
+// send posts one Send API call, counts it for pacing, and counts it in
+// the statistics when it succeeds.
 func (b *Bot) send(body any) error {
+	b.pace.sent(b.now(), audioVideo(body))
 	_, err := b.graph.send(body)
 	if err == nil {
 		now := b.now()

@@ -57,6 +57,7 @@ type Bot struct {
 	topics  map[string]OptIn // by topic
 	loc     *time.Location
 	initErr error // a bad configuration; every request is answered 500 with it
+	pace    *pacer // nil: sends are not paced
 
 	mu          sync.Mutex
 	products    map[string]*Product
@@ -97,6 +98,7 @@ func New(cfg Config) *Bot {
 		topics:   map[string]OptIn{},
 		products: map[string]*Product{},
 		loc:      time.UTC,
+		pace:     newPacer(cfg.Policy.SendRate),
 	}
 	for _, p := range cfg.Products {
 		p := p

@@ -56,7 +56,14 @@ func (b *Bot) runDue(now time.Time) error {
 			}
 			return due[i].ID < due[k].ID
 		})
-		for _, j := range due {
+		for i, j := range due {
+			if b.pace.next(now, j.Message.audioVideo()).After(now) {
+				// The send rate is used up: the rest waits its turn.
+				if err := b.deferJobs(due[i:], now); err != nil {
+					return fmt.Errorf("run due work: %w", err)
+				}
+				break
+			}
 			if err := b.execute(j, now); err != nil {
 				return fmt.Errorf("run due work: job %d: %w", j.ID, err)
 			}
@@ -201,9 +208,9 @@ func (b *Bot) notify(j *jobRec, sub *subscriberRec, now time.Time) error {
 		case outUnknown:
 			tok.State = tokSpent
 			return b.finish(j, resUncertain, tok, nil, now)
-		case outTransient:
+		case outTransient, outLimited:
 			tok.State = tokHeld
-			return b.retry(j, tok, now)
+			return b.retry(j, tok, out == outLimited, now)
 		case outBlocked:
 			tok.State = tokHeld
 			return b.finish(j, resSkipped, tok, func(s *subscriberRec) { s.Blocked = true }, now)
@@ -264,11 +271,11 @@ func (b *Bot) claimToken(j *jobRec, now time.Time) (*tokenRec, error) {
 
 // afterStandard settles a job whose standard (PSID) send returned err.
 func (b *Bot) afterStandard(j *jobRec, err error, now time.Time) error {
-	switch classify(err) {
+	switch out := classify(err); out {
 	case outOK:
 		return b.finish(j, resInWindow, nil, nil, now)
-	case outTransient:
-		return b.retry(j, nil, now)
+	case outTransient, outLimited:
+		return b.retry(j, nil, out == outLimited, now)
 	case outUnknown:
 		return b.finish(j, resUncertain, nil, nil, now)
 	case outBlocked:
@@ -280,19 +287,31 @@ func (b *Bot) afterStandard(j *jobRec, err error, now time.Time) error {
 	return b.finish(j, resFailed, nil, nil, now)
 }
 
-// retry schedules the job again with back-off, or gives up.
-func (b *Bot) retry(j *jobRec, tok *tokenRec, now time.Time) error {
+// retry schedules the job again with back-off, or gives up. A rate-limit
+// refusal (limited) never gives up and does not count as an attempt; it
+// holds every paced send back for a second, and waits at least that long.
+func (b *Bot) retry(j *jobRec, tok *tokenRec, limited bool, now time.Time) error {
 	r := b.cfg.Policy.Retry
 	j.Attempts++
-	if j.Attempts >= r.MaxAttempts {
+	if limited {
+		j.Limited++
+		b.pace.limited(now)
+	} else if j.Attempts-j.Limited >= r.MaxAttempts {
 		return b.finish(j, resFailed, tok, nil, now)
 	}
+	maxWait := r.MaxBackoff
+	if limited && maxWait <= 0 {
+		maxWait = time.Hour
+	}
 	wait := r.Backoff
-	for i := 1; i < j.Attempts && (r.MaxBackoff <= 0 || wait < r.MaxBackoff); i++ {
+	for i := 1; i < j.Attempts && (maxWait <= 0 || wait < maxWait); i++ {
 		wait *= 2
 	}
-	if r.MaxBackoff > 0 && wait > r.MaxBackoff {
-		wait = r.MaxBackoff
+	if maxWait > 0 && wait > maxWait {
+		wait = maxWait
+	}
+	if limited && wait < paceSpan {
+		wait = paceSpan
 	}
 	j.Due = now.Add(wait)
 	return b.store.Update(func(tx Tx) error {
@@ -304,6 +323,30 @@ func (b *Bot) retry(j *jobRec, tok *tokenRec, now time.Time) error {
 		}
 		return putJob(tx, j)
 	})
+}
+
+// deferJobs gives each of the due jobs, in order, the time the send rate
+// lets it out, in one transaction. Each job decides again when it runs
+// (window, token, idle guard), so nobody is messaged on a stale verdict.
+func (b *Bot) deferJobs(jobs []*jobRec, now time.Time) error {
+	media := make([]bool, len(jobs))
+	for i, j := range jobs {
+		media[i] = j.Message.audioVideo()
+	}
+	at := b.pace.plan(now, media)
+	err := b.store.Update(func(tx Tx) error {
+		for i, j := range jobs {
+			j.Due = at[i]
+			if err := putJob(tx, j); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("pace %d sends: %w", len(jobs), err)
+	}
+	return nil
 }
 
 // finish ends a job in one transaction: the token's new state, the

@@ -56,6 +56,7 @@ type outcome int
 const (
 	outOK        outcome = iota
 	outTransient         // refused for now; retry later
+	outLimited           // a rate limit: slow down, retry later, never give up
 	outUnknown           // Meta may have acted; never repeat
 	outWindow            // 10/2018278 or 10/2018065: the window is closed
 	outBlocked           // 551 or 200/1545041: the person is unavailable
@@ -73,6 +74,8 @@ func classify(err error) outcome {
 		return outUnknown
 	}
 	switch {
+	case ge.rateLimited():
+		return outLimited
 	case ge.Transient():
 		return outTransient
 	case ge.Code == 10 && (ge.Subcode == 2018278 || ge.Subcode == 2018065):

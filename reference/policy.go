@@ -28,6 +28,10 @@ type Policy struct {
 	Retry Retry `yaml:"retry"`
 	// Regions says where OTN must not be used.
 	Regions Regions `yaml:"regions"`
+	// SendRate paces scheduled sends (broadcasts, campaigns, notifications)
+	// under Meta's Send API limits. A zero PerSecond switches pacing off,
+	// a misbehaviour: a large broadcast then meets SEND-RATE refusals.
+	SendRate SendRate `yaml:"send_rate"`
 	// Analytics tunes the bot's counters and revenue attribution.
 	Analytics Analytics `yaml:"analytics"`
 
@@ -60,14 +64,30 @@ type Throttle struct {
 // Retry is the back-off for transient Graph errors (codes 1, 2, 4, 32,
 // 613, 1200 and HTTP 5xx with an error envelope). Permanent errors are never
 // retried, and a call whose outcome is unknown (timeout, lost response) is
-// never repeated.
+// never repeated. A rate-limit refusal (codes 4, 17, 32, 613 other than
+// 613/2018338) is retried on the same back-off but never gives up: it does
+// not count towards MaxAttempts, and the wait is capped at MaxBackoff (one
+// hour when that is 0).
 type Retry struct {
-	// MaxAttempts is the most calls made for one delivery; 0 or 1 means no retry.
+	// MaxAttempts is the most calls made for one delivery, rate-limit
+	// refusals not counted; 0 or 1 means no retry.
 	MaxAttempts int `yaml:"max_attempts"`
 	// Backoff is the wait before the first retry; it doubles on each one.
 	Backoff time.Duration `yaml:"backoff"`
 	// MaxBackoff caps the wait between two attempts (0: no cap).
 	MaxBackoff time.Duration `yaml:"max_backoff"`
+}
+
+// SendRate is how fast the bot sends scheduled work, counted over any one
+// second of virtual time (a sliding window). Meta allows a page 300 calls a
+// second and 10 for audio and video; the defaults stay under both. Replies
+// to a subscriber are never held back, but they count.
+type SendRate struct {
+	// PerSecond is the most Send API calls in any second (0: no pacing).
+	PerSecond int `yaml:"per_second"`
+	// MediaPerSecond is the most audio and video sends in any second
+	// (0: only PerSecond applies).
+	MediaPerSecond int `yaml:"media_per_second"`
 }
 
 // Regions says where the bot must not ask for or send OTN: Meta switched
@@ -106,13 +126,15 @@ func AffectedCountries() []string {
 
 // DefaultPolicy is the careful behaviour: a 5-minute idle guard, tokens kept
 // while the window is open, at most three requests to one subscriber in any
-// 24 hours, retries with back-off, regions respected, no misbehaviour.
+// 24 hours, retries with back-off, regions respected, sends paced at 250 a
+// second (8 for audio and video), no misbehaviour.
 func DefaultPolicy() Policy {
 	return Policy{
 		IdleAfter: 5 * time.Minute,
 		Throttle:  Throttle{PerDay: 3},
 		Retry:     Retry{MaxAttempts: 5, Backoff: 30 * time.Second, MaxBackoff: time.Hour},
 		Regions:   Regions{CheckPageFlag: true},
+		SendRate:  SendRate{PerSecond: 250, MediaPerSecond: 8},
 		Analytics: Analytics{AttributionWindow: 7 * 24 * time.Hour},
 	}
 }

@@ -95,6 +95,7 @@ type jobRec struct {
 	Message  Message   `json:"message"`
 	Due      time.Time `json:"due"`
 	Attempts int       `json:"attempts,omitempty"`
+	Limited  int       `json:"limited,omitempty"` // attempts refused by a rate limit
 }
 
 // Campaign states.
