@@ -56,7 +56,7 @@ type Bot struct {
 	optins  map[string]OptIn // by name
 	topics  map[string]OptIn // by topic
 	loc     *time.Location
-	initErr error // a bad configuration; every request is answered 500 with it
+	initErr error  // a bad configuration; every request is answered 500 with it
 	pace    *pacer // nil: sends are not paced
 
 	mu          sync.Mutex
