@@ -183,7 +183,7 @@ func BenchmarkHTTPSendParallel(b *testing.B) {
 	if _, err := w.graph.UserMessage(w.psids[0], "hi"); err != nil {
 		b.Fatal(err)
 	}
-	lb := &loopback{transport: &http.Transport{MaxIdleConnsPerHost: 256, DisableCompression: true}}
+	lb := &loopback{transport: newLeanTransport(256)}
 	base, err := lb.serve(w.graph)
 	if err != nil {
 		b.Fatal(err)

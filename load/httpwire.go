@@ -62,8 +62,8 @@ func (t timed) RoundTrip(req *http.Request) (*http.Response, error) {
 // loopback serves fakegraph and the bot on loopback listeners; they talk
 // over real HTTP.
 type loopback struct {
-	servers   []*http.Server
-	transport *http.Transport
+	servers   []*leanServer
+	transport *leanTransport
 	client    *http.Client
 	botURL    string
 	now       func() time.Time
@@ -71,12 +71,7 @@ type loopback struct {
 }
 
 func wireHTTP(w *world, h *histogram) (wiring, error) {
-	lb := &loopback{transport: &http.Transport{
-		MaxIdleConns:        256,
-		MaxIdleConnsPerHost: 64,
-		IdleConnTimeout:     30 * time.Second,
-		DisableCompression:  true,
-	}}
+	lb := &loopback{transport: newLeanTransport(64)}
 	lb.client = &http.Client{Transport: lb.transport, Timeout: time.Minute}
 	graphURL, err := lb.serve(w.obs)
 	if err != nil {
@@ -105,9 +100,9 @@ func (lb *loopback) serve(h http.Handler) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("listen on loopback: %w", err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := newLeanServer(ln, h)
 	lb.servers = append(lb.servers, srv)
-	go func() { _ = srv.Serve(ln) }()
+	go srv.serve()
 	return "http://" + ln.Addr().String(), nil
 }
 
@@ -133,7 +128,7 @@ func (lb *loopback) trigger(name string, data json.RawMessage) error {
 
 func (lb *loopback) close() {
 	for _, s := range lb.servers {
-		_ = s.Close()
+		s.close()
 	}
 	lb.transport.CloseIdleConnections()
 }
