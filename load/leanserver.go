@@ -81,6 +81,7 @@ func (s *leanServer) serveConn(c net.Conn) {
 	bw := bufio.NewWriterSize(c, 4096)
 	rw := &leanResponse{header: http.Header{}}
 	hijacked := false
+	remote := c.RemoteAddr().String()
 	defer func() {
 		if !hijacked {
 			s.track(c, false)
@@ -95,7 +96,7 @@ func (s *leanServer) serveConn(c net.Conn) {
 			}
 			return
 		}
-		req.RemoteAddr = c.RemoteAddr().String()
+		req.RemoteAddr = remote
 		rw.reset(c, br, bw)
 		if !s.run(rw, req) {
 			return
