@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/internal/httpbody"
 	"github.com/otnsim/otnsim/load/report"
 	"github.com/otnsim/otnsim/reference"
 )
@@ -48,7 +50,7 @@ func (t timed) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.next.RoundTrip(req)
 	if err == nil {
 		// The call is complete once its body is read; bodies are small.
-		b, rerr := io.ReadAll(resp.Body)
+		b, rerr := httpbody.Read(resp.Body, resp.ContentLength, math.MaxInt64)
 		_ = resp.Body.Close()
 		if rerr != nil {
 			return nil, fmt.Errorf("read send API response: %w", rerr)
@@ -72,7 +74,7 @@ type loopback struct {
 
 func wireHTTP(w *world, h *histogram) (wiring, error) {
 	lb := &loopback{transport: newLeanTransport(64)}
-	lb.client = &http.Client{Transport: lb.transport, Timeout: time.Minute}
+	lb.client = &http.Client{Transport: lb.transport} // the transport times out after a minute
 	graphURL, err := lb.serve(w.obs)
 	if err != nil {
 		return nil, err
@@ -91,7 +93,7 @@ func wireHTTP(w *world, h *histogram) (wiring, error) {
 	})
 	lb.pageID = w.graph.Page().ID
 	w.obs.next = w.opts.wrapGraph(w.graph)
-	w.bot = reference.New(w.botConfig(graphURL, &http.Client{Transport: timed{next: lb.transport, h: h}, Timeout: time.Minute}))
+	w.bot = reference.New(w.botConfig(graphURL, &http.Client{Transport: timed{next: lb.transport, h: h}}))
 	return lb, nil
 }
 

@@ -24,6 +24,10 @@ type leanTransport struct {
 	closed bool
 	// maxIdle is the most idle connections kept per host.
 	maxIdle int
+	// timeout bounds a round trip whose request carries no deadline: the
+	// connection's own deadline does what http.Client.Timeout would, without
+	// a context and a timer per request.
+	timeout time.Duration
 }
 
 type leanConn struct {
@@ -33,7 +37,7 @@ type leanConn struct {
 }
 
 func newLeanTransport(maxIdle int) *leanTransport {
-	return &leanTransport{idle: map[string][]*leanConn{}, maxIdle: maxIdle}
+	return &leanTransport{idle: map[string][]*leanConn{}, maxIdle: maxIdle, timeout: time.Minute}
 }
 
 // errLeanClosed is returned for requests after the transport was closed.
@@ -92,7 +96,10 @@ func closeBody(req *http.Request) {
 // exchange writes req and reads the response head; the body stays on the
 // connection until the caller reads or closes it.
 func (t *leanTransport) exchange(addr string, lc *leanConn, req *http.Request) (*http.Response, error) {
-	deadline, _ := req.Context().Deadline()
+	deadline, ok := req.Context().Deadline()
+	if !ok {
+		deadline = time.Now().Add(t.timeout)
+	}
 	if err := lc.c.SetDeadline(deadline); err != nil {
 		closeBody(req)
 		return nil, fmt.Errorf("load: set deadline: %w", err)
