@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/load/profile"
 	"github.com/otnsim/otnsim/sim/clock"
 )
 
@@ -60,6 +61,28 @@ func BenchmarkLoadRunHTTP(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		o := NewOptions(5000, 30, 1)
 		o.Engine = HTTP
+		r, err := Run(o)
+		if err != nil || !r.Passed() {
+			b.Fatalf("run: %v", err)
+		}
+		calls = r.Counters.SendCalls
+	}
+	b.ReportMetric(float64(calls)*float64(b.N)/b.Elapsed().Seconds(), "sends/s")
+}
+
+// BenchmarkLoadRunHTTPStorm is the --http run of the campaign-storm
+// profile (hourly broadcasts, one virtual day): mostly the bot's own Send
+// API calls, back to back, so sends/s is the loopback throughput.
+func BenchmarkLoadRunHTTPStorm(b *testing.B) {
+	p, err := profile.Load("profiles/campaign-storm.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	var calls int64
+	for i := 0; i < b.N; i++ {
+		o := NewOptions(5000, 1, 1)
+		o.Engine, o.Profile, o.ProfileName = HTTP, p, "campaign-storm"
 		r, err := Run(o)
 		if err != nil || !r.Passed() {
 			b.Fatalf("run: %v", err)
@@ -183,7 +206,7 @@ func BenchmarkHTTPSendParallel(b *testing.B) {
 	if _, err := w.graph.UserMessage(w.psids[0], "hi"); err != nil {
 		b.Fatal(err)
 	}
-	lb := &loopback{transport: &http.Transport{MaxIdleConnsPerHost: 256, DisableCompression: true}}
+	lb := &loopback{transport: newLeanTransport(256)}
 	base, err := lb.serve(w.graph)
 	if err != nil {
 		b.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/internal/httpbody"
 	"github.com/otnsim/otnsim/load/report"
 	"github.com/otnsim/otnsim/reference"
 )
@@ -48,7 +50,7 @@ func (t timed) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.next.RoundTrip(req)
 	if err == nil {
 		// The call is complete once its body is read; bodies are small.
-		b, rerr := io.ReadAll(resp.Body)
+		b, rerr := httpbody.Read(resp.Body, resp.ContentLength, math.MaxInt64)
 		_ = resp.Body.Close()
 		if rerr != nil {
 			return nil, fmt.Errorf("read send API response: %w", rerr)
@@ -62,8 +64,8 @@ func (t timed) RoundTrip(req *http.Request) (*http.Response, error) {
 // loopback serves fakegraph and the bot on loopback listeners; they talk
 // over real HTTP.
 type loopback struct {
-	servers   []*http.Server
-	transport *http.Transport
+	servers   []*leanServer
+	transport *leanTransport
 	client    *http.Client
 	botURL    string
 	now       func() time.Time
@@ -71,13 +73,8 @@ type loopback struct {
 }
 
 func wireHTTP(w *world, h *histogram) (wiring, error) {
-	lb := &loopback{transport: &http.Transport{
-		MaxIdleConns:        256,
-		MaxIdleConnsPerHost: 64,
-		IdleConnTimeout:     30 * time.Second,
-		DisableCompression:  true,
-	}}
-	lb.client = &http.Client{Transport: lb.transport, Timeout: time.Minute}
+	lb := &loopback{transport: newLeanTransport(64)}
+	lb.client = &http.Client{Transport: lb.transport} // the transport times out after a minute
 	graphURL, err := lb.serve(w.obs)
 	if err != nil {
 		return nil, err
@@ -96,7 +93,7 @@ func wireHTTP(w *world, h *histogram) (wiring, error) {
 	})
 	lb.pageID = w.graph.Page().ID
 	w.obs.next = w.opts.wrapGraph(w.graph)
-	w.bot = reference.New(w.botConfig(graphURL, &http.Client{Transport: timed{next: lb.transport, h: h}, Timeout: time.Minute}))
+	w.bot = reference.New(w.botConfig(graphURL, &http.Client{Transport: timed{next: lb.transport, h: h}}))
 	return lb, nil
 }
 
@@ -105,9 +102,9 @@ func (lb *loopback) serve(h http.Handler) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("listen on loopback: %w", err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := newLeanServer(ln, h)
 	lb.servers = append(lb.servers, srv)
-	go func() { _ = srv.Serve(ln) }()
+	go srv.serve()
 	return "http://" + ln.Addr().String(), nil
 }
 
@@ -133,7 +130,7 @@ func (lb *loopback) trigger(name string, data json.RawMessage) error {
 
 func (lb *loopback) close() {
 	for _, s := range lb.servers {
-		_ = s.Close()
+		s.close()
 	}
 	lb.transport.CloseIdleConnections()
 }

@@ -1,0 +1,113 @@
+package load
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+)
+
+var _ = Describe("loopback HTTP", func() {
+	var (
+		lb     *loopback
+		base   string
+		client *http.Client
+	)
+	BeforeEach(func() {
+		lb = &loopback{transport: newLeanTransport(4)}
+		mux := http.NewServeMux()
+		mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			w.Header().Set("X-Method", r.Method)
+			_, _ = w.Write([]byte(r.URL.RawQuery + ":" + string(b)))
+		})
+		mux.HandleFunc("/status", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) })
+		mux.HandleFunc("/empty", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
+		mux.HandleFunc("/drop", func(w http.ResponseWriter, _ *http.Request) {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			Expect(err).NotTo(HaveOccurred())
+			_ = conn.Close()
+		})
+		mux.HandleFunc("/abort", func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) })
+		var err error
+		base, err = lb.serve(mux)
+		Expect(err).NotTo(HaveOccurred())
+		client = &http.Client{Transport: lb.transport}
+		DeferCleanup(lb.close)
+	})
+
+	idle := func() int {
+		lb.transport.mu.Lock()
+		defer lb.transport.mu.Unlock()
+		n := 0
+		for _, l := range lb.transport.idle {
+			n += len(l)
+		}
+		return n
+	}
+
+	It("carries requests and answers, and keeps the connection alive", func() {
+		for i := range 5 {
+			resp, err := client.Post(base+"/echo?n="+string(rune('0'+i)), "text/plain", strings.NewReader("hello"))
+			Expect(err).NotTo(HaveOccurred())
+			b, err := io.ReadAll(resp.Body)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(resp.Body.Close()).To(Succeed())
+			Expect(resp.StatusCode).To(Equal(http.StatusOK))
+			Expect(string(b)).To(Equal("n=" + string(rune('0'+i)) + ":hello"))
+			Expect(resp.Header.Get("X-Method")).To(Equal("POST"))
+			Expect(resp.Header.Get("Content-Type")).To(HavePrefix("text/plain"))
+			Expect(idle()).To(Equal(1))
+		}
+	})
+
+	It("passes status codes and empty answers through", func() {
+		resp, err := client.Get(base + "/status")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(resp.StatusCode).To(Equal(http.StatusTeapot))
+		Expect(resp.Body.Close()).To(Succeed())
+		resp, err = client.Get(base + "/empty")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(resp.StatusCode).To(Equal(http.StatusNoContent))
+		Expect(resp.Body.Close()).To(Succeed())
+		Expect(idle()).To(Equal(1))
+	})
+
+	It("keeps a connection whose answer was closed unread", func() {
+		resp, err := client.Post(base+"/echo", "text/plain", strings.NewReader("unread"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(resp.Body.Close()).To(Succeed())
+		Expect(idle()).To(Equal(1))
+	})
+
+	It("reports a dropped connection or an aborted handler as an error", func() {
+		_, err := client.Post(base+"/drop", "text/plain", strings.NewReader("x"))
+		Expect(err).To(HaveOccurred())
+		_, err = client.Post(base+"/abort", "text/plain", strings.NewReader("x"))
+		Expect(err).To(HaveOccurred())
+		resp, err := client.Get(base + "/status")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(resp.Body.Close()).To(Succeed())
+	})
+
+	It("answers a malformed request with 400 and refuses anything but plain http", func() {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+		Expect(err).NotTo(HaveOccurred())
+		defer conn.Close()
+		_, err = conn.Write([]byte("NOT HTTP\r\n\r\n"))
+		Expect(err).NotTo(HaveOccurred())
+		b, _ := io.ReadAll(conn)
+		Expect(string(b)).To(HavePrefix("HTTP/1.1 400"))
+		_, err = client.Get("https://127.0.0.1:1/")
+		Expect(err).To(MatchError(ContainSubstring("plain http only")))
+	})
+
+	It("refuses requests once closed", func() {
+		lb.close()
+		_, err := client.Get(base + "/status")
+		Expect(err).To(MatchError(ContainSubstring("closed")))
+	})
+})
