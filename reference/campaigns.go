@@ -201,11 +201,7 @@ func (b *Bot) broadcast(text string) error {
 	now := b.now()
 	err := b.store.Update(func(tx Tx) error {
 		var open []*subscriberRec
-		err := tx.Scan(bucketSubscribers, "", func(_ string, raw []byte) error {
-			s := &subscriberRec{}
-			if err := json.Unmarshal(raw, s); err != nil {
-				return fmt.Errorf("store: decode subscriber: %w", err)
-			}
+		err := scanSubscribers(tx, func(s *subscriberRec) error {
 			if s.windowOpen(now) && !s.Blocked {
 				open = append(open, s)
 			}

@@ -169,29 +169,40 @@ func tokensOf(tx Tx, psid, topic string) ([]*tokenRec, error) {
 	return out, err
 }
 
-// scanTokens calls fn with a fresh copy of each token whose key starts with
-// prefix, in key order; a MemoryStore hands them over without JSON.
+// scanTokens calls fn with every token record whose key starts with prefix.
 func scanTokens(tx Tx, prefix string, fn func(*tokenRec) error) error {
+	return scanRecords(tx, bucketTokens, prefix, "token", fn)
+}
+
+// scanSubscribers calls fn with every subscriber record.
+func scanSubscribers(tx Tx, fn func(*subscriberRec) error) error {
+	return scanRecords(tx, bucketSubscribers, "", "subscriber", fn)
+}
+
+// scanRecords calls fn with each record of bucket whose key starts with
+// prefix, decoded into a fresh T. The memory store hands over the Go value it
+// keeps when it can, and only falls back to JSON otherwise.
+func scanRecords[T any](tx Tx, bucket, prefix, what string, fn func(*T) error) error {
 	if mt, ok := tx.(*memTx); ok {
-		for _, k := range mt.keys(bucketTokens, prefix) {
-			t := &tokenRec{}
-			if e := mt.entry(bucketTokens, k); !e.load(t) {
-				if err := json.Unmarshal(e.bytes(), t); err != nil {
-					return fmt.Errorf("store: decode token: %w", err)
+		for _, k := range mt.keys(bucket, prefix) {
+			v := new(T)
+			if e := mt.entry(bucket, k); !e.load(v) {
+				if err := json.Unmarshal(e.bytes(), v); err != nil {
+					return fmt.Errorf("store: decode %s: %w", what, err)
 				}
 			}
-			if err := fn(t); err != nil {
+			if err := fn(v); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	return tx.Scan(bucketTokens, prefix, func(_ string, raw []byte) error {
-		t := &tokenRec{}
-		if err := json.Unmarshal(raw, t); err != nil {
-			return fmt.Errorf("store: decode token: %w", err)
+	return tx.Scan(bucket, prefix, func(_ string, raw []byte) error {
+		v := new(T)
+		if err := json.Unmarshal(raw, v); err != nil {
+			return fmt.Errorf("store: decode %s: %w", what, err)
 		}
-		return fn(t)
+		return fn(v)
 	})
 }
 
