@@ -93,7 +93,12 @@ func wireHTTP(w *world, h *histogram) (wiring, error) {
 	})
 	lb.pageID = w.graph.Page().ID
 	w.obs.next = w.opts.wrapGraph(w.graph)
-	w.bot = reference.New(w.botConfig(graphURL, &http.Client{Transport: timed{next: lb.transport, h: h}}))
+	bot, err := reference.New(w.botConfig(graphURL, &http.Client{Transport: timed{next: lb.transport, h: h}}))
+	if err != nil {
+		lb.close()
+		return nil, err
+	}
+	w.bot = bot
 	return lb, nil
 }
 

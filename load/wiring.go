@@ -24,7 +24,11 @@ func wireInProcess(w *world) (wiring, error) {
 		Webhook: fakegraph.Webhook{URL: "http://bot.otnsim.invalid/webhook", Client: botClient},
 	})
 	w.obs.next = w.opts.wrapGraph(w.graph)
-	w.bot = reference.New(w.botConfig(fakegraph.DefaultGraphURL, &http.Client{Transport: handlerTransport{h: w.obs}}))
+	bot, err := reference.New(w.botConfig(fakegraph.DefaultGraphURL, &http.Client{Transport: handlerTransport{h: w.obs}}))
+	if err != nil {
+		return nil, err
+	}
+	w.bot = bot
 	return inProcess{bot: w.bot}, nil
 }
 

@@ -49,15 +49,14 @@ type Config struct {
 // Bot is the reference bot. It is an http.Handler serving /webhook,
 // /otnsim/trigger and a small read-only API (/reference/v1/...).
 type Bot struct {
-	cfg     Config
-	graph   *graphClient
-	clock   clock.Clock
-	store   Store
-	optins  map[string]OptIn // by name
-	topics  map[string]OptIn // by topic
-	loc     *time.Location
-	initErr error  // a bad configuration; every request is answered 500 with it
-	pace    *pacer // nil: sends are not paced
+	cfg    Config
+	graph  *graphClient
+	clock  clock.Clock
+	store  Store
+	optins map[string]OptIn // by name
+	topics map[string]OptIn // by topic
+	loc    *time.Location
+	pace   *pacer // nil: sends are not paced
 
 	mu          sync.Mutex
 	products    map[string]*Product
@@ -70,10 +69,10 @@ type Bot struct {
 	timerAt time.Time
 }
 
-// New returns a Bot for cfg. A configuration error (an invalid opt-in
-// definition, a campaign for an unknown opt-in, an unreadable store) does
-// not panic: the bot answers every request with HTTP 500 naming it.
-func New(cfg Config) *Bot {
+// New returns a Bot for cfg, or the configuration error that stops it (an
+// invalid opt-in definition, a campaign for an unknown opt-in, an unreadable
+// store, an unknown analytics time zone).
+func New(cfg Config) (*Bot, error) {
 	if cfg.APIVersion == "" {
 		cfg.APIVersion = DefaultAPIVersion
 	}
@@ -108,33 +107,28 @@ func New(cfg Config) *Bot {
 		b.optins[o.Name] = o
 		b.topics[o.Topic] = o
 	}
-	b.initErr = cfg.Setup.Validate()
-	if tz := cfg.Policy.Analytics.Timezone; tz != "" && b.initErr == nil {
+	if err := cfg.Setup.Validate(); err != nil {
+		return nil, fmt.Errorf("reference bot: %w", err)
+	}
+	if tz := cfg.Policy.Analytics.Timezone; tz != "" {
 		loc, err := time.LoadLocation(tz)
 		if err != nil {
-			b.initErr = fmt.Errorf("analytics timezone: %w", err)
-		} else {
-			b.loc = loc
+			return nil, fmt.Errorf("reference bot: analytics timezone: %w", err)
+		}
+		b.loc = loc
+	}
+	if err := b.recover(); err != nil {
+		return nil, fmt.Errorf("reference bot: %w", err)
+	}
+	now := b.clock.Now()
+	for _, c := range cfg.Campaigns {
+		if err := b.CreateCampaign(c, now); err != nil && !errors.Is(err, ErrCampaignExists) {
+			return nil, fmt.Errorf("reference bot: %w", err)
 		}
 	}
-	if b.initErr == nil {
-		b.initErr = b.recover()
-	}
-	if b.initErr == nil {
-		now := b.clock.Now()
-		for _, c := range cfg.Campaigns {
-			if err := b.CreateCampaign(c, now); err != nil && !errors.Is(err, ErrCampaignExists) {
-				b.initErr = err
-				break
-			}
-		}
-		b.wake(now)
-	}
-	return b
+	b.wake(now)
+	return b, nil
 }
-
-// Err reports the configuration error the bot was built with, if any.
-func (b *Bot) Err() error { return b.initErr }
 
 // Close releases the bot's store.
 func (b *Bot) Close() error {
@@ -170,10 +164,6 @@ func (b *Bot) logf(format string, args ...any) { b.cfg.Logf(format, args...) }
 // ServeHTTP serves the webhook (GET handshake, POST events), triggers and
 // the read-only API.
 func (b *Bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if b.initErr != nil {
-		http.Error(w, "reference bot misconfigured: "+b.initErr.Error(), http.StatusInternalServerError)
-		return
-	}
 	switch {
 	case r.URL.Path == "/webhook" && r.Method == http.MethodGet:
 		b.handshake(w, r)

@@ -22,7 +22,7 @@ func newWorld(policy reference.Policy) (*sim.World, *sim.Subscriber) {
 			GraphURL: env.GraphURL, PageID: env.PageID, PageAccessToken: env.PageAccessToken,
 			AppSecret: env.AppSecret, VerifyToken: env.VerifyToken, Client: env.Client, Clock: env.Clock,
 			Setup: reference.Setup{Policy: policy},
-		}), nil
+		})
 	}})
 	Expect(err).NotTo(HaveOccurred())
 	s, err := w.AddSubscriber(sim.SubscriberSpec{Alias: "ana"})
@@ -44,7 +44,9 @@ var _ = Describe("the reference bot", func() {
 	Describe("webhook security", func() {
 		var bot *reference.Bot
 		BeforeEach(func() {
-			bot = reference.New(reference.Config{AppSecret: "s3cret", VerifyToken: "vt", GraphURL: "http://graph.invalid"})
+			var err error
+			bot, err = reference.New(reference.Config{AppSecret: "s3cret", VerifyToken: "vt", GraphURL: "http://graph.invalid"})
+			Expect(err).NotTo(HaveOccurred())
 		})
 
 		It("answers the verification handshake only with the right verify token", func() {

@@ -199,8 +199,9 @@ var _ = Describe("harness time (otnsim bot)", func() {
 		start := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 		clk := reference.NewHarnessClock(time.Time{})
 		g := &scripted{clock: clk}
-		bot := reference.New(reference.Config{GraphURL: "https://graph.invalid", AppSecret: secret, VerifyToken: "vt",
+		bot, err := reference.New(reference.Config{GraphURL: "https://graph.invalid", AppSecret: secret, VerifyToken: "vt",
 			Client: &http.Client{Transport: g}, Clock: clk, Setup: shop(reference.DefaultPolicy())})
+		Expect(err).NotTo(HaveOccurred())
 		post := func(at time.Time, name string) {
 			body := fmt.Sprintf(`{"trigger":%q,"data":{"topic":"deals:weekly","text":"Deal"},"now":%q}`, name, at.Format(time.RFC3339Nano))
 			rec := httptest.NewRecorder()
@@ -226,7 +227,8 @@ var _ = Describe("harness time (otnsim bot)", func() {
 		clk := reference.NewHarnessClock(later)
 		clk.Observe(later.Add(-time.Hour))
 		Expect(clk.Now()).To(Equal(later), "an event's old timestamp (a retry) leaves the clock alone")
-		bot := reference.New(reference.Config{GraphURL: "https://graph.invalid", Clock: clk, Setup: shop(reference.DefaultPolicy())})
+		bot, err := reference.New(reference.Config{GraphURL: "https://graph.invalid", Clock: clk, Setup: shop(reference.DefaultPolicy())})
+		Expect(err).NotTo(HaveOccurred())
 		start := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 		rec := httptest.NewRecorder()
 		bot.ServeHTTP(rec, httptest.NewRequest("POST", "/otnsim/trigger",

@@ -21,10 +21,13 @@ func FuzzWebhook(f *testing.F) {
 	f.Add([]byte(`[]`))
 	graph := fakegraph.New(fakegraph.Config{})
 	f.Fuzz(func(t *testing.T, body []byte) {
-		bot := reference.New(reference.Config{
+		bot, err := reference.New(reference.Config{
 			GraphURL: fakegraph.DefaultGraphURL, PageID: graph.Page().ID, PageAccessToken: graph.Page().AccessToken,
 			AppSecret: "s3cret", VerifyToken: "v", Client: &http.Client{Transport: graph.MockTransport()},
 		})
+		if err != nil {
+			t.Fatal(err)
+		}
 		sig, _ := fakegraph.Sign("s3cret", body)
 		req := httptest.NewRequest(http.MethodPost, "/webhook", bytes.NewReader(body))
 		req.Header.Set("X-Hub-Signature-256", sig)

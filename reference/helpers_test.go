@@ -28,12 +28,13 @@ const ms = time.Millisecond
 func newBotWorld(setup reference.Setup, aliases ...string) (*sim.World, *reference.Bot, []*sim.Subscriber) {
 	var bot *reference.Bot
 	w, err := sim.NewWorld(sim.Options{Seed: 9, Bot: func(env sim.BotEnv) (http.Handler, error) {
-		bot = reference.New(reference.Config{
+		var err error
+		bot, err = reference.New(reference.Config{
 			GraphURL: env.GraphURL, PageID: env.PageID, PageAccessToken: env.PageAccessToken,
 			AppSecret: env.AppSecret, VerifyToken: env.VerifyToken, Client: env.Client, Clock: env.Clock,
 			Setup: setup,
 		})
-		return bot, bot.Err()
+		return bot, err
 	}})
 	Expect(err).NotTo(HaveOccurred())
 	var subs []*sim.Subscriber
@@ -176,11 +177,11 @@ type rig struct {
 func newRig(setup reference.Setup, respond func(int, sentCall) reply) *rig {
 	clk := clock.NewVirtual(sim.DefaultStart)
 	g := &scripted{clock: clk, respond: respond}
-	bot := reference.New(reference.Config{
+	bot, err := reference.New(reference.Config{
 		GraphURL: "https://graph.invalid", PageID: "1", PageAccessToken: "tok", AppSecret: secret, VerifyToken: "vt",
 		Client: &http.Client{Transport: g}, Clock: clk, Setup: setup,
 	})
-	Expect(bot.Err()).NotTo(HaveOccurred())
+	Expect(err).NotTo(HaveOccurred())
 	return &rig{clk: clk, graph: g, bot: bot}
 }
 

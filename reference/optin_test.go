@@ -58,12 +58,12 @@ var _ = Describe("opt-in definitions", func() {
 		Expect(o.Validate()).To(Succeed())
 		o.Title += "x"
 		Expect(o.Validate()).To(MatchError(ContainSubstring("title must be 1 to 65")))
-		bad := reference.New(reference.Config{Setup: reference.Setup{OptIns: []reference.OptIn{o}}})
-		Expect(bad.Err()).To(HaveOccurred())
+		_, err := reference.New(reference.Config{Setup: reference.Setup{OptIns: []reference.OptIn{o}}})
+		Expect(err).To(MatchError(ContainSubstring("title must be 1 to 65")))
 
 		w, _, s := newBotWorld(shop(reference.DefaultPolicy()), "ana")
 		Expect(w.Say(s[0], "hello")).To(Succeed())
-		err := w.Trigger("otn.request", map[string]any{"psid": s[0].PSID, "topic": "t", "title": strings.Repeat("y", 66)})
+		err = w.Trigger("otn.request", map[string]any{"psid": s[0].PSID, "topic": "t", "title": strings.Repeat("y", 66)})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(w.Graph.Ledger().CallsFor(s[0].PSID)).To(BeEmpty())
 	})

@@ -73,7 +73,7 @@ func ReferenceBot(sc *Scenario) sim.BotFactory {
 			Client:          env.Client,
 			Clock:           env.Clock,
 			Setup:           sc.Bot,
-		}), nil
+		})
 	}
 }
 

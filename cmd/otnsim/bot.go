@@ -99,16 +99,16 @@ func botCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	client := &http.Client{Timeout: 10 * time.Second}
 	clk := reference.NewHarnessClock(harnessNow(client, *graphURL))
-	bot := reference.New(reference.Config{
+	bot, err := reference.New(reference.Config{
 		GraphURL: *graphURL, PageID: *pageID, PageAccessToken: *pageToken, AppSecret: *appSecret,
 		VerifyToken: *verifyToken, Client: client, Clock: clk, Store: store, Setup: setup,
 		Logf: func(format string, a ...any) { fmt.Fprintf(stderr, "otnsim bot: "+format+"\n", a...) },
 	})
-	defer bot.Close()
-	if err := bot.Err(); err != nil {
+	if err != nil {
 		fmt.Fprintf(stderr, "otnsim bot: %v\n", err)
 		return exitUsage
 	}
+	defer bot.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "otnsim bot: %v\n", err)
