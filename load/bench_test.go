@@ -12,7 +12,9 @@ import (
 	"testing"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/internal/loopback"
 	"github.com/otnsim/otnsim/load/profile"
+	"github.com/otnsim/otnsim/sim"
 	"github.com/otnsim/otnsim/sim/clock"
 )
 
@@ -98,7 +100,7 @@ func benchWorld(b *testing.B) *world {
 	if err := o.check(); err != nil {
 		b.Fatal(err)
 	}
-	w, err := newWorld(&o, 0, 1, wireInProcess)
+	w, err := newWorld(&o, 0, 1, sim.ReferenceBot(o.Profile.Bot), nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -146,7 +148,7 @@ func BenchmarkGraphSend(b *testing.B) {
 		b.Fatal(err)
 	}
 	obs := &observer{clk: clk, next: graph}
-	client := &http.Client{Transport: handlerTransport{h: obs}}
+	client := &http.Client{Transport: sim.HandlerTransport(obs)}
 	url := fakegraph.DefaultGraphURL + "/v19.0/me/messages?access_token=" + fakegraph.DefaultPage().AccessToken
 	body := []byte(`{"recipient":{"id":"` + psid + `"},"messaging_type":"UPDATE","message":{"text":"hello"}}`)
 	b.ReportAllocs()
@@ -206,13 +208,14 @@ func BenchmarkHTTPSendParallel(b *testing.B) {
 	if _, err := w.graph.UserMessage(w.psids[0], "hi"); err != nil {
 		b.Fatal(err)
 	}
-	lb := &loopback{transport: newLeanTransport(256)}
-	base, err := lb.serve(w.graph)
+	tr := loopback.NewTransport(256)
+	srv, base, err := loopback.Serve(w.graph)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer lb.close()
-	client := &http.Client{Transport: lb.transport}
+	defer srv.Close()
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
 	url := base + "/v19.0/me/messages?access_token=" + fakegraph.DefaultPage().AccessToken
 	body := []byte(`{"recipient":{"id":"` + w.psids[0] + `"},"messaging_type":"UPDATE","message":{"text":"hello"}}`)
 	b.SetParallelism(8)

@@ -140,7 +140,7 @@ func (w *world) finish(r *report.Report) {
 			w.counters.TokensActive++
 		}
 	}
-	if w.opts.Only >= 0 {
+	if w.opts.Only != nil {
 		psid := w.psids[0]
 		for _, e := range l.Timeline(psid) {
 			r.Timeline = append(r.Timeline, e.At.UTC().Format("2006-01-02T15:04:05.000Z")+"  "+e.Text)

@@ -107,8 +107,7 @@ var _ = Describe("Run", func() {
 		Expect(once.Replay).To(ContainSubstring("--seed 42"))
 		Expect(once.Replay).To(HaveSuffix("--subscriber " + itoa(once.Subscriber)))
 
-		replay := o
-		replay.Only = once.Subscriber
+		replay := o.Replay(once.Subscriber)
 		rr := mustRun(replay)
 		Expect(rr.Passed()).To(BeFalse())
 		Expect(rr.Violations).To(ContainElement(SatisfyAll(
@@ -154,7 +153,7 @@ var _ = Describe("Run", func() {
 	},
 		Entry("no subscribers", func(o *Options) { o.Subscribers = 0 }, "subscribers 0"),
 		Entry("no days", func(o *Options) { o.Days = 0 }, "days 0"),
-		Entry("a subscriber out of range", func(o *Options) { o.Only = 10 }, "subscriber 10"),
+		Entry("a subscriber out of range", func(o *Options) { *o = o.Replay(10) }, "subscriber 10"),
 		Entry("an engine", func(o *Options) { o.Engine = "carrier-pigeon" }, "engine"),
 		Entry("a broken profile", func(o *Options) { o.Profile = &profile.Profile{} }, "regions"),
 	)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/otnsim/otnsim/internal/httpbody"
 	"github.com/otnsim/otnsim/sim/clock"
@@ -18,6 +19,9 @@ import (
 type observer struct {
 	clk  clock.Clock
 	next http.Handler
+	// lat, when set, times fakegraph's answer to each Send API call: for a
+	// bot outside the process, whose own round trips otnsim cannot see.
+	lat *histogram
 
 	mu    sync.Mutex
 	notes []sendNote
@@ -66,7 +70,14 @@ func (o *observer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	sw := statusWriter{ResponseWriter: w, status: http.StatusOK}
+	var began time.Time
+	if o.lat != nil {
+		began = time.Now()
+	}
 	o.next.ServeHTTP(&sw, r)
+	if o.lat != nil {
+		o.lat.record(time.Since(began))
+	}
 
 	n := sendNote{at: o.clk.Now().UnixNano(), ok: sw.status == http.StatusOK}
 	var sb sendBody

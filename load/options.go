@@ -1,12 +1,14 @@
-// Package load runs a generated population of subscribers against the
-// reference bot and fakegraph, at scale, and checks the token accounting
-// invariants throughout.
+// Package load runs a generated population of subscribers against a bot and
+// fakegraph, at scale, and checks the token accounting invariants
+// throughout.
 //
-// The default engine is in-process and discrete-event: every chunk of
-// subscribers gets its own world (virtual clock, fakegraph, reference bot)
-// wired by direct handler calls, and the chunk's subscribers are driven from a
-// heap of their next-action times. The http engine serves fakegraph and the
-// bot on loopback listeners and measures Send API latency.
+// Every chunk of subscribers gets its own sim.World (virtual clock,
+// fakegraph, bot), and the chunk's subscribers are driven from a heap of
+// their next-action times. By default the bot is the reference bot, wired
+// by direct handler calls; the http engine serves fakegraph and the bot on
+// loopback listeners and measures Send API latency; with Options.External
+// the bot is the user's own, outside the process, reached over the external
+// bot contract (webhooks, triggers, ticks).
 //
 // Each subscriber's attributes and behaviour derive only from the run's seed
 // and the subscriber's index, so any split of the population (chunks,
@@ -20,8 +22,10 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/otnsim/otnsim/load/profile"
+	"github.com/otnsim/otnsim/sim"
 )
 
 // ErrUsage marks options that cannot run.
@@ -86,9 +90,18 @@ type Options struct {
 	ProfileName string
 	Shard       Shard // zero means the whole population
 	Engine      Engine
-	// Only, when >= 0, replays the one subscriber with that global index and
-	// records their timeline. Set it to -1 (NewOptions does) to run everyone.
-	Only int
+	// Only, when set, replays the one subscriber with that global index and
+	// records their timeline; nil runs everyone.
+	Only *int
+	// External, when set, plays the population against bots outside the
+	// process instead of the reference bot: one chunk at a time per bot,
+	// each bot taking its chunks in turn, so every bot sees one consistent
+	// virtual timeline per chunk. Workers is then len(External).
+	External []ExternalBot
+	// TickEvery is how often in virtual time an external bot gets the
+	// contract's tick trigger: when the clock moves on and at least this
+	// long has passed since the last tick (0: DefaultTickEvery).
+	TickEvery time.Duration
 	// Workers is how many chunks run at once (0: GOMAXPROCS; http: 4×GOMAXPROCS).
 	Workers int
 	// Chunk is how many subscribers share a world (0: DefaultChunk).
@@ -99,10 +112,28 @@ type Options struct {
 	tamper func(graph http.Handler) http.Handler
 }
 
+// DefaultTickEvery is how often an external bot is sent a tick, at most.
+const DefaultTickEvery = time.Minute
+
+// ExternalBot is a bot outside the process that worlds host one at a time
+// (an *external.Harness is one): its factory serves each world's fakegraph
+// to the bot, and Err says why the bot cannot be run on, if it cannot.
+type ExternalBot interface {
+	Factory() sim.BotFactory
+	Err() error
+}
+
 // NewOptions returns options for n subscribers over days with seed and
-// defaults everywhere else.
+// defaults everywhere else; the zero Options with Subscribers and Days set
+// is the same.
 func NewOptions(n int, days float64, seed int64) Options {
-	return Options{Subscribers: n, Days: days, Seed: seed, Engine: InProcess, Only: -1}
+	return Options{Subscribers: n, Days: days, Seed: seed, Engine: InProcess}
+}
+
+// Replay returns the options replaying only subscriber g.
+func (o Options) Replay(g int) Options {
+	o.Only = &g
+	return o
 }
 
 func (o *Options) check() error {
@@ -116,8 +147,11 @@ func (o *Options) check() error {
 	if o.Shard.Count < 0 || (o.Shard.Count > 0 && (o.Shard.Index < 0 || o.Shard.Index >= o.Shard.Count)) {
 		errs = append(errs, fmt.Errorf("shard %s: want i/N with 0 <= i < N", o.Shard))
 	}
-	if o.Only >= o.Subscribers {
-		errs = append(errs, fmt.Errorf("subscriber %d: the population has %d (0 to %d)", o.Only, o.Subscribers, o.Subscribers-1))
+	if o.Only != nil && (*o.Only < 0 || *o.Only >= o.Subscribers) {
+		errs = append(errs, fmt.Errorf("subscriber %d: the population has %d (0 to %d)", *o.Only, o.Subscribers, o.Subscribers-1))
+	}
+	if len(o.External) > 0 && o.Engine == HTTP {
+		errs = append(errs, errors.New("an external bot is always reached over HTTP: leave the http engine out"))
 	}
 	if o.Engine == "" {
 		o.Engine = InProcess
@@ -136,6 +170,12 @@ func (o *Options) check() error {
 	}
 	if o.ProfileName == "" {
 		o.ProfileName = o.Profile.Name
+	}
+	if o.TickEvery <= 0 {
+		o.TickEvery = DefaultTickEvery
+	}
+	if len(o.External) > 0 {
+		o.Workers = len(o.External)
 	}
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)

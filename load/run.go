@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/otnsim/otnsim/load/report"
+	"github.com/otnsim/otnsim/sim"
 )
 
 // Run plays the population (or the options' shard of it) and returns the
@@ -20,8 +21,8 @@ func Run(opts Options) (*report.Report, error) {
 	}
 	began := time.Now()
 	lo, hi := opts.Shard.Range(opts.Subscribers)
-	if opts.Only >= 0 {
-		lo, hi = opts.Only, opts.Only+1
+	if opts.Only != nil {
+		lo, hi = *opts.Only, *opts.Only+1
 	}
 	r := &report.Report{
 		Version:    report.FormatVersion,
@@ -45,7 +46,13 @@ func Run(opts Options) (*report.Report, error) {
 	hists := make([]*histogram, len(chunks))
 	var next, done, events, viol atomic.Int64
 	var wg sync.WaitGroup
-	for range min(opts.Workers, len(chunks)) {
+	for worker := range min(opts.Workers, len(chunks)) {
+		bot := sim.ReferenceBot(opts.Profile.Bot)
+		var ext ExternalBot
+		if len(opts.External) > 0 {
+			ext = opts.External[worker]
+			bot = ext.Factory()
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -56,10 +63,13 @@ func Run(opts Options) (*report.Report, error) {
 				}
 				part := &report.Report{Findings: map[string]int64{}}
 				var h *histogram
-				if opts.Engine == HTTP {
+				if opts.Engine == HTTP || ext != nil {
 					h = newHistogram()
 				}
-				errs[k] = runChunk(&opts, chunks[k].lo, chunks[k].hi, part, h)
+				errs[k] = runChunk(&opts, chunks[k].lo, chunks[k].hi, bot, part, h)
+				if errs[k] == nil && ext != nil {
+					errs[k] = ext.Err()
+				}
 				parts[k], hists[k] = part, h
 				d := done.Add(int64(chunks[k].hi - chunks[k].lo))
 				e := events.Add(part.Counters.Events)
@@ -87,7 +97,7 @@ func Run(opts Options) (*report.Report, error) {
 		}
 	}
 	r.Subscribers = hi - lo
-	if opts.Only >= 0 {
+	if opts.Only != nil {
 		r.Subscribers = 1
 	}
 	lat, err := report.LatencyFrom(total.h)
@@ -101,12 +111,8 @@ func Run(opts Options) (*report.Report, error) {
 	return r, nil
 }
 
-func runChunk(opts *Options, lo, hi int, part *report.Report, h *histogram) error {
-	wire := wireInProcess
-	if opts.Engine == HTTP {
-		wire = func(w *world) (wiring, error) { return wireHTTP(w, h) }
-	}
-	w, err := newWorld(opts, lo, hi, wire)
+func runChunk(opts *Options, lo, hi int, bot sim.BotFactory, part *report.Report, h *histogram) error {
+	w, err := newWorld(opts, lo, hi, bot, h)
 	if err != nil {
 		return err
 	}

@@ -10,17 +10,9 @@ import (
 	"github.com/otnsim/otnsim/fakegraph"
 	"github.com/otnsim/otnsim/load/profile"
 	"github.com/otnsim/otnsim/load/report"
-	"github.com/otnsim/otnsim/reference"
+	"github.com/otnsim/otnsim/sim"
 	"github.com/otnsim/otnsim/sim/clock"
 )
-
-// wiring connects a world's fakegraph and bot: in process or over loopback.
-type wiring interface {
-	// trigger fires a named trigger on the bot.
-	trigger(name string, data json.RawMessage) error
-	// close releases listeners and connections.
-	close()
-}
 
 // world is one chunk of the population with its own clock, fakegraph and bot.
 type world struct {
@@ -28,11 +20,15 @@ type world struct {
 	prof  *profile.Profile
 	pop   *population
 	base  int // global index of subs[0]
+	sw    *sim.World // the wiring: clock, fakegraph and the bot
 	clk   *clock.Virtual
 	graph *fakegraph.Server
-	bot   *reference.Bot
-	wire  wiring
 	obs   *observer
+	// tickEvery, for a bot outside the process, is how often in virtual
+	// time it is sent the contract's tick; zero for the reference bot in
+	// process, whose clock timers do the same.
+	tickEvery int64
+	lastTick  int64
 
 	subs    []subscriber
 	psids   []string
@@ -58,8 +54,10 @@ type tokenInfo struct {
 	spent  bool
 }
 
-// newWorld builds the world for global indexes [lo, hi).
-func newWorld(opts *Options, lo, hi int, wired func(w *world) (wiring, error)) (*world, error) {
+// newWorld builds the world for global indexes [lo, hi): a sim.World
+// hosting bot, with the engine's observer in front of fakegraph (and, with a
+// histogram, the bot's Send API round trips timed).
+func newWorld(opts *Options, lo, hi int, bot sim.BotFactory, h *histogram) (*world, error) {
 	p := opts.Profile
 	start := p.Start
 	w := &world{
@@ -67,7 +65,6 @@ func newWorld(opts *Options, lo, hi int, wired func(w *world) (wiring, error)) (
 		prof:     p,
 		pop:      newPopulation(opts.Seed, p),
 		base:     lo,
-		clk:      clock.NewVirtual(start),
 		subs:     make([]subscriber, hi-lo),
 		psids:    make([]string, hi-lo),
 		index:    make(map[string]int32, hi-lo),
@@ -77,30 +74,32 @@ func newWorld(opts *Options, lo, hi int, wired func(w *world) (wiring, error)) (
 		tokenIDs: map[string]int32{},
 	}
 	w.ask = newAsker(p, w.topic)
-	w.obs = &observer{clk: w.clk}
-	wire, err := wired(w)
+	w.obs = &observer{}
+	so := sim.Options{
+		Seed:  int64(subscriberSeed(opts.Seed, lo)),
+		Start: start,
+		Bot:   bot,
+		WrapGraph: func(g http.Handler) http.Handler {
+			w.obs.next = opts.wrapGraph(g)
+			return w.obs
+		},
+	}
+	if opts.Engine == HTTP {
+		so.Transport = sim.Loopback
+		so.WrapBotClient = func(rt http.RoundTripper) http.RoundTripper { return timed{next: rt, h: h} }
+	}
+	if len(opts.External) > 0 {
+		w.tickEvery = int64(opts.TickEvery)
+		w.obs.lat = h
+	}
+	sw, err := sim.NewWorld(so)
 	if err != nil {
 		return nil, err
 	}
-	w.wire = wire
+	w.sw, w.clk, w.graph = sw, sw.Clock, sw.Graph
+	w.obs.clk = w.clk
+	w.lastTick = start.UnixNano()
 	return w, nil
-}
-
-// setupBot returns the reference bot configuration for the world.
-func (w *world) botConfig(graphURL string, client *http.Client) reference.Config {
-	page := w.graph.Page()
-	setup := w.prof.Bot
-	setup.Products = append([]reference.Product(nil), setup.Products...)
-	return reference.Config{
-		GraphURL:        graphURL,
-		PageID:          page.ID,
-		PageAccessToken: page.AccessToken,
-		AppSecret:       page.AppSecret,
-		VerifyToken:     page.VerifyToken,
-		Client:          client,
-		Clock:           w.clk,
-		Setup:           setup,
-	}
 }
 
 func (w *world) topic(name string) int32 {
@@ -115,7 +114,7 @@ func (w *world) topic(name string) int32 {
 
 // run plays the chunk from the profile's start to the end of the run.
 func (w *world) run() error {
-	defer w.wire.close()
+	defer w.sw.Close()
 	start := w.prof.Start.UnixNano()
 	for i := range w.subs {
 		s := &w.subs[i]
@@ -148,9 +147,11 @@ func (w *world) run() error {
 		if fi < len(firings) && firings[fi].At.UnixNano() <= next {
 			f := firings[fi]
 			fi++
-			w.advance(f.At.UnixNano())
+			if err := w.advance(f.At.UnixNano()); err != nil {
+				return err
+			}
 			c := w.prof.Campaigns[f.Campaign]
-			if err := w.wire.trigger(c.Trigger, data[f.Campaign]); err != nil {
+			if err := w.sw.TriggerRaw(c.Trigger, data[f.Campaign]); err != nil {
 				return fmt.Errorf("campaign %s at %s: %w", c.Name, f.At.Format(time.RFC3339), err)
 			}
 			w.drain()
@@ -164,21 +165,32 @@ func (w *world) run() error {
 		if e.at != s.queued {
 			continue // stale
 		}
-		w.advance(e.at) // the bot's timers may add to s's plans
+		if err := w.advance(e.at); err != nil { // the bot's timers may add to s's plans
+			return err
+		}
 		s.queued = never
 		if at, _ := s.due(); at <= e.at {
 			w.act(e.sub)
 		}
 		w.requeue(e.sub)
 	}
-	w.advance(w.end)
-	return nil
+	return w.advance(w.end)
 }
 
-// advance moves the clock to t, letting the bot's due timers fire.
-func (w *world) advance(t int64) {
+// advance moves the clock to t, letting the bot's due timers fire. A bot
+// outside the process has no timers here: it gets the contract's tick when
+// the clock moves on and tickEvery has passed since the last one.
+func (w *world) advance(t int64) error {
 	w.clk.AdvanceTo(time.Unix(0, t))
 	w.drain()
+	if w.tickEvery > 0 && t-w.lastTick >= w.tickEvery {
+		w.lastTick = t
+		if err := w.sw.TriggerRaw("tick", nil); err != nil {
+			return err
+		}
+		w.drain()
+	}
+	return nil
 }
 
 func (w *world) requeue(i int32) {

@@ -2,13 +2,11 @@ package scenarios
 
 import (
 	"fmt"
-	"net/http"
 	"runtime"
 	"sync"
 	"time"
 
 	"github.com/otnsim/otnsim/findings"
-	"github.com/otnsim/otnsim/reference"
 	"github.com/otnsim/otnsim/sim"
 )
 
@@ -61,21 +59,8 @@ type RunOptions struct {
 	PSID func() string
 }
 
-// ReferenceBot returns a factory for the reference bot with sc's policy.
-func ReferenceBot(sc *Scenario) sim.BotFactory {
-	return func(env sim.BotEnv) (http.Handler, error) {
-		return reference.New(reference.Config{
-			GraphURL:        env.GraphURL,
-			PageID:          env.PageID,
-			PageAccessToken: env.PageAccessToken,
-			AppSecret:       env.AppSecret,
-			VerifyToken:     env.VerifyToken,
-			Client:          env.Client,
-			Clock:           env.Clock,
-			Setup:           sc.Bot,
-		})
-	}
-}
+// ReferenceBot returns a factory for the reference bot with sc's bot section.
+func ReferenceBot(sc *Scenario) sim.BotFactory { return sim.ReferenceBot(sc.Bot) }
 
 // RunAll plays every scenario, each in its own world, Parallel at a time.
 // Results come back in the order of scs, identical to a serial run under the
@@ -156,6 +141,7 @@ func Run(sc *Scenario, opts RunOptions) Result {
 	if err != nil {
 		return fail(-1, nil, "", err.Error())
 	}
+	defer w.Close()
 	start := w.Clock.Now()
 	for _, spec := range sc.Subscribers {
 		if _, err := w.AddSubscriber(sim.SubscriberSpec{Alias: spec.Alias, Name: spec.Name, Region: spec.Region, Locale: spec.Locale, Timezone: spec.Timezone}); err != nil {

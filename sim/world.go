@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"sync/atomic"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/brianvoe/gofakeit/v6"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/internal/loopback"
 	"github.com/otnsim/otnsim/sim/clock"
 )
 
@@ -26,24 +26,47 @@ var DefaultStart = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 // botHost is the made-up host the in-process bot is reached at.
 const botHost = "http://bot.otnsim.invalid"
 
+// Transport says how a world's fakegraph and its bot reach each other.
+type Transport int
+
+// Transports.
+const (
+	// Direct calls the handlers in process: no sockets, no goroutines.
+	Direct Transport = iota
+	// Loopback serves fakegraph and the bot on loopback TCP ports; they talk
+	// real HTTP/1.1 with keep-alive.
+	Loopback
+)
+
+// String names the transport.
+func (t Transport) String() string {
+	if t == Loopback {
+		return "loopback"
+	}
+	return "direct"
+}
+
 // BotEnv is what a bot needs to connect to the world's fakegraph: the values
-// of the external bot contract, plus an in-process HTTP client and clock.
+// of the external bot contract, plus an HTTP client and the clock.
 type BotEnv struct {
 	GraphURL        string
 	PageID          string
 	PageAccessToken string
 	AppSecret       string
 	VerifyToken     string
-	// Client reaches fakegraph in process (through httpmock).
+	// Client reaches fakegraph at GraphURL (in process or over loopback).
 	Client *http.Client
 	// Clock is the world's virtual clock.
 	Clock clock.Clock
-	// Graph is the world's fakegraph, for bots served outside the process
-	// (which must reach it over a socket the factory serves).
+	// Graph is the world's fakegraph as bots see it (Options.WrapGraph
+	// applied), for bots served outside the process, which must reach it
+	// over a socket the factory serves.
 	Graph http.Handler
 }
 
-// BotFactory builds the bot under test for a world.
+// BotFactory builds the bot under test for a world: ReferenceBot, a Go
+// bot's own constructor, or external.Harness.Factory for a bot outside the
+// process.
 type BotFactory func(BotEnv) (http.Handler, error)
 
 // Options configures a World.
@@ -55,18 +78,31 @@ type Options struct {
 	// fakegraph.DefaultSettings().
 	Settings fakegraph.Settings
 	Bot      BotFactory
+	// Transport is how fakegraph and an in-process bot talk; the zero value
+	// is Direct. A bot outside the process always talks over its socket.
+	Transport Transport
 	// PSID, when set, gives each subscriber whose spec names no PSID its
 	// PSID (bots outside the process need PSIDs fresh across worlds).
 	PSID func() string
+	// WrapGraph, when set, wraps fakegraph's handler as the bot reaches it:
+	// to observe or time its Graph API calls.
+	WrapGraph func(http.Handler) http.Handler
+	// WrapBotClient, when set, wraps the transport of the client the bot is
+	// given for the Graph API: to time round trips from the bot's side.
+	WrapBotClient func(http.RoundTripper) http.RoundTripper
 }
 
-// World is one simulation: a clock, fakegraph, a bot and subscribers.
+// World is one simulation: a clock, fakegraph, a bot and subscribers. It is
+// the one place where the three are wired together.
 type World struct {
 	Clock *clock.Virtual
 	Graph *fakegraph.Server
 	Bot   http.Handler
 
+	botURL      string
 	botClient   *http.Client
+	servers     []*loopback.Server
+	lean        *loopback.Transport
 	psid        func() string
 	faker       *gofakeit.Faker
 	subscribers []*Subscriber
@@ -75,7 +111,7 @@ type World struct {
 }
 
 // NewWorld builds a world and checks that the bot answers Meta's
-// verification handshake.
+// verification handshake. Close releases what a Loopback world holds.
 func NewWorld(opts Options) (*World, error) {
 	if opts.Start.IsZero() {
 		opts.Start = DefaultStart
@@ -92,41 +128,93 @@ func NewWorld(opts Options) (*World, error) {
 		byAlias: map[string]*Subscriber{},
 		psid:    opts.PSID,
 	}
-	w.botClient = &http.Client{Transport: handlerTransport{h: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { w.Bot.ServeHTTP(rw, r) })}}
+	// The bot is built after fakegraph, which needs its webhook address
+	// first; calls reach it through this indirection.
+	bot := http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { w.Bot.ServeHTTP(rw, r) })
+	var graphHandler http.Handler // fakegraph as the bot reaches it
+	graphURL := fakegraph.DefaultGraphURL
+	var graphTransport http.RoundTripper
+	switch opts.Transport {
+	case Direct:
+		w.botURL = botHost
+		w.botClient = &http.Client{Transport: HandlerTransport(bot)}
+	case Loopback:
+		w.lean = loopback.NewTransport(64)
+		w.botClient = &http.Client{Transport: w.lean}
+		srv, u, err := loopback.Serve(bot)
+		if err != nil {
+			return nil, fmt.Errorf("new world: %w", err)
+		}
+		w.servers = append(w.servers, srv)
+		w.botURL = u
+	default:
+		return nil, fmt.Errorf("new world: unknown transport %d", opts.Transport)
+	}
 	w.Graph = fakegraph.New(fakegraph.Config{
 		Page:     opts.Page,
 		Clock:    w.Clock,
-		Webhook:  fakegraph.Webhook{URL: botHost + "/webhook", Client: w.botClient},
+		Webhook:  fakegraph.Webhook{URL: w.botURL + "/webhook", Client: w.botClient},
 		Seed:     uint64(opts.Seed),
 		Settings: opts.Settings,
 		Wait:     w.wait,
 	})
-	graphClient := &http.Client{Transport: w.Graph.MockTransport()}
-	bot, err := opts.Bot(BotEnv{
-		GraphURL:        fakegraph.DefaultGraphURL,
+	graphHandler = w.Graph
+	if opts.WrapGraph != nil {
+		graphHandler = opts.WrapGraph(graphHandler)
+	}
+	if opts.Transport == Loopback {
+		srv, u, err := loopback.Serve(graphHandler)
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("new world: %w", err)
+		}
+		w.servers = append(w.servers, srv)
+		graphURL, graphTransport = u, w.lean
+	} else {
+		graphTransport = HandlerTransport(graphHandler)
+	}
+	if opts.WrapBotClient != nil {
+		graphTransport = opts.WrapBotClient(graphTransport)
+	}
+	b, err := opts.Bot(BotEnv{
+		GraphURL:        graphURL,
 		PageID:          opts.Page.ID,
 		PageAccessToken: opts.Page.AccessToken,
 		AppSecret:       opts.Page.AppSecret,
 		VerifyToken:     opts.Page.VerifyToken,
-		Client:          graphClient,
+		Client:          &http.Client{Transport: graphTransport},
 		Clock:           w.Clock,
-		Graph:           w.Graph,
+		Graph:           graphHandler,
 	})
 	if err != nil {
+		w.Close()
 		return nil, fmt.Errorf("new world: start bot: %w", err)
 	}
-	w.Bot = bot
+	w.Bot = b
 	if err := w.handshake(opts.Page.VerifyToken); err != nil {
+		w.Close()
 		return nil, fmt.Errorf("new world: %w", err)
 	}
 	return w, nil
+}
+
+// Close stops a Loopback world's listeners and connections; a Direct world
+// holds none, and Close does nothing.
+func (w *World) Close() {
+	for _, s := range w.servers {
+		s.Close()
+	}
+	w.servers = nil
+	if w.lean != nil {
+		w.lean.CloseIdleConnections()
+	}
 }
 
 // handshake performs Meta's webhook verification against the bot.
 func (w *World) handshake(verifyToken string) error {
 	challenge := fmt.Sprint(w.faker.Number(100000000, 999999999))
 	q := url.Values{"hub.mode": {"subscribe"}, "hub.verify_token": {verifyToken}, "hub.challenge": {challenge}}
-	resp, err := w.botClient.Get(botHost + "/webhook?" + q.Encode())
+	resp, err := w.botClient.Get(w.botURL + "/webhook?" + q.Encode())
 	if err != nil {
 		return fmt.Errorf("verification handshake: %w", err)
 	}
@@ -262,7 +350,8 @@ func (w *World) AdvanceTo(t time.Time) {
 func (w *World) Flush() { w.flush() }
 
 // Trigger posts a trigger to the bot, as the external bot contract describes.
-// The body's psids list the given subscribers, or everyone when none are given.
+// The body's psids list the given subscribers, or every subscriber added
+// with AddSubscriber when none are given.
 func (w *World) Trigger(name string, data map[string]any, only ...*Subscriber) error {
 	if len(only) == 0 {
 		only = w.subscribers
@@ -274,36 +363,49 @@ func (w *World) Trigger(name string, data map[string]any, only ...*Subscriber) e
 	if data == nil {
 		data = map[string]any{}
 	}
-	body, err := json.Marshal(map[string]any{
-		"trigger": name,
-		"data":    data,
-		"now":     w.Clock.Now().UTC().Format(time.RFC3339Nano),
-		"page_id": w.Graph.Page().ID,
-		"psids":   psids,
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("trigger %s: %w", name, err)
+	}
+	return w.post(name, raw, psids)
+}
+
+// TriggerRaw posts a trigger whose data is already JSON, with no psids: a
+// load run's population is too large to list in every body.
+func (w *World) TriggerRaw(name string, data json.RawMessage) error {
+	return w.post(name, data, nil)
+}
+
+// triggerBody is the trigger call of the external bot contract.
+type triggerBody struct {
+	Trigger string          `json:"trigger"`
+	Data    json.RawMessage `json:"data"`
+	Now     string          `json:"now"`
+	PageID  string          `json:"page_id"`
+	PSIDs   []string        `json:"psids,omitempty"`
+}
+
+func (w *World) post(name string, data json.RawMessage, psids []string) error {
+	if len(data) == 0 {
+		data = json.RawMessage("{}")
+	}
+	body, err := json.Marshal(triggerBody{
+		Trigger: name, Data: data, PSIDs: psids,
+		Now:    w.Clock.Now().UTC().Format(time.RFC3339Nano),
+		PageID: w.Graph.Page().ID,
 	})
 	if err != nil {
 		return fmt.Errorf("trigger %s: %w", name, err)
 	}
-	resp, err := w.botClient.Post(botHost+"/otnsim/trigger", "application/json", bytes.NewReader(body))
+	resp, err := w.botClient.Post(w.botURL+"/otnsim/trigger", "application/json", bytes.NewReader(body))
 	defer w.flush()
 	if err != nil {
 		return fmt.Errorf("trigger %s: %w", name, err)
 	}
 	defer resp.Body.Close()
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	if resp.StatusCode/100 != 2 {
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		return fmt.Errorf("trigger %s: bot answered HTTP %d: %s", name, resp.StatusCode, bytes.TrimSpace(msg))
 	}
 	return nil
-}
-
-// handlerTransport answers requests by calling an http.Handler in process.
-type handlerTransport struct{ h http.Handler }
-
-func (t handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	rec := httptest.NewRecorder()
-	t.h.ServeHTTP(rec, req)
-	resp := rec.Result()
-	resp.Request = req
-	return resp, nil
 }

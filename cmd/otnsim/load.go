@@ -70,7 +70,10 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	opts := load.NewOptions(*n, *days, *seed)
-	opts.Only, opts.Workers, opts.Chunk = *only, *workers, *chunk
+	opts.Workers, opts.Chunk = *workers, *chunk
+	if *only >= 0 {
+		opts = opts.Replay(*only)
+	}
 	if *useHTTP {
 		opts.Engine = load.HTTP
 	}

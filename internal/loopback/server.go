@@ -1,9 +1,10 @@
-package load
+package loopback
 
 import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -11,13 +12,13 @@ import (
 	"sync"
 )
 
-// leanServer serves a handler over HTTP/1.1 keep-alive connections on a
-// loopback listener for the --http engine: one goroutine per connection
+// Server serves a handler over HTTP/1.1 keep-alive connections on a
+// loopback listener: one goroutine per connection
 // reads a request, runs the handler with a buffered response and writes the
 // answer with its Content-Length. net/http's server adds a background read,
 // a cancellable context and a second buffer per request, which on a
 // loopback load run cost as much as the handlers' work.
-type leanServer struct {
+type Server struct {
 	ln net.Listener
 	h  http.Handler
 
@@ -26,12 +27,20 @@ type leanServer struct {
 	closed bool
 }
 
-func newLeanServer(ln net.Listener, h http.Handler) *leanServer {
-	return &leanServer{ln: ln, h: h, conns: map[net.Conn]struct{}{}}
+// Serve serves h on a fresh loopback port until Close and returns the
+// server with its base URL ("http://127.0.0.1:PORT").
+func Serve(h http.Handler) (*Server, string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", fmt.Errorf("listen on loopback: %w", err)
+	}
+	s := &Server{ln: ln, h: h, conns: map[net.Conn]struct{}{}}
+	go s.serve()
+	return s, "http://" + ln.Addr().String(), nil
 }
 
 // serve accepts connections until the listener closes.
-func (s *leanServer) serve() {
+func (s *Server) serve() {
 	for {
 		c, err := s.ln.Accept()
 		if err != nil {
@@ -49,7 +58,7 @@ func (s *leanServer) serve() {
 	}
 }
 
-func (s *leanServer) track(c net.Conn, add bool) bool {
+func (s *Server) track(c net.Conn, add bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if add {
@@ -63,8 +72,8 @@ func (s *leanServer) track(c net.Conn, add bool) bool {
 	return true
 }
 
-// close stops accepting and closes every connection.
-func (s *leanServer) close() {
+// Close stops accepting and closes every connection.
+func (s *Server) Close() {
 	s.mu.Lock()
 	s.closed = true
 	conns := s.conns
@@ -76,7 +85,7 @@ func (s *leanServer) close() {
 	}
 }
 
-func (s *leanServer) serveConn(c net.Conn) {
+func (s *Server) serveConn(c net.Conn) {
 	br := bufio.NewReaderSize(c, 4096)
 	bw := bufio.NewWriterSize(c, 4096)
 	rw := &leanResponse{header: http.Header{}}
@@ -120,7 +129,7 @@ func (s *leanServer) serveConn(c net.Conn) {
 
 // run calls the handler; a panic (http.ErrAbortHandler included) drops the
 // connection, as net/http does.
-func (s *leanServer) run(rw *leanResponse, req *http.Request) (ok bool) {
+func (s *Server) run(rw *leanResponse, req *http.Request) (ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = false

@@ -1,4 +1,4 @@
-package load
+package loopback
 
 import (
 	"bufio"
@@ -11,14 +11,14 @@ import (
 	"time"
 )
 
-// leanTransport is the --http engine's HTTP/1.1 client: plain-text
+// Transport is a lean HTTP/1.1 client for loopback servers: plain-text
 // keep-alive connections to loopback servers, each request written and its
 // response read on the caller's goroutine. net/http's Transport spends two
 // goroutines and several channel hand-offs on every round trip, which on a
 // loopback load run costs more than the handlers; the bytes on the wire are
 // the same (requests go out through http.Request.Write and responses come
 // back through http.ReadResponse).
-type leanTransport struct {
+type Transport struct {
 	mu     sync.Mutex
 	idle   map[string][]*leanConn // by host:port
 	closed bool
@@ -36,18 +36,18 @@ type leanConn struct {
 	bw *bufio.Writer
 }
 
-func newLeanTransport(maxIdle int) *leanTransport {
-	return &leanTransport{idle: map[string][]*leanConn{}, maxIdle: maxIdle, timeout: time.Minute}
+func NewTransport(maxIdle int) *Transport {
+	return &Transport{idle: map[string][]*leanConn{}, maxIdle: maxIdle, timeout: time.Minute}
 }
 
-// errLeanClosed is returned for requests after the transport was closed.
-var errLeanClosed = errors.New("load: loopback transport closed")
+// ErrClosed is returned for requests after the transport was closed.
+var ErrClosed = errors.New("loopback transport closed")
 
 // RoundTrip sends req on an idle connection to its host, or a new one.
-func (t *leanTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL == nil || req.URL.Scheme != "http" {
 		closeBody(req)
-		return nil, fmt.Errorf("load: loopback transport speaks plain http only, not %q", req.URL)
+		return nil, fmt.Errorf("loopback transport speaks plain http only, not %q", req.URL)
 	}
 	addr := req.URL.Host
 	if req.URL.Port() == "" {
@@ -95,7 +95,7 @@ func closeBody(req *http.Request) {
 
 // exchange writes req and reads the response head; the body stays on the
 // connection until the caller reads or closes it.
-func (t *leanTransport) exchange(addr string, lc *leanConn, req *http.Request) (*http.Response, error) {
+func (t *Transport) exchange(addr string, lc *leanConn, req *http.Request) (*http.Response, error) {
 	deadline, ok := req.Context().Deadline()
 	if !ok {
 		deadline = time.Now().Add(t.timeout)
@@ -126,11 +126,11 @@ func (t *leanTransport) exchange(addr string, lc *leanConn, req *http.Request) (
 	return resp, nil
 }
 
-func (t *leanTransport) conn(addr string) (*leanConn, bool, error) {
+func (t *Transport) conn(addr string) (*leanConn, bool, error) {
 	t.mu.Lock()
 	if t.closed {
 		t.mu.Unlock()
-		return nil, false, errLeanClosed
+		return nil, false, ErrClosed
 	}
 	if l := t.idle[addr]; len(l) > 0 {
 		lc := l[len(l)-1]
@@ -147,7 +147,7 @@ func (t *leanTransport) conn(addr string) (*leanConn, bool, error) {
 }
 
 // release returns lc to the idle list, or closes it.
-func (t *leanTransport) release(key string, lc *leanConn, keep bool) {
+func (t *Transport) release(key string, lc *leanConn, keep bool) {
 	if keep {
 		t.mu.Lock()
 		if !t.closed && len(t.idle[key]) < t.maxIdle {
@@ -161,7 +161,7 @@ func (t *leanTransport) release(key string, lc *leanConn, keep bool) {
 }
 
 // CloseIdleConnections closes every idle connection and refuses new requests.
-func (t *leanTransport) CloseIdleConnections() {
+func (t *Transport) CloseIdleConnections() {
 	t.mu.Lock()
 	idle := t.idle
 	t.idle, t.closed = map[string][]*leanConn{}, true
@@ -176,7 +176,7 @@ func (t *leanTransport) CloseIdleConnections() {
 // leanBody hands its connection back once the body has been read to the end.
 type leanBody struct {
 	rc   io.ReadCloser
-	t    *leanTransport
+	t    *Transport
 	lc   *leanConn
 	key  string
 	keep bool

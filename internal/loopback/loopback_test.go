@@ -1,4 +1,4 @@
-package load
+package loopback
 
 import (
 	"io"
@@ -12,12 +12,13 @@ import (
 
 var _ = Describe("loopback HTTP", func() {
 	var (
-		lb     *loopback
+		tr     *Transport
+		srv    *Server
 		base   string
 		client *http.Client
 	)
 	BeforeEach(func() {
-		lb = &loopback{transport: newLeanTransport(4)}
+		tr = NewTransport(4)
 		mux := http.NewServeMux()
 		mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
 			b, _ := io.ReadAll(r.Body)
@@ -33,17 +34,17 @@ var _ = Describe("loopback HTTP", func() {
 		})
 		mux.HandleFunc("/abort", func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) })
 		var err error
-		base, err = lb.serve(mux)
+		srv, base, err = Serve(mux)
 		Expect(err).NotTo(HaveOccurred())
-		client = &http.Client{Transport: lb.transport}
-		DeferCleanup(lb.close)
+		client = &http.Client{Transport: tr}
+		DeferCleanup(func() { srv.Close(); tr.CloseIdleConnections() })
 	})
 
 	idle := func() int {
-		lb.transport.mu.Lock()
-		defer lb.transport.mu.Unlock()
+		tr.mu.Lock()
+		defer tr.mu.Unlock()
 		n := 0
-		for _, l := range lb.transport.idle {
+		for _, l := range tr.idle {
 			n += len(l)
 		}
 		return n
@@ -106,7 +107,8 @@ var _ = Describe("loopback HTTP", func() {
 	})
 
 	It("refuses requests once closed", func() {
-		lb.close()
+		srv.Close()
+		tr.CloseIdleConnections()
 		_, err := client.Get(base + "/status")
 		Expect(err).To(MatchError(ContainSubstring("closed")))
 	})
