@@ -56,4 +56,3 @@ func (t timed) RoundTrip(req *http.Request) (*http.Response, error) {
 	t.h.record(time.Since(began))
 	return resp, err
 }
-

@@ -19,7 +19,7 @@ type world struct {
 	opts  *Options
 	prof  *profile.Profile
 	pop   *population
-	base  int // global index of subs[0]
+	base  int        // global index of subs[0]
 	sw    *sim.World // the wiring: clock, fakegraph and the bot
 	clk   *clock.Virtual
 	graph *fakegraph.Server
