@@ -6,6 +6,7 @@ import (
 
 	"github.com/otnsim/otnsim/fakegraph"
 	"github.com/otnsim/otnsim/load/report"
+	"github.com/otnsim/otnsim/rules"
 )
 
 // Invariant ids, as violations name them. They hold of the referee
@@ -110,12 +111,31 @@ func (w *world) finish(r *report.Report) {
 	l := w.graph.Ledger()
 	spentBySeq := map[int]int{}
 	var okToken int64
+	pageAffected := w.graph.PageAffected()
+	regionLearned := map[string]bool{}
 	for _, c := range l.Calls {
 		switch {
-		case !c.OK && c.Rule != "":
-			r.Findings[c.Rule]++
+		case !c.OK && c.Rule == rules.Region && !pageAffected && !regionLearned[c.PSID]:
+			// A page cannot know a user's country before Meta refuses the
+			// first OTN call in their thread; only a repeat is the bot's
+			// mistake.
+			regionLearned[c.PSID] = true
+			w.counters.RegionLearned++
 		case !c.OK:
-			r.Findings["(no rule)"]++
+			rule := c.Rule
+			if rule == "" {
+				rule = "(no rule)"
+			}
+			r.Findings[rule]++
+			psid := c.PSID
+			if psid == "" && c.TokenSeq > 0 && c.TokenSeq <= len(l.Tokens) {
+				psid = l.Tokens[c.TokenSeq-1].PSID
+			}
+			if i, ok := w.index[psid]; ok {
+				g := w.base + int(i)
+				r.AddSample(rule, report.FindingSample{Subscriber: g, PSID: psid, At: c.At.UTC().Format(time.RFC3339Nano),
+					Detail: refusal(c), Replay: w.opts.replayCommand(g)})
+			}
 		case c.TokenSeq > 0:
 			okToken++
 			spentBySeq[c.TokenSeq]++
@@ -148,4 +168,17 @@ func (w *world) finish(r *report.Report) {
 	}
 	r.Counters.Add(w.counters)
 	r.AddViolations(w.violCount, w.violations)
+}
+
+// refusal says what a refused call was, in one line.
+func refusal(c fakegraph.Call) string {
+	what := string(c.Kind)
+	if c.TokenSeq > 0 {
+		what += fmt.Sprintf(" with token #%d", c.TokenSeq)
+	}
+	window := "closed"
+	if c.WindowOpen {
+		window = "open"
+	}
+	return fmt.Sprintf("%s refused with code %d/%d (window %s)", what, c.Code, c.Subcode, window)
 }

@@ -94,10 +94,13 @@ type Options struct {
 	// records their timeline; nil runs everyone.
 	Only *int
 	// External, when set, plays the population against bots outside the
-	// process instead of the reference bot: one chunk at a time per bot,
-	// each bot taking its chunks in turn, so every bot sees one consistent
-	// virtual timeline per chunk. Workers is then len(External).
+	// process instead of the reference bot. Each bot gets one world: an
+	// equal, contiguous share of the population on one virtual timeline
+	// (a bot keeps its subscribers and clock from one event to the next).
+	// Workers and Chunk are then ignored.
 	External []ExternalBot
+	// BotName names the external bot in reports (e.g. "--bot-cmd ./mybot").
+	BotName string
 	// TickEvery is how often in virtual time an external bot gets the
 	// contract's tick trigger: when the clock moves on and at least this
 	// long has passed since the last tick (0: DefaultTickEvery).

@@ -31,15 +31,28 @@ func Run(opts Options) (*report.Report, error) {
 		Seed:       opts.Seed,
 		Population: opts.Subscribers,
 		Days:       opts.Days,
+		Bot:        "reference",
 		Findings:   map[string]int64{},
+	}
+	if len(opts.External) > 0 {
+		r.Engine, r.Bot = "external", opts.BotName
+		if r.Bot == "" {
+			r.Bot = "external"
+		}
 	}
 	if opts.Shard.Count > 0 {
 		r.Shards = []string{opts.Shard.String()}
 	}
 	type chunk struct{ lo, hi int }
 	var chunks []chunk
-	for a := lo; a < hi; a += opts.Chunk {
-		chunks = append(chunks, chunk{a, min(a+opts.Chunk, hi)})
+	size := opts.Chunk
+	if n := len(opts.External); n > 0 {
+		// One world per bot: a bot keeps its subscribers and its clock for
+		// the whole run, so it must see one population on one timeline.
+		size = (hi - lo + n - 1) / n
+	}
+	for a := lo; a < hi; a += size {
+		chunks = append(chunks, chunk{a, min(a+size, hi)})
 	}
 	parts := make([]*report.Report, len(chunks))
 	errs := make([]error, len(chunks))

@@ -41,7 +41,7 @@ func init() {
 
 func checkCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("check", checkUsage, stderr)
-	bot := addBotFlags(fs)
+	bot := addBotFlags(fs, defaultSettle)
 	seed := fs.Int64("seed", 0, "override every scenario's seed (0 keeps each file's own)")
 	jsonOut := fs.String("json", "", "also write the report as JSON to `FILE`")
 	junitOut := fs.String("junit", "", "also write the report as JUnit XML to `FILE`")

@@ -7,23 +7,40 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"time"
 
+	"github.com/otnsim/otnsim/external"
 	"github.com/otnsim/otnsim/load"
 	"github.com/otnsim/otnsim/load/profile"
+	"github.com/otnsim/otnsim/load/report"
+	"github.com/otnsim/otnsim/scenarios"
 )
 
 const loadUsage = `Usage: otnsim load [flags]
 
 Runs a generated population of subscribers (gofakeit names, a region and
-timezone mix, behaviour drawn from a profile) against the reference bot and
-fakegraph, and checks the token invariants throughout: a token is spent at
-most once, never unless issued, never after expiry, and no message reaches a
+timezone mix, behaviour drawn from a profile) against a bot and fakegraph,
+and checks the token invariants throughout: a token is spent at most once,
+never unless issued, never after expiry, and no message reaches a
 subscriber outside the 24-hour window without a token. A violation fails the
-run and names the subscriber with the command that replays them.
+run and names the subscriber with the command that replays them. Every Send
+API call Meta would refuse is a finding of its rule; findings at or above
+--fail-on (default: failure) fail the run too, and the summary names the
+first subscriber behind each failing rule with its replay command.
 
-The default engine is in-process and discrete-event on a virtual clock (no
-sockets). --http serves fakegraph and the bot on loopback listeners instead
-and reports Send API latency percentiles.
+The bot is the reference bot (the profile's bot section), or your own with
+--bot-cmd or --bot-url, driven through the external bot contract: signed
+webhooks, the profile's campaigns as triggers, and a tick whenever virtual
+time moves on by --tick or more. Each bot process plays one chunk of the
+population at a time, its chunks in turn, so it sees one consistent virtual
+timeline per chunk; --bot-procs starts several processes (--bot-cmd only),
+each with its own fakegraph listener, port and share of the chunks. After
+each webhook or trigger the harness waits until the bot's Graph calls have
+been quiet for --settle (default 5ms here) of real time.
+
+The default engine for the reference bot is in-process and discrete-event on
+a virtual clock (no sockets). --http serves fakegraph and the bot on loopback
+listeners instead and reports Send API latency percentiles.
 
 Each subscriber's behaviour derives from --seed and their index only, so
 --shard i/N runs a deterministic part of the population and
@@ -35,8 +52,12 @@ Examples:
   otnsim load --subscribers 1000000 --days 30 --shard 2/4 --json shard-2.json
   otnsim load --profile load/profiles/flash-sale.yaml --subscribers 50000
   otnsim load --subscribers 1000000 --days 30 --seed 7 --subscriber 123456   # replay one
+  otnsim load --bot-cmd "python3 examples/python-bot/bot.py" --subscribers 2000 --days 7
+  otnsim load --bot-cmd "otnsim bot" --bot-procs 4 --subscribers 20000 --days 30
+  otnsim load --profile load/profiles/careless-bot.yaml --fail-on warning
 
-Exit status: 0 no invariant broken, 1 an invariant was broken, 2 usage or input error.
+Exit status: 0 passed, 1 an invariant was broken or a finding at or above
+--fail-on, 2 usage or input error (or a bot that could not be run).
 
 Flags:
 `
@@ -58,6 +79,10 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 	workers := fs.Int("workers", 0, "chunks run at once (default: one per CPU; 4 per CPU with --http)")
 	chunk := fs.Int("chunk", 0, "subscribers per simulated world (default: up to 2000, smaller for small populations)")
 	progress := fs.String("progress", "auto", "progress output: auto (a bar on a terminal, lines otherwise), bar, lines or none")
+	failOn := fs.String("fail-on", "failure", "least severity of finding that fails the run: failure, warning or info")
+	bot := addBotFlags(fs, loadSettle)
+	procs := fs.Int("bot-procs", 1, "bot processes to start with --bot-cmd, each playing its share of the chunks")
+	tick := fs.String("tick", "1m", "with --bot-cmd/--bot-url: the least virtual time between two ticks sent to the bot")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitPass
@@ -67,6 +92,11 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "otnsim load: unexpected argument %q\n", fs.Arg(0))
 		fs.Usage()
+		return exitUsage
+	}
+	level, err := report.ParseSeverity(*failOn)
+	if err != nil {
+		fmt.Fprintf(stderr, "otnsim load: --fail-on: %v\n", err)
 		return exitUsage
 	}
 	opts := load.NewOptions(*n, *days, *seed)
@@ -93,6 +123,35 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		opts.Shard = sh
 	}
+	if bot.given() {
+		if opts.Engine == load.HTTP {
+			fmt.Fprintln(stderr, "otnsim load: --http is for the reference bot; a bot given with --bot-cmd or --bot-url is always reached over HTTP")
+			return exitUsage
+		}
+		if *procs < 1 || (*procs > 1 && bot.cmd == "") {
+			fmt.Fprintln(stderr, "otnsim load: --bot-procs wants a number of at least 1, and more than 1 only with --bot-cmd")
+			return exitUsage
+		}
+		d, err := scenarios.ParseDuration(*tick)
+		if err != nil || d <= 0 {
+			fmt.Fprintf(stderr, "otnsim load: --tick %q: want a virtual duration above 0, e.g. 1m\n", *tick)
+			return exitUsage
+		}
+		opts.TickEvery = d
+		harnesses, ok := startBots(bot, *procs, stderr)
+		if !ok {
+			return exitUsage
+		}
+		defer func() {
+			for _, h := range harnesses {
+				h.Stop()
+			}
+		}()
+		for _, h := range harnesses {
+			opts.External = append(opts.External, h)
+		}
+		opts.BotName = bot.describe()
+	}
 	mode, err := progressMode(*progress, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "otnsim load: %v\n", err)
@@ -104,12 +163,17 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 	rep, err := load.Run(opts)
 	pr.finish()
 	if err != nil {
+		if _, isBot := external.AsBotError(err); isBot {
+			printBotError(stderr, "load", err)
+			return exitUsage
+		}
 		fmt.Fprintf(stderr, "otnsim load: %v\n", err)
 		if errors.Is(err, load.ErrUsage) {
 			return exitUsage
 		}
 		return exitFailed
 	}
+	rep.FailOn = string(level)
 	for _, line := range rep.Timeline {
 		fmt.Fprintln(stdout, line)
 	}
@@ -120,10 +184,31 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 	}
-	if !rep.Passed() {
+	if !rep.OK() {
 		return exitFailed
 	}
 	return exitPass
+}
+
+// loadSettle is load's default quiet period after each webhook or trigger:
+// a population sends thousands, so it is shorter than check's.
+const loadSettle = 5 * time.Millisecond
+
+// startBots starts n processes of the bot (or connects to the one at its
+// URL); on failure it stops those started, prints why and reports false.
+func startBots(bot *botFlags, n int, stderr io.Writer) ([]*external.Harness, bool) {
+	var hs []*external.Harness
+	for range n {
+		h := bot.start("load", stderr)
+		if h == nil {
+			for _, s := range hs {
+				s.Stop()
+			}
+			return nil, false
+		}
+		hs = append(hs, h)
+	}
+	return hs, true
 }
 
 // tuneGC trades memory for speed: the engine's live heap is small (a few

@@ -78,7 +78,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&f.verbose, "v", false, "also print each scenario's description and findings")
 	fs.IntVar(&f.parallel, "parallel", 0, "scenarios played at once (0: one per CPU)")
 	fs.StringVar(&f.color, "color", "auto", "colour the output: auto (on a terminal), always, never")
-	bot := addBotFlags(fs) // --bot-cmd, --bot-url, --settle, --step-timeout (botflags.go)
+	bot := addBotFlags(fs, defaultSettle) // --bot-cmd, --bot-url, --settle, --step-timeout (botflags.go)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitPass

@@ -21,10 +21,11 @@ func Merge(rs ...*Report) (*Report, error) {
 		Seed:       first.Seed,
 		Population: first.Population,
 		Days:       first.Days,
+		Bot:        first.Bot,
 		Findings:   map[string]int64{},
 	}
 	seen := map[string]bool{}
-	h := NewHistogram()
+	h, wh := NewHistogram(), NewHistogram()
 	for i, r := range rs {
 		if r.Engine != first.Engine || r.Profile != first.Profile || r.Seed != first.Seed ||
 			r.Population != first.Population || r.Days != first.Days {
@@ -47,6 +48,9 @@ func Merge(rs ...*Report) (*Report, error) {
 		for rule, n := range r.Findings {
 			out.Findings[rule] += n
 		}
+		for rule, s := range r.Samples {
+			out.AddSample(rule, s)
+		}
 		out.AddViolations(r.ViolationCount, r.Violations)
 		out.WallSeconds = max(out.WallSeconds, r.WallSeconds)
 		out.ShardSeconds += r.ShardSeconds
@@ -58,6 +62,13 @@ func Merge(rs ...*Report) (*Report, error) {
 			}
 			h.Merge(lh)
 		}
+		if r.WebhookLatency != nil {
+			lh, err := r.WebhookLatency.Histogram()
+			if err != nil {
+				return nil, fmt.Errorf("merge report %d: %w", i+1, err)
+			}
+			wh.Merge(lh)
+		}
 	}
 	sort.Strings(out.Shards)
 	if out.Subscribers > out.Population {
@@ -68,6 +79,9 @@ func Merge(rs ...*Report) (*Report, error) {
 		return nil, fmt.Errorf("merge: %w", err)
 	}
 	out.Latency = lat
+	if out.WebhookLatency, err = LatencyFrom(wh); err != nil {
+		return nil, fmt.Errorf("merge: %w", err)
+	}
 	return out, nil
 }
 

@@ -35,6 +35,9 @@ type Report struct {
 
 	Counters Counters         `json:"counters"`
 	Findings map[string]int64 `json:"findings_by_rule"`
+	// Samples holds, for each rule with findings, its first subscriber and
+	// the command that replays them.
+	Samples map[string]FindingSample `json:"finding_samples,omitempty"`
 
 	ViolationCount int64       `json:"violation_count"`
 	Violations     []Violation `json:"violations,omitempty"`
@@ -46,8 +49,18 @@ type Report struct {
 	// PeakMemoryBytes is the largest resident set any shard's process reached.
 	PeakMemoryBytes uint64 `json:"peak_memory_bytes"`
 
-	// Latency is the Send API round trip as the bot saw it (http engine only).
+	// Latency is the Send API round trip as the bot saw it (http engine), or
+	// fakegraph's answer time (a bot outside the process, whose own round
+	// trips otnsim cannot see).
 	Latency *Latency `json:"send_latency,omitempty"`
+	// WebhookLatency is how long a bot outside the process took to answer
+	// each webhook and trigger.
+	WebhookLatency *Latency `json:"webhook_latency,omitempty"`
+	// Bot names the bot under test: "reference" or the external bot.
+	Bot string `json:"bot,omitempty"`
+	// FailOn is the least severity whose findings fail the run (failure,
+	// warning or info; empty means failure).
+	FailOn string `json:"fail_on,omitempty"`
 
 	// Timeline is the subscriber's story when a single subscriber is replayed.
 	Timeline []string `json:"timeline,omitempty"`
@@ -72,6 +85,10 @@ type Counters struct {
 	TokensActive  int64 `json:"tokens_active"`  // unspent and unexpired at the end
 	Webhooks      int64 `json:"webhooks"`       // webhook deliveries the bot accepted
 	WebhookFailed int64 `json:"webhooks_failed"`
+	// RegionLearned counts OTN calls refused for the user's region, the
+	// first in each thread: the page cannot know a user's country before
+	// Meta refuses one, so these are not findings (a repeat is).
+	RegionLearned int64 `json:"region_learned"`
 }
 
 // Add adds o's counters to c.
@@ -81,6 +98,7 @@ func (c *Counters) Add(o Counters) {
 	c.Replies += o.Replies
 	c.OptIns += o.OptIns
 	c.OptInsFailed += o.OptInsFailed
+	c.RegionLearned += o.RegionLearned
 	c.OTNRequests += o.OTNRequests
 	c.Notifications += o.Notifications
 	c.SendCalls += o.SendCalls

@@ -12,7 +12,7 @@ import (
 func (r *Report) WriteSummary(w io.Writer) {
 	c := r.Counters
 	verdict := "ok"
-	if !r.Passed() {
+	if !r.OK() {
 		verdict = "FAIL"
 	}
 	scope := fmt.Sprintf("%d subscribers", r.Subscribers)
@@ -27,6 +27,22 @@ func (r *Report) WriteSummary(w io.Writer) {
 	fmt.Fprintf(w, "  tokens       issued %d, spent %d, expired %d, refused %d, active %d\n",
 		c.TokensIssued, c.TokensSpent, c.TokensExpired, c.TokensRefused, c.TokensActive)
 	fmt.Fprintf(w, "  findings     %s\n", findings(r.Findings))
+	failing := r.Failing(r.level())
+	for i, id := range failing {
+		if i == maxListed {
+			fmt.Fprintf(w, "    ... and %d more rules\n", len(failing)-maxListed)
+			break
+		}
+		fmt.Fprintf(w, "    %s [%s] %d", id, severityOf(id), r.Findings[id])
+		if s, ok := r.Samples[id]; ok {
+			fmt.Fprintf(w, ", first: subscriber %d at %s: %s\n      replay: %s\n", s.Subscriber, s.At, s.Detail, s.Replay)
+		} else {
+			fmt.Fprintln(w)
+		}
+	}
+	if c.RegionLearned > 0 {
+		fmt.Fprintf(w, "    not findings: %d first OTN refusals for the user's region, which a page cannot know beforehand\n", c.RegionLearned)
+	}
 	fmt.Fprintf(w, "  violations   %d\n", r.ViolationCount)
 	for _, v := range r.Violations {
 		fmt.Fprintf(w, "    %s\n", v)
@@ -45,13 +61,24 @@ func (r *Report) WriteSummary(w io.Writer) {
 	}
 	fmt.Fprintf(w, ", peak memory %s\n", bytesIEC(r.PeakMemoryBytes))
 	if l := r.Latency; l != nil {
-		fmt.Fprintf(w, "  send latency p50 %.3fms, p90 %.3fms, p99 %.3fms, p99.9 %.3fms, max %.3fms (%d calls)\n",
+		name := "send latency"
+		if r.Bot != "" && r.Bot != "reference" {
+			name = "send answer " // fakegraph's side: an external bot's round trips are its own
+		}
+		fmt.Fprintf(w, "  %s p50 %.3fms, p90 %.3fms, p99 %.3fms, p99.9 %.3fms, max %.3fms (%d calls)\n",
+			name, l.P50, l.P90, l.P99, l.P999, l.Max, l.Count)
+	}
+	if l := r.WebhookLatency; l != nil {
+		fmt.Fprintf(w, "  bot answer   p50 %.3fms, p90 %.3fms, p99 %.3fms, p99.9 %.3fms, max %.3fms (%d webhooks and triggers)\n",
 			l.P50, l.P90, l.P99, l.P999, l.Max, l.Count)
 	}
 	if !r.Complete() {
 		fmt.Fprintf(w, "  note         covers %d of %d subscribers\n", r.Subscribers, r.Population)
 	}
 }
+
+// maxListed is how many failing rules the summary details.
+const maxListed = 5
 
 func findings(m map[string]int64) string {
 	if len(m) == 0 {

@@ -1,0 +1,94 @@
+package report
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/otnsim/otnsim/rules"
+)
+
+// FindingSample is the first subscriber (lowest global index) behind a rule's
+// findings, with what happened and the command that replays them.
+type FindingSample struct {
+	Subscriber int    `json:"subscriber"`
+	PSID       string `json:"psid,omitempty"`
+	At         string `json:"at"` // virtual time of the first finding
+	Detail     string `json:"detail"`
+	Replay     string `json:"replay,omitempty"`
+}
+
+// AddSample keeps s as rule's sample unless one of a lower subscriber index
+// is already kept, so that any split of the run keeps the same sample.
+func (r *Report) AddSample(rule string, s FindingSample) {
+	if r.Samples == nil {
+		r.Samples = map[string]FindingSample{}
+	}
+	if old, ok := r.Samples[rule]; ok && (old.Subscriber < s.Subscriber || (old.Subscriber == s.Subscriber && old.At <= s.At)) {
+		return
+	}
+	r.Samples[rule] = s
+}
+
+// ParseSeverity reads a --fail-on level: failure, warning or info.
+func ParseSeverity(s string) (rules.Severity, error) {
+	switch v := rules.Severity(s); v {
+	case rules.Failure, rules.Warning, rules.Info:
+		return v, nil
+	}
+	return "", fmt.Errorf("severity %q: want failure, warning or info", s)
+}
+
+// rank orders severities: info 0, warning 1, failure 2. A finding whose rule
+// is not in the catalogue counts as a failure.
+func rank(s rules.Severity) int {
+	switch s {
+	case rules.Info:
+		return 0
+	case rules.Warning:
+		return 1
+	}
+	return 2
+}
+
+// severityOf returns a finding id's severity in the catalogue.
+func severityOf(id string) rules.Severity {
+	if r, ok := rules.Lookup(id); ok {
+		return r.Severity
+	}
+	return rules.Failure
+}
+
+// Failing returns the rules with findings at or above level, most findings
+// first (ties by id).
+func (r *Report) Failing(level rules.Severity) []string {
+	var out []string
+	for id, n := range r.Findings {
+		if n > 0 && rank(severityOf(id)) >= rank(level) {
+			out = append(out, id)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if r.Findings[out[i]] != r.Findings[out[j]] {
+			return r.Findings[out[i]] > r.Findings[out[j]]
+		}
+		return out[i] < out[j]
+	})
+	return out
+}
+
+// Verdict reports whether the run passes at level: no invariant broken and
+// no finding of a rule whose severity is level or above.
+func (r *Report) Verdict(level rules.Severity) bool {
+	return r.Passed() && len(r.Failing(level)) == 0
+}
+
+// level is the report's --fail-on, failure by default.
+func (r *Report) level() rules.Severity {
+	if r.FailOn == "" {
+		return rules.Failure
+	}
+	return rules.Severity(r.FailOn)
+}
+
+// OK reports whether the run passes at its own FailOn level.
+func (r *Report) OK() bool { return r.Verdict(r.level()) }
