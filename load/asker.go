@@ -8,6 +8,7 @@ import (
 // asker composes what subscribers write, following the profile's mix.
 type asker struct {
 	outOfStock []string // questions about products out of stock at the start
+	outProduct []reference.Product
 	inStock    []string
 	smallTalk  []string
 	pOut, pIn  float64 // cumulative probabilities
@@ -27,6 +28,7 @@ func newAsker(p *profile.Profile, topic func(string) int32) asker {
 			a.inStock = append(a.inStock, "Do you have the "+pr.Name+"?", "how much is the "+pr.Name+"?")
 		} else {
 			a.outOfStock = append(a.outOfStock, "Is the "+pr.Name+" back in stock?", "any news on the "+pr.Name+"?")
+			a.outProduct = append(a.outProduct, pr, pr)
 		}
 	}
 	a.smallTalk = smallTalk
@@ -47,8 +49,9 @@ func newAsker(p *profile.Profile, topic func(string) int32) asker {
 	return a
 }
 
-// text draws one message.
-func (a *asker) text(r *splitmix64) string {
+// text draws one message, and the out-of-stock product it asks about, if
+// it asks about one (nil otherwise).
+func (a *asker) text(r *splitmix64) (string, *reference.Product) {
 	x := r.float()
 	var from []string
 	switch {
@@ -59,5 +62,9 @@ func (a *asker) text(r *splitmix64) string {
 	default:
 		from = a.smallTalk
 	}
-	return from[r.Uint64()%uint64(len(from))]
+	k := r.Uint64() % uint64(len(from))
+	if x < a.pOut {
+		return from[k], &a.outProduct[k]
+	}
+	return from[k], nil
 }

@@ -103,6 +103,9 @@ func Run(opts Options) (*report.Report, error) {
 		for rule, n := range part.Findings {
 			r.Findings[rule] += n
 		}
+		for rule, s := range part.Samples {
+			r.AddSample(rule, s)
+		}
 		r.AddViolations(part.ViolationCount, part.Violations)
 		r.Timeline = append(r.Timeline, part.Timeline...)
 		if hists[k] != nil {
@@ -154,6 +157,9 @@ func (o *Options) replayCommand(g int) string {
 	}
 	if o.Engine == HTTP {
 		s += " --http"
+	}
+	if len(o.External) > 0 && o.BotName != "" {
+		s += " " + o.BotName
 	}
 	return s + " --subscriber " + strconv.Itoa(g)
 }

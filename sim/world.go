@@ -405,7 +405,18 @@ func (w *World) post(name string, data json.RawMessage, psids []string) error {
 	defer resp.Body.Close()
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("trigger %s: bot answered HTTP %d: %s", name, resp.StatusCode, bytes.TrimSpace(msg))
+		return &TriggerError{Name: name, Status: resp.StatusCode, Body: string(bytes.TrimSpace(msg))}
 	}
 	return nil
+}
+
+// TriggerError is a trigger the bot answered with a status other than 2xx.
+type TriggerError struct {
+	Name   string
+	Status int
+	Body   string // the start of the answer
+}
+
+func (e *TriggerError) Error() string {
+	return fmt.Sprintf("trigger %s: bot answered HTTP %d: %s", e.Name, e.Status, e.Body)
 }

@@ -89,6 +89,9 @@ type Counters struct {
 	// first in each thread: the page cannot know a user's country before
 	// Meta refuses one, so these are not findings (a repeat is).
 	RegionLearned int64 `json:"region_learned"`
+	// TriggersRefused counts triggers a bot outside the process answered
+	// with 4xx (a profile's campaign it does not know).
+	TriggersRefused int64 `json:"triggers_refused,omitempty"`
 }
 
 // Add adds o's counters to c.
@@ -99,6 +102,7 @@ func (c *Counters) Add(o Counters) {
 	c.OptIns += o.OptIns
 	c.OptInsFailed += o.OptInsFailed
 	c.RegionLearned += o.RegionLearned
+	c.TriggersRefused += o.TriggersRefused
 	c.OTNRequests += o.OTNRequests
 	c.Notifications += o.Notifications
 	c.SendCalls += o.SendCalls

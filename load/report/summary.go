@@ -43,6 +43,9 @@ func (r *Report) WriteSummary(w io.Writer) {
 	if c.RegionLearned > 0 {
 		fmt.Fprintf(w, "    not findings: %d first OTN refusals for the user's region, which a page cannot know beforehand\n", c.RegionLearned)
 	}
+	if c.TriggersRefused > 0 {
+		fmt.Fprintf(w, "  triggers     %d refused by the bot (4xx: campaigns it does not know)\n", c.TriggersRefused)
+	}
 	fmt.Fprintf(w, "  violations   %d\n", r.ViolationCount)
 	for _, v := range r.Violations {
 		fmt.Fprintf(w, "    %s\n", v)
