@@ -94,12 +94,14 @@ func (h *Harness) exchange(method, path, query string, header http.Header, body 
 	for k, v := range header {
 		req.Header[k] = append([]string(nil), v...)
 	}
+	began := time.Now()
 	resp, err := h.client.Do(req)
 	if err != nil {
 		return 0, nil, nil, h.fail(h.classify(method, path, err))
 	}
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	_ = resp.Body.Close()
+	h.answered(time.Since(began))
 	h.graph.touch()
 	if err := h.settle(); err != nil {
 		return 0, nil, nil, err

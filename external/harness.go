@@ -109,6 +109,7 @@ type Harness struct {
 	client   *http.Client
 
 	mu        sync.Mutex
+	onAnswer  func(time.Duration)
 	fatal     *BotError
 	psids     int
 	challenge int
@@ -214,6 +215,23 @@ func (h *Harness) fail(e *BotError) *BotError {
 		h.fatal = e
 	}
 	return h.fatal
+}
+
+// OnAnswer sets f to be told how long the bot took to answer each webhook
+// and trigger (the settling after it left out); nil stops it.
+func (h *Harness) OnAnswer(f func(time.Duration)) {
+	h.mu.Lock()
+	h.onAnswer = f
+	h.mu.Unlock()
+}
+
+func (h *Harness) answered(d time.Duration) {
+	h.mu.Lock()
+	f := h.onAnswer
+	h.mu.Unlock()
+	if f != nil {
+		f(d)
+	}
 }
 
 // NextPSID returns a PSID no earlier world of this run used, so that one bot

@@ -28,6 +28,13 @@ func mustRun(o Options) *report.Report {
 }
 
 var _ = Describe("Run", func() {
+	It("runs everyone from zero Options with a population and days", func() {
+		r := mustRun(Options{Subscribers: 300, Days: 3, Seed: 5})
+		Expect(r.Subscribers).To(Equal(300))
+		Expect(r.Counters.Messages).To(BeNumerically(">", 10))
+		Expect(r.Bot).To(Equal("reference"))
+	})
+
 	It("runs a population, checks invariants and counts what happened", func() {
 		r := mustRun(small(1500))
 		Expect(r.Passed()).To(BeTrue(), "%v", r.Violations)

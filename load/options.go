@@ -126,6 +126,12 @@ type ExternalBot interface {
 	Err() error
 }
 
+// answerTimer is an ExternalBot that can report how long the bot took to
+// answer each webhook and trigger (an *external.Harness can).
+type answerTimer interface {
+	OnAnswer(func(time.Duration))
+}
+
 // NewOptions returns options for n subscribers over days with seed and
 // defaults everywhere else; the zero Options with Subscribers and Days set
 // is the same.

@@ -57,6 +57,7 @@ func Run(opts Options) (*report.Report, error) {
 	parts := make([]*report.Report, len(chunks))
 	errs := make([]error, len(chunks))
 	hists := make([]*histogram, len(chunks))
+	hooks := make([]*histogram, len(chunks)) // an external bot's answer times
 	var next, done, events, viol atomic.Int64
 	var wg sync.WaitGroup
 	for worker := range min(opts.Workers, len(chunks)) {
@@ -79,7 +80,14 @@ func Run(opts Options) (*report.Report, error) {
 				if opts.Engine == HTTP || ext != nil {
 					h = newHistogram()
 				}
+				if at, ok := ext.(answerTimer); ok {
+					hooks[k] = newHistogram()
+					at.OnAnswer(hooks[k].record)
+				}
 				errs[k] = runChunk(&opts, chunks[k].lo, chunks[k].hi, bot, part, h)
+				if at, ok := ext.(answerTimer); ok {
+					at.OnAnswer(nil)
+				}
 				if errs[k] == nil && ext != nil {
 					errs[k] = ext.Err()
 				}
@@ -94,7 +102,7 @@ func Run(opts Options) (*report.Report, error) {
 		}()
 	}
 	wg.Wait()
-	total := newHistogram()
+	total, hooked := newHistogram(), newHistogram()
 	for k, part := range parts {
 		if errs[k] != nil {
 			return nil, fmt.Errorf("load subscribers %d-%d: %w", chunks[k].lo, chunks[k].hi-1, errs[k])
@@ -111,6 +119,9 @@ func Run(opts Options) (*report.Report, error) {
 		if hists[k] != nil {
 			total.h.Merge(hists[k].h)
 		}
+		if hooks[k] != nil {
+			hooked.h.Merge(hooks[k].h)
+		}
 	}
 	r.Subscribers = hi - lo
 	if opts.Only != nil {
@@ -121,6 +132,9 @@ func Run(opts Options) (*report.Report, error) {
 		return nil, err
 	}
 	r.Latency = lat
+	if r.WebhookLatency, err = report.LatencyFrom(hooked.h); err != nil {
+		return nil, err
+	}
 	r.WallSeconds = time.Since(began).Seconds()
 	r.ShardSeconds = r.WallSeconds
 	r.PeakMemoryBytes = PeakMemory()
