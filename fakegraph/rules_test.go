@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/platform"
 	"github.com/otnsim/otnsim/rules"
 )
 
@@ -128,7 +129,7 @@ var _ = Describe("platform rules", func() {
 			tagged := text("111", "x")
 			tagged["messaging_type"], tagged["tag"] = "MESSAGE_TAG", "ACCOUNT_UPDATE"
 			Expect(e.send(tagged).Status).To(Equal(200))
-			e.clock.AdvanceTo(fakegraph.RetiredTagsDate)
+			e.clock.AdvanceTo(platform.RetiredTagsDate())
 			Expect(e.send(tagged).code()).To(Equal(100))
 		})
 

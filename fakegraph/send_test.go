@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/platform"
 	"github.com/otnsim/otnsim/rules"
 )
 
@@ -252,7 +253,7 @@ var _ = Describe("one-time notifications", func() {
 		It("is valid until 1ms before one year and refused at one year", func() {
 			tok := e.optIn("111", "t")
 			other := e.optIn("222", "t")
-			e.clock.Advance(fakegraph.TokenLifetime - time.Millisecond)
+			e.clock.Advance(platform.TokenLifetime - time.Millisecond)
 			Expect(e.send(tokenSend(tok, "x")).Status).To(Equal(200))
 			e.clock.Advance(time.Millisecond)
 			r := e.send(tokenSend(other, "x"))

@@ -19,6 +19,7 @@ import (
 
 	"github.com/brianvoe/gofakeit/v6"
 
+	"github.com/otnsim/otnsim/platform"
 	"github.com/otnsim/otnsim/sim/clock"
 )
 
@@ -123,14 +124,8 @@ type userState struct {
 
 // windowOpen reports whether the 24-hour standard messaging window is open at now.
 func (u *userState) windowOpen(now time.Time) bool {
-	return !u.lastAction.IsZero() && now.Before(u.lastAction.Add(Window))
+	return !u.lastAction.IsZero() && now.Before(u.lastAction.Add(platform.Window))
 }
-
-// Window is the length of the standard messaging window.
-const Window = 24 * time.Hour
-
-// TagWindow is how long HUMAN_AGENT and CUSTOMER_FEEDBACK reach a user.
-const TagWindow = 7 * 24 * time.Hour
 
 // otnRequest is an OTN request that reached a user and can be tapped.
 type otnRequest struct {

@@ -23,12 +23,6 @@ import (
 // DefaultAPIVersion is the Graph API version the bot calls.
 const DefaultAPIVersion = "v19.0"
 
-// Window is the standard messaging window as the bot reckons it.
-const Window = 24 * time.Hour
-
-// TokenLifetime is how long the bot trusts an OTN token.
-const TokenLifetime = 365 * 24 * time.Hour
-
 // Config configures a Bot.
 type Config struct {
 	GraphURL        string // e.g. https://graph.facebook.com
