@@ -198,7 +198,7 @@ var _ = Describe("one-time notifications", func() {
 			var env fakegraph.WebhookEnvelope
 			Expect(json.Unmarshal(body, &env)).To(Succeed())
 			Expect(string(body)).To(ContainSubstring(`"optin":{"type":"one_time_notif_req","payload":"restock:red","one_time_notif_token":"` + tok + `"}`))
-			s256, s1 := fakegraph.Sign(fakegraph.DefaultPage().AppSecret, body)
+			s256, s1 := platform.Sign(fakegraph.DefaultPage().AppSecret, body)
 			Expect(hdr.Get("X-Hub-Signature-256")).To(Equal(s256))
 			Expect(hdr.Get("X-Hub-Signature")).To(Equal(s1))
 		})

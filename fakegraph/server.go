@@ -143,7 +143,7 @@ type Server struct {
 	set   Settings
 
 	mu         sync.Mutex
-	signer     atomic.Pointer[signer] // webhook HMACs, keyed once
+	signer     atomic.Pointer[platform.Signer] // webhook HMACs, keyed once
 	rng        *rand.Rand
 	faker      *gofakeit.Faker
 	users      map[string]*userState

@@ -3,10 +3,6 @@ package fakegraph
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha1"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +12,8 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/otnsim/otnsim/platform"
 )
 
 // WebhookEnvelope is the body of a webhook delivery.
@@ -88,16 +86,6 @@ func EscapeNonASCII(b []byte) []byte {
 		b = b[size:]
 	}
 	return out.Bytes()
-}
-
-// Sign returns the X-Hub-Signature-256 and X-Hub-Signature header values for
-// body under secret.
-func Sign(secret string, body []byte) (sha256Header, sha1Header string) {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write(body)
-	m1 := hmac.New(sha1.New, []byte(secret))
-	m1.Write(body)
-	return "sha256=" + hex.EncodeToString(m.Sum(nil)), "sha1=" + hex.EncodeToString(m1.Sum(nil))
 }
 
 // Webhook fields a page subscribes to (POST /me/subscribed_apps).
@@ -194,11 +182,11 @@ func (s *Server) post(body []byte) Delivery {
 	if err != nil {
 		return Delivery{Err: fmt.Errorf("build webhook request: %w", err)}
 	}
-	sig256, sig1 := s.webhookSigner().sign(body, s.set.Webhook.SHA1Signature)
+	sig256, sig1 := s.webhookSigner().Sign(body, s.set.Webhook.SHA1Signature)
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Hub-Signature-256", sig256)
+	req.Header.Set(platform.SignatureHeader, sig256)
 	if s.set.Webhook.SHA1Signature {
-		req.Header.Set("X-Hub-Signature", sig1)
+		req.Header.Set(platform.LegacySignatureHeader, sig1)
 	}
 	client := s.cfg.Webhook.Client
 	if client == nil {

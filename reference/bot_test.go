@@ -71,7 +71,7 @@ var _ = Describe("the reference bot", func() {
 				bot.ServeHTTP(rec, req)
 				Expect(rec.Code).To(Equal(403), "signature %q", sig)
 			}
-			good, _ := fakegraph.Sign("s3cret", []byte(body))
+			good, _ := platform.Sign("s3cret", []byte(body))
 			req := httptest.NewRequest("POST", "/webhook", strings.NewReader(body))
 			req.Header.Set("X-Hub-Signature-256", good)
 			rec := httptest.NewRecorder()
