@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/internal/pagetoken"
 	"github.com/otnsim/otnsim/platform"
 	"github.com/otnsim/otnsim/rules"
 )
@@ -22,7 +23,7 @@ var _ = Describe("platform rules", func() {
 
 	It("OTN-TOKEN-SCOPE: a token of another page, or a made-up one, is refused; our own works", func() {
 		tok := e.optIn("111", "t")
-		r := e.send(tokenSend(fakegraph.ForeignToken("999999"), "x"))
+		r := e.send(tokenSend(pagetoken.Foreign("999999", fakegraph.DefaultSettings().TokenLength), "x"))
 		Expect(r.code()).To(Equal(100))
 		Expect(e.lastCall().Rule).To(Equal(rules.TokenScope))
 		Expect(e.lastCall().Assumed).To(BeTrue())

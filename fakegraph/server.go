@@ -19,6 +19,7 @@ import (
 
 	"github.com/brianvoe/gofakeit/v6"
 
+	"github.com/otnsim/otnsim/internal/pagetoken"
 	"github.com/otnsim/otnsim/platform"
 	"github.com/otnsim/otnsim/sim/clock"
 )
@@ -172,7 +173,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, clock: cfg.Clock, set: cfg.Settings.withDefaults()}
 	s.proof = AppSecretProof(cfg.Page.AppSecret, cfg.Page.AccessToken)
-	s.tag = pageTagOf(cfg.Page.ID)
+	s.tag = pagetoken.Tag(cfg.Page.ID)
 	s.resetLocked()
 	return s
 }

@@ -10,9 +10,9 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/otnsim/otnsim/internal/jsonascii"
 	"github.com/otnsim/otnsim/platform"
 )
 
@@ -65,29 +65,6 @@ type optinEvent struct {
 	Token   string `json:"one_time_notif_token"`
 }
 
-// EscapeNonASCII rewrites every non-ASCII character of a JSON document as a
-// \uXXXX escape with lowercase hex, as Meta does before signing webhooks.
-func EscapeNonASCII(b []byte) []byte {
-	var out bytes.Buffer
-	out.Grow(len(b))
-	for len(b) > 0 {
-		r, size := utf8.DecodeRune(b)
-		if r < utf8.RuneSelf {
-			out.WriteByte(b[0])
-			b = b[1:]
-			continue
-		}
-		if r > 0xFFFF {
-			r1, r2 := utf16.EncodeRune(r)
-			fmt.Fprintf(&out, `\u%04x\u%04x`, r1, r2)
-		} else {
-			fmt.Fprintf(&out, `\u%04x`, r)
-		}
-		b = b[size:]
-	}
-	return out.Bytes()
-}
-
 // Webhook fields a page subscribes to (POST /me/subscribed_apps).
 const (
 	fieldMessages  = "messages"
@@ -108,7 +85,7 @@ func (s *Server) encodeWebhook(ev messagingEvent) []byte {
 	if isASCII(out) {
 		return out
 	}
-	return EscapeNonASCII(out)
+	return jsonascii.Escape(out)
 }
 
 func isASCII(b []byte) bool {
