@@ -188,7 +188,7 @@ steps:
 	})
 
 	It("gives the same result twice under the same seed", func() {
-		all, err := scenarios.LoadFS(scenarios.Shipped, ".")
+		all, err := scenarios.LoadFS(scenarios.Shipped(), ".")
 		Expect(err).NotTo(HaveOccurred())
 		for _, sc := range all {
 			a, b := scenarios.Run(sc, scenarios.RunOptions{}), scenarios.Run(sc, scenarios.RunOptions{})
@@ -200,7 +200,7 @@ steps:
 
 var _ = Describe("the shipped suites", func() {
 	It("are embedded and identical to the files on disk", func() {
-		embedded, err := scenarios.LoadFS(scenarios.Shipped, ".")
+		embedded, err := scenarios.LoadFS(scenarios.Shipped(), ".")
 		Expect(err).NotTo(HaveOccurred())
 		onDisk, err := scenarios.Load(".")
 		Expect(err).NotTo(HaveOccurred())
