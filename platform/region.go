@@ -38,17 +38,3 @@ func EuropeRulesDate() time.Time { return time.Date(2020, 12, 16, 0, 0, 0, 0, ti
 // JapanRulesDate returns when OTN stopped working for pages, admins and users
 // in Japan: 2021-03-30 00:00 UTC.
 func JapanRulesDate() time.Time { return time.Date(2021, 3, 30, 0, 0, 0, 0, time.UTC) }
-
-// RegionAffected reports whether a page, admin or user in the country with
-// ISO code (any case) has lost OTN at date under the default region rules:
-// a Europe() country on or after EuropeRulesDate, or a Japan() country on or
-// after JapanRulesDate. The empty code (unknown country) is never affected.
-func RegionAffected(code string, date time.Time) bool {
-	switch {
-	case IsEurope(code):
-		return !date.Before(EuropeRulesDate())
-	case IsJapan(code):
-		return !date.Before(JapanRulesDate())
-	}
-	return false
-}
