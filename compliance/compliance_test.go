@@ -20,7 +20,7 @@ import (
 
 // check runs the shipped compliance suite against a test bot.
 func check(bot string) *compliance.Report {
-	suite, err := scenarios.LoadFS(scenarios.Shipped, "compliance")
+	suite, err := scenarios.LoadFS(scenarios.Shipped(), "compliance")
 	Expect(err).NotTo(HaveOccurred())
 	// The test bots make their Send API calls before answering, so no quiet
 	// period is needed: settling waits only for calls in flight.

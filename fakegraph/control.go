@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/otnsim/otnsim/sim/clock"
+	"github.com/otnsim/otnsim/sim/region"
 )
 
 // advancer is a clock that can be moved by hand (clock.Virtual).
@@ -195,23 +196,11 @@ func (s *Server) fillUser(u User, hasTZ bool) User {
 	return u
 }
 
-// regionDefaults gives a plausible locale and UTC offset for a country.
-func regionDefaults(region string) (string, float64) {
-	switch region {
-	case "GB", "IE":
-		return "en_" + region, 0
-	case "DE", "AT":
-		return "de_" + region, 1
-	case "FR", "ES", "IT", "NL", "PL", "SE", "BE":
-		return strings.ToLower(region) + "_" + region, 1
-	case "JP":
-		return "ja_JP", 9
-	case "BR":
-		return "pt_BR", -3
-	case "IN":
-		return "en_IN", 5.5
-	case "US", "":
-		return "en_US", -5
+// regionDefaults gives the locale and UTC offset otnsim's country table
+// (sim/region) has for a country; en_US at UTC for a country it lacks.
+func regionDefaults(code string) (string, float64) {
+	if i, ok := region.Lookup(code); ok {
+		return i.Locale, i.UTCOffset
 	}
 	return "en_US", 0
 }

@@ -8,10 +8,10 @@ import (
 	"github.com/jarcoal/httpmock"
 )
 
-// MockTransport returns an httpmock transport on which every request is
-// answered by s, in process, with no sockets. Give it to the bot's
-// http.Client.
-func (s *Server) MockTransport() *httpmock.MockTransport {
+// MockTransport returns a transport on which every request is answered by s,
+// in process, with no sockets. Give it to the bot's http.Client:
+// &http.Client{Transport: s.MockTransport()}.
+func (s *Server) MockTransport() http.RoundTripper {
 	t := httpmock.NewMockTransport()
 	t.RegisterNoResponder(s.Respond)
 	return t

@@ -3,6 +3,8 @@ package fakegraph
 import (
 	"sort"
 	"time"
+
+	"github.com/otnsim/otnsim/platform"
 )
 
 // TokenState is where a token is in its life.
@@ -14,9 +16,6 @@ const (
 	TokenConsumed TokenState = "consumed"
 	TokenExpired  TokenState = "expired"
 )
-
-// TokenLifetime is how long an OTN token stays valid after the opt-in.
-const TokenLifetime = 365 * 24 * time.Hour
 
 // tokenRecord is the server's record of one issued token.
 type tokenRecord struct {
@@ -240,7 +239,7 @@ func (l Ledger) Timeline(psid string) []TimelineEntry {
 		}
 	}
 	for i, at := range actions {
-		closes := at.Add(Window)
+		closes := at.Add(platform.Window)
 		if i+1 < len(actions) && actions[i+1].Before(closes) {
 			continue
 		}

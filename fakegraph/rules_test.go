@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -11,7 +12,10 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/internal/pagetoken"
+	"github.com/otnsim/otnsim/platform"
 	"github.com/otnsim/otnsim/rules"
+	"github.com/otnsim/otnsim/sim/region"
 )
 
 // Accept and refuse paths for every platform rule fakegraph enforces.
@@ -21,7 +25,7 @@ var _ = Describe("platform rules", func() {
 
 	It("OTN-TOKEN-SCOPE: a token of another page, or a made-up one, is refused; our own works", func() {
 		tok := e.optIn("111", "t")
-		r := e.send(tokenSend(fakegraph.ForeignToken("999999"), "x"))
+		r := e.send(tokenSend(pagetoken.Foreign("999999", fakegraph.DefaultSettings().TokenLength), "x"))
 		Expect(r.code()).To(Equal(100))
 		Expect(e.lastCall().Rule).To(Equal(rules.TokenScope))
 		Expect(e.lastCall().Assumed).To(BeTrue())
@@ -128,7 +132,7 @@ var _ = Describe("platform rules", func() {
 			tagged := text("111", "x")
 			tagged["messaging_type"], tagged["tag"] = "MESSAGE_TAG", "ACCOUNT_UPDATE"
 			Expect(e.send(tagged).Status).To(Equal(200))
-			e.clock.AdvanceTo(fakegraph.RetiredTagsDate)
+			e.clock.AdvanceTo(platform.RetiredTagsDate())
 			Expect(e.send(tagged).code()).To(Equal(100))
 		})
 
@@ -206,6 +210,44 @@ var _ = Describe("platform rules", func() {
 			Entry("Japanese user from 2021-03-30", eu("US"), "JP", time.Date(2021, 3, 30, 0, 0, 0, 0, time.UTC), true),
 			Entry("Japanese page", eu("JP"), "US", epoch, true),
 		)
+
+		DescribeTable("applies to users in Iceland, Liechtenstein and Norway created over the control API",
+			func(code, locale string, tz float64) {
+				e = newEnv(func(s *fakegraph.Settings) { s.PlatformDate = platform.EuropeRulesDate() })
+				r := e.do(http.MethodPost, "https://graph.facebook.com/otnsim/v1/users", map[string]string{"psid": "333", "region": strings.ToLower(code)})
+				Expect(r.Status).To(Equal(200), string(r.Raw))
+				Expect(r.Body).To(HaveKeyWithValue("region", code))
+				Expect(r.Body).To(HaveKeyWithValue("locale", locale))
+				Expect(r.Body).To(HaveKeyWithValue("timezone", tz))
+				_, _ = e.graph.UserMessage("333", "hi")
+				Expect(e.send(otnRequest("333", "Back", "t")).code()).To(Equal(10))
+				Expect(e.lastCall().Rule).To(Equal(rules.Region))
+
+				e = newEnv(func(s *fakegraph.Settings) { s.PlatformDate = platform.EuropeRulesDate().Add(-time.Millisecond) })
+				Expect(e.do(http.MethodPost, "https://graph.facebook.com/otnsim/v1/users", map[string]string{"psid": "333", "region": code}).Status).To(Equal(200))
+				_, _ = e.graph.UserMessage("333", "hi")
+				Expect(e.send(otnRequest("333", "Back", "t")).Status).To(Equal(200), "a millisecond before the Europe date")
+			},
+			Entry("Iceland", "IS", "is_IS", 0.0),
+			Entry("Liechtenstein", "LI", "de_LI", 1.0),
+			Entry("Norway", "NO", "nb_NO", 1.0),
+		)
+
+		It("fills a control-API user's locale and timezone from otnsim's one country table", func() {
+			e = newEnv()
+			for i, code := range region.Codes() {
+				psid := strconv.Itoa(1000 + i)
+				Expect(e.do(http.MethodPost, "https://graph.facebook.com/otnsim/v1/users", map[string]string{"psid": psid, "region": code}).Status).To(Equal(200))
+				u, ok := e.graph.LookupUser(psid)
+				Expect(ok).To(BeTrue())
+				info, _ := region.Lookup(code)
+				Expect(u.Locale).To(Equal(info.Locale), code)
+				Expect(u.Timezone).To(Equal(info.UTCOffset), code)
+			}
+			Expect(e.do(http.MethodPost, "https://graph.facebook.com/otnsim/v1/users", map[string]string{"psid": "999", "region": "ZZ"}).Status).To(Equal(200))
+			u, _ := e.graph.LookupUser("999")
+			Expect(u.Locale).To(Equal("en_US"), "a country the table lacks")
+		})
 
 		It("suppresses the opt-in when the rules took effect between the request and the tap", func() {
 			e = newEnv(eu("DE"), time.Date(2020, 12, 15, 0, 0, 0, 0, time.UTC))

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/otnsim/otnsim/internal/httpbody"
+	"github.com/otnsim/otnsim/platform"
 	"github.com/otnsim/otnsim/rules"
 )
 
@@ -283,7 +284,7 @@ func (s *Server) checkStandardSend(req *SendRequest, pm *parsedMsg, u *userState
 		return s.checkOTNRequest(req, pm, u, now, call)
 	}
 	if req.MessagingType == "" {
-		if !s.platformDate(now).Before(MessagingTypeRequiredDate) {
+		if !s.platformDate(now).Before(platform.MessagingTypeRequiredDate()) {
 			return s.errParam(rules.SendFormat, false, "param messaging_type is required")
 		}
 		req.MessagingType = "RESPONSE"
@@ -303,7 +304,7 @@ func (s *Server) checkStandardSend(req *SendRequest, pm *parsedMsg, u *userState
 func (s *Server) checkTag(tag string, u *userState, now time.Time) *Error {
 	switch tag {
 	case "HUMAN_AGENT", "CUSTOMER_FEEDBACK":
-		if u.lastAction.IsZero() || !now.Before(u.lastAction.Add(TagWindow)) {
+		if u.lastAction.IsZero() || !now.Before(u.lastAction.Add(platform.TagWindow)) {
 			return errOutsideWindow(rules.Win24h, s.set.LegacyWindowSubcode)
 		}
 		return nil
@@ -330,7 +331,7 @@ func (s *Server) checkOTNRequest(req *SendRequest, pm *parsedMsg, u *userState, 
 		}
 		call.Assumed = true
 	}
-	if req.MessagingType == "" && s.set.MessagingTypeOnRequest && !s.platformDate(now).Before(MessagingTypeRequiredDate) {
+	if req.MessagingType == "" && s.set.MessagingTypeOnRequest && !s.platformDate(now).Before(platform.MessagingTypeRequiredDate()) {
 		return s.errParam(rules.SendFormat, true, "param messaging_type is required")
 	}
 	if req.MessagingType == "MESSAGE_TAG" {

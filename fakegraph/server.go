@@ -19,6 +19,8 @@ import (
 
 	"github.com/brianvoe/gofakeit/v6"
 
+	"github.com/otnsim/otnsim/internal/pagetoken"
+	"github.com/otnsim/otnsim/platform"
 	"github.com/otnsim/otnsim/sim/clock"
 )
 
@@ -123,14 +125,8 @@ type userState struct {
 
 // windowOpen reports whether the 24-hour standard messaging window is open at now.
 func (u *userState) windowOpen(now time.Time) bool {
-	return !u.lastAction.IsZero() && now.Before(u.lastAction.Add(Window))
+	return !u.lastAction.IsZero() && now.Before(u.lastAction.Add(platform.Window))
 }
-
-// Window is the length of the standard messaging window.
-const Window = 24 * time.Hour
-
-// TagWindow is how long HUMAN_AGENT and CUSTOMER_FEEDBACK reach a user.
-const TagWindow = 7 * 24 * time.Hour
 
 // otnRequest is an OTN request that reached a user and can be tapped.
 type otnRequest struct {
@@ -148,7 +144,7 @@ type Server struct {
 	set   Settings
 
 	mu         sync.Mutex
-	signer     atomic.Pointer[signer] // webhook HMACs, keyed once
+	signer     atomic.Pointer[platform.Signer] // webhook HMACs, keyed once
 	rng        *rand.Rand
 	faker      *gofakeit.Faker
 	users      map[string]*userState
@@ -177,7 +173,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, clock: cfg.Clock, set: cfg.Settings.withDefaults()}
 	s.proof = AppSecretProof(cfg.Page.AppSecret, cfg.Page.AccessToken)
-	s.tag = pageTagOf(cfg.Page.ID)
+	s.tag = pagetoken.Tag(cfg.Page.ID)
 	s.resetLocked()
 	return s
 }

@@ -3,6 +3,8 @@ package fakegraph
 import (
 	"net/http"
 	"time"
+
+	"github.com/otnsim/otnsim/platform"
 )
 
 // Settings are fakegraph's fidelity settings. Every fact of the facts sheet
@@ -62,7 +64,8 @@ type Settings struct {
 	Webhook WebhookSettings `yaml:"webhook"`
 
 	// RetiredTagsDate is when CONFIRMED_EVENT_UPDATE, ACCOUNT_UPDATE and
-	// POST_PURCHASE_UPDATE began to be refused with code 100. Default 2026-04-27.
+	// POST_PURCHASE_UPDATE began to be refused with code 100. Default
+	// platform.RetiredTagsDate(), 2026-04-27.
 	RetiredTagsDate time.Time `yaml:"retired_tags_date"`
 	// LegacyWindowSubcode answers outside-window sends with the legacy
 	// 10/2018065 instead of 10/2018278. [assumed era switch] Default false.
@@ -74,13 +77,17 @@ type RegionSettings struct {
 	// Disabled turns the region rules off.
 	Disabled bool `yaml:"disabled"`
 	// Europe is the list of countries (ISO codes) under the December 2020
-	// rules. Default: the EEA (EU 27, Iceland, Liechtenstein, Norway). [assumed list]
+	// rules. Default: platform.Europe(), the EEA (EU 27, Iceland,
+	// Liechtenstein, Norway). [assumed list]
 	Europe []string `yaml:"europe"`
-	// EuropeFrom is when the rules took effect in Europe. Default 2020-12-16.
+	// EuropeFrom is when the rules took effect in Europe. Default
+	// platform.EuropeRulesDate(), 2020-12-16.
 	EuropeFrom time.Time `yaml:"europe_from"`
-	// Japan is the list of countries under the March 2021 rules. Default ["JP"].
+	// Japan is the list of countries under the March 2021 rules. Default
+	// platform.Japan(), ["JP"].
 	Japan []string `yaml:"japan"`
-	// JapanFrom is when the rules took effect in Japan. Default 2021-03-30.
+	// JapanFrom is when the rules took effect in Japan. Default
+	// platform.JapanRulesDate(), 2021-03-30.
 	JapanFrom time.Time `yaml:"japan_from"`
 	// ErrorCode is the Send API code for an OTN request or token send in an
 	// affected thread. [assumed] Default 10 with a permission message.
@@ -135,26 +142,6 @@ type WebhookSettings struct {
 	SHA1Signature bool `yaml:"sha1_signature"`
 }
 
-// Dates from the facts sheet.
-var (
-	// EuropeRulesDate is when OTN stopped working in Europe.
-	EuropeRulesDate = time.Date(2020, 12, 16, 0, 0, 0, 0, time.UTC)
-	// JapanRulesDate is when OTN stopped working in Japan.
-	JapanRulesDate = time.Date(2021, 3, 30, 0, 0, 0, 0, time.UTC)
-	// MessagingTypeRequiredDate is when messaging_type became required.
-	MessagingTypeRequiredDate = time.Date(2018, 5, 7, 0, 0, 0, 0, time.UTC)
-)
-
-// RetiredTagsDate is when CONFIRMED_EVENT_UPDATE, ACCOUNT_UPDATE and
-// POST_PURCHASE_UPDATE stopped being accepted.
-var RetiredTagsDate = time.Date(2026, 4, 27, 0, 0, 0, 0, time.UTC)
-
-// EEA lists the countries of the European Economic Area (ISO codes).
-var EEA = []string{
-	"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
-	"LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO",
-}
-
 // DefaultSettings returns the fidelity settings fakegraph uses unless told
 // otherwise. To change a few, start from DefaultSettings() and edit fields: a
 // Settings whose codes, limits and dates are all zero is taken as the defaults
@@ -174,12 +161,12 @@ func DefaultSettings() Settings {
 		RequestSpamLimit:        3,
 		RequestSpamWindow:       24 * time.Hour,
 		RequestSpamSubcode:      2018338,
-		RetiredTagsDate:         RetiredTagsDate,
+		RetiredTagsDate:         platform.RetiredTagsDate(),
 		Region: RegionSettings{
-			Europe:         append([]string(nil), EEA...),
-			EuropeFrom:     EuropeRulesDate,
-			Japan:          []string{"JP"},
-			JapanFrom:      JapanRulesDate,
+			Europe:         platform.Europe(),
+			EuropeFrom:     platform.EuropeRulesDate(),
+			Japan:          platform.Japan(),
+			JapanFrom:      platform.JapanRulesDate(),
 			ErrorCode:      10,
 			RefuseRequests: true,
 		},

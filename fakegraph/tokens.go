@@ -1,14 +1,11 @@
 package fakegraph
 
-import (
-	"crypto/sha256"
-	"encoding/base64"
-)
+import "encoding/base64"
 
 // Token values are opaque to bots ([assumed]: a long random URL-safe
 // string). fakegraph's are URL-safe base64 of Settings.TokenLength bytes whose
 // first four bytes tag the issuing page, so a token from another page is told
-// apart from a malformed or made-up one.
+// apart from a malformed or made-up one (internal/pagetoken makes the tag).
 
 type tokenOriginKind int
 
@@ -17,12 +14,6 @@ const (
 	originForeign
 	originOurs
 )
-
-// pageTagOf returns the four-byte tag that marks tokens issued by pageID.
-func pageTagOf(pageID string) [4]byte {
-	sum := sha256.Sum256([]byte("otnsim-page:" + pageID))
-	return [4]byte{sum[0], sum[1], sum[2], sum[3]}
-}
 
 func (s *Server) pageTag() [4]byte { return s.tag }
 
@@ -49,18 +40,6 @@ func (s *Server) newTokenValue() string {
 	copy(b, tag[:])
 	for i := 4; i < n; i++ {
 		b[i] = byte(s.rng.Uint32())
-	}
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// ForeignToken returns a well-formed token value as another page (otherPageID)
-// would issue it, for tests of the token scope rule.
-func ForeignToken(otherPageID string) string {
-	b := make([]byte, DefaultSettings().TokenLength)
-	tag := pageTagOf(otherPageID)
-	copy(b, tag[:])
-	for i := 4; i < len(b); i++ {
-		b[i] = byte(i * 7)
 	}
 	return base64.RawURLEncoding.EncodeToString(b)
 }

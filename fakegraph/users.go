@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/otnsim/otnsim/platform"
 )
 
 // ErrUnknownUser is returned by user actions on a PSID the page has never seen.
@@ -105,7 +107,7 @@ func (s *Server) userAction(psid, kind, detail string) (time.Time, string, error
 	u.lastAction = now
 	d := quote(detail)
 	if reopened {
-		d += " (window opens until " + now.Add(Window).UTC().Format(time.RFC3339Nano) + ")"
+		d += " (window opens until " + now.Add(platform.Window).UTC().Format(time.RFC3339Nano) + ")"
 	}
 	s.ledger.addEvent(Event{At: now, PSID: psid, Kind: kind, Detail: d})
 	return now, "m_" + s.randomString(24), nil
@@ -149,7 +151,7 @@ func (s *Server) NotifyMe(psid, payload string) (string, Delivery, error) {
 		topic:     payload,
 		title:     req.title,
 		issuedAt:  now,
-		expiresAt: now.Add(TokenLifetime),
+		expiresAt: now.Add(platform.TokenLifetime),
 	}
 	s.tokens[t.value] = t
 	s.ledger.tokens = append(s.ledger.tokens, t)

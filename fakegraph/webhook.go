@@ -3,10 +3,6 @@ package fakegraph
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha1"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,8 +10,10 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/otnsim/otnsim/internal/jsonascii"
+	"github.com/otnsim/otnsim/platform"
 )
 
 // WebhookEnvelope is the body of a webhook delivery.
@@ -67,39 +65,6 @@ type optinEvent struct {
 	Token   string `json:"one_time_notif_token"`
 }
 
-// EscapeNonASCII rewrites every non-ASCII character of a JSON document as a
-// \uXXXX escape with lowercase hex, as Meta does before signing webhooks.
-func EscapeNonASCII(b []byte) []byte {
-	var out bytes.Buffer
-	out.Grow(len(b))
-	for len(b) > 0 {
-		r, size := utf8.DecodeRune(b)
-		if r < utf8.RuneSelf {
-			out.WriteByte(b[0])
-			b = b[1:]
-			continue
-		}
-		if r > 0xFFFF {
-			r1, r2 := utf16.EncodeRune(r)
-			fmt.Fprintf(&out, `\u%04x\u%04x`, r1, r2)
-		} else {
-			fmt.Fprintf(&out, `\u%04x`, r)
-		}
-		b = b[size:]
-	}
-	return out.Bytes()
-}
-
-// Sign returns the X-Hub-Signature-256 and X-Hub-Signature header values for
-// body under secret.
-func Sign(secret string, body []byte) (sha256Header, sha1Header string) {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write(body)
-	m1 := hmac.New(sha1.New, []byte(secret))
-	m1.Write(body)
-	return "sha256=" + hex.EncodeToString(m.Sum(nil)), "sha1=" + hex.EncodeToString(m1.Sum(nil))
-}
-
 // Webhook fields a page subscribes to (POST /me/subscribed_apps).
 const (
 	fieldMessages  = "messages"
@@ -120,7 +85,7 @@ func (s *Server) encodeWebhook(ev messagingEvent) []byte {
 	if isASCII(out) {
 		return out
 	}
-	return EscapeNonASCII(out)
+	return jsonascii.Escape(out)
 }
 
 func isASCII(b []byte) bool {
@@ -194,11 +159,11 @@ func (s *Server) post(body []byte) Delivery {
 	if err != nil {
 		return Delivery{Err: fmt.Errorf("build webhook request: %w", err)}
 	}
-	sig256, sig1 := s.webhookSigner().sign(body, s.set.Webhook.SHA1Signature)
+	sig256, sig1 := s.webhookSigner().Sign(body, s.set.Webhook.SHA1Signature)
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Hub-Signature-256", sig256)
+	req.Header.Set(platform.SignatureHeader, sig256)
 	if s.set.Webhook.SHA1Signature {
-		req.Header.Set("X-Hub-Signature", sig1)
+		req.Header.Set(platform.LegacySignatureHeader, sig1)
 	}
 	client := s.cfg.Webhook.Client
 	if client == nil {

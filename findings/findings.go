@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/platform"
 	"github.com/otnsim/otnsim/rules"
 )
 
@@ -28,9 +29,9 @@ type Options struct {
 }
 
 // DefaultOptions returns the checks' defaults: 5 minutes of idleness, at most
-// 2 OTN requests per subscriber per hour.
+// 3 OTN requests per subscriber within 24 hours (platform.Window).
 func DefaultOptions() Options {
-	return Options{IdleAfter: 5 * time.Minute, ThrottleMax: 3, ThrottleWindow: 24 * time.Hour}
+	return Options{IdleAfter: 5 * time.Minute, ThrottleMax: 3, ThrottleWindow: platform.Window}
 }
 
 // Finding is one broken rule, at one instant, for one subscriber.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/otnsim/otnsim/fakegraph"
 	"github.com/otnsim/otnsim/load/report"
+	"github.com/otnsim/otnsim/platform"
 	"github.com/otnsim/otnsim/rules"
 )
 
@@ -57,7 +58,7 @@ func (w *world) apply(n sendNote) {
 		if t.spent {
 			w.violate(t.sub, n.at, InvTokenOnce, "token #%d (issued %s) was spent a second time", id+1, fmtTime(t.issued))
 		}
-		if n.at >= t.issued+int64(fakegraph.TokenLifetime) {
+		if n.at >= t.issued+int64(platform.TokenLifetime) {
 			w.violate(t.sub, n.at, InvTokenExpiry, "token #%d issued %s was spent after it expired", id+1, fmtTime(t.issued))
 		}
 		t.spent = true
@@ -69,7 +70,7 @@ func (w *world) apply(n sendNote) {
 		return
 	}
 	s := &w.subs[i]
-	if n.msgType != "MESSAGE_TAG" && (s.lastAction == 0 || n.at >= s.lastAction+int64(fakegraph.Window)) {
+	if n.msgType != "MESSAGE_TAG" && (s.lastAction == 0 || n.at >= s.lastAction+int64(platform.Window)) {
 		last := "never wrote"
 		if s.lastAction != 0 {
 			last = "last wrote " + fmtTime(s.lastAction)
@@ -154,7 +155,7 @@ func (w *world) finish(r *report.Report) {
 	for _, t := range w.tokens {
 		switch {
 		case t.spent:
-		case w.end >= t.issued+int64(fakegraph.TokenLifetime):
+		case w.end >= t.issued+int64(platform.TokenLifetime):
 			w.counters.TokensExpired++
 		default:
 			w.counters.TokensActive++

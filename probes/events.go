@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/otnsim/otnsim/external"
-	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/platform"
 )
 
 // optinBody renders an OTN opt-in webhook delivery as Meta shapes it.
@@ -25,11 +25,11 @@ func optinBody(pageID, psid, topic, tok string, at time.Time) []byte {
 
 // signed returns the headers of a delivery signed with secret.
 func signed(secret string, body []byte) http.Header {
-	s256, s1 := fakegraph.Sign(secret, body)
+	s256, s1 := platform.Sign(secret, body)
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
-	h.Set("X-Hub-Signature-256", s256)
-	h.Set("X-Hub-Signature", s1)
+	h.Set(platform.SignatureHeader, s256)
+	h.Set(platform.LegacySignatureHeader, s1)
 	return h
 }
 

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 	"unicode/utf8"
+
+	"github.com/otnsim/otnsim/platform"
 )
 
 // ErrInvalidRequest is wrapped when an OTN request could never be valid
@@ -81,11 +83,12 @@ func (b *Bot) throttled(s *subscriberRec, topic string, now time.Time) bool {
 	return th.PerDay > 0 && len(recentAsks(s.Asked, now)) >= th.PerDay
 }
 
-// recentAsks keeps the requests of the last 24 hours.
+// recentAsks keeps the requests of the last 24 hours (platform.Window, the
+// span findings' OTN-REQ-THROTTLE counts over too).
 func recentAsks(asked []time.Time, now time.Time) []time.Time {
 	out := asked[:0:0]
 	for _, t := range asked {
-		if now.Before(t.Add(24 * time.Hour)) {
+		if now.Before(t.Add(platform.Window)) {
 			out = append(out, t)
 		}
 	}

@@ -8,7 +8,6 @@
 package reference
 
 import (
-	"crypto/hmac"
 	"errors"
 	"fmt"
 	"io"
@@ -17,17 +16,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/otnsim/otnsim/platform"
 	"github.com/otnsim/otnsim/sim/clock"
 )
 
 // DefaultAPIVersion is the Graph API version the bot calls.
 const DefaultAPIVersion = "v19.0"
-
-// Window is the standard messaging window as the bot reckons it.
-const Window = 24 * time.Hour
-
-// TokenLifetime is how long the bot trusts an OTN token.
-const TokenLifetime = 365 * 24 * time.Hour
 
 // Config configures a Bot.
 type Config struct {
@@ -56,7 +50,8 @@ type Bot struct {
 	optins map[string]OptIn // by name
 	topics map[string]OptIn // by topic
 	loc    *time.Location
-	pace   *pacer // nil: sends are not paced
+	pace   *pacer           // nil: sends are not paced
+	sig    *platform.Signer // checks X-Hub-Signature-256 under cfg.AppSecret
 
 	mu          sync.Mutex
 	products    map[string]*Product
@@ -98,6 +93,7 @@ func New(cfg Config) (*Bot, error) {
 		products: map[string]*Product{},
 		loc:      time.UTC,
 		pace:     newPacer(cfg.Policy.SendRate),
+		sig:      platform.NewSigner(cfg.AppSecret),
 	}
 	for _, p := range cfg.Products {
 		p := p
@@ -186,12 +182,4 @@ func (b *Bot) handshake(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain")
 	_, _ = io.WriteString(w, q.Get("hub.challenge"))
-}
-
-func validSignature(secret string, body []byte, header string) bool {
-	want, ok := strings.CutPrefix(header, "sha256=")
-	if !ok || secret == "" {
-		return false
-	}
-	return hmac.Equal(bodyMAC(secret, body), []byte(want))
 }

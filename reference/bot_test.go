@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/platform"
 	"github.com/otnsim/otnsim/reference"
 	"github.com/otnsim/otnsim/sim"
 )
@@ -70,7 +71,7 @@ var _ = Describe("the reference bot", func() {
 				bot.ServeHTTP(rec, req)
 				Expect(rec.Code).To(Equal(403), "signature %q", sig)
 			}
-			good, _ := fakegraph.Sign("s3cret", []byte(body))
+			good, _ := platform.Sign("s3cret", []byte(body))
 			req := httptest.NewRequest("POST", "/webhook", strings.NewReader(body))
 			req.Header.Set("X-Hub-Signature-256", good)
 			rec := httptest.NewRecorder()
@@ -134,7 +135,7 @@ var _ = Describe("the reference bot", func() {
 		w, s := newWorld(reference.DefaultPolicy())
 		Expect(w.Say(s, "red lipstick?")).To(Succeed())
 		_, _ = w.NotifyMe(s, "restock:red-lipstick")
-		w.Advance(reference.TokenLifetime)
+		w.Advance(platform.TokenLifetime)
 		Expect(w.Trigger("restock", map[string]any{"product": "red-lipstick"})).To(Succeed())
 		Expect(w.Graph.Ledger().CallsFor(s.PSID)).To(HaveLen(1)) // only the request
 	})

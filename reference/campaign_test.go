@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/platform"
 	"github.com/otnsim/otnsim/reference"
 	"github.com/otnsim/otnsim/sim"
 )
@@ -219,8 +220,8 @@ var _ = Describe("expiry", func() {
 			Expect(calls(w, s[0], fakegraph.KindMessage, fakegraph.RecipientToken)).To(Equal(sent))
 			Expect(refused(w)).To(BeEmpty())
 		},
-		Entry("one year minus 1 ms: used", reference.TokenLifetime-ms, 1, 1),
-		Entry("one year: dropped", reference.TokenLifetime, 0, 0),
+		Entry("one year minus 1 ms: used", platform.TokenLifetime-ms, 1, 1),
+		Entry("one year: dropped", platform.TokenLifetime, 0, 0),
 	)
 })
 

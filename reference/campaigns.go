@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/otnsim/otnsim/platform"
 )
 
 // ErrCampaignExists is returned when a campaign's name is taken: campaigns
@@ -131,7 +133,7 @@ func (b *Bot) eligible(tx Tx, topic string, f Filters, now time.Time) ([]string,
 
 // usable reports whether the bot may still spend t at now.
 func (b *Bot) usable(t *tokenRec, now time.Time) bool {
-	return t.State == tokHeld && (b.cfg.Policy.UseExpiredTokens || now.Before(t.IssuedAt.Add(TokenLifetime)))
+	return t.State == tokHeld && (b.cfg.Policy.UseExpiredTokens || now.Before(t.IssuedAt.Add(platform.TokenLifetime)))
 }
 
 func matches(s *subscriberRec, f Filters) bool {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/otnsim/otnsim/platform"
 )
 
 // result is how a delivery ended.
@@ -253,7 +255,7 @@ func (b *Bot) claimToken(j *jobRec, now time.Time) (*tokenRec, error) {
 			if t.State != tokHeld || (t.Topic != j.Topic && !b.cfg.Policy.UseAnyTopicToken) {
 				continue
 			}
-			if !b.cfg.Policy.UseExpiredTokens && !now.Before(t.IssuedAt.Add(TokenLifetime)) {
+			if !b.cfg.Policy.UseExpiredTokens && !now.Before(t.IssuedAt.Add(platform.TokenLifetime)) {
 				t.State = tokExpired
 				if err := tx.Put(bucketTokens, t.key(), t); err != nil {
 					return err

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/platform"
 	"github.com/otnsim/otnsim/reference"
 )
 
@@ -28,7 +29,7 @@ func FuzzWebhook(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sig, _ := fakegraph.Sign("s3cret", body)
+		sig, _ := platform.Sign("s3cret", body)
 		req := httptest.NewRequest(http.MethodPost, "/webhook", bytes.NewReader(body))
 		req.Header.Set("X-Hub-Signature-256", sig)
 		rec := httptest.NewRecorder()

@@ -15,6 +15,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/platform"
 	"github.com/otnsim/otnsim/reference"
 	"github.com/otnsim/otnsim/sim"
 	"github.com/otnsim/otnsim/sim/clock"
@@ -195,7 +196,7 @@ func (r *rig) event(psid string, fields map[string]any) int {
 	}
 	body, _ := json.Marshal(map[string]any{"object": "page", "entry": []any{map[string]any{"id": "1", "time": r.clk.Now().UnixMilli(), "messaging": []any{ev}}}})
 	req := httptest.NewRequest("POST", "/webhook", bytes.NewReader(body))
-	sig, _ := fakegraph.Sign(secret, body)
+	sig, _ := platform.Sign(secret, body)
 	req.Header.Set("X-Hub-Signature-256", sig)
 	rec := httptest.NewRecorder()
 	r.bot.ServeHTTP(rec, req)

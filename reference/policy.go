@@ -2,6 +2,8 @@ package reference
 
 import (
 	"time"
+
+	"github.com/otnsim/otnsim/platform"
 )
 
 // Policy is the bot's switchable behaviour.
@@ -114,14 +116,12 @@ type Analytics struct {
 	Timezone string `yaml:"timezone"`
 }
 
-// AffectedCountries are the countries where OTN stopped working: the EU and
-// EEA members, the United Kingdom, Switzerland and Japan.
+// AffectedCountries are the countries the bot treats as having lost OTN:
+// Meta's lists (platform.Europe, the EEA; platform.Japan) and, to be safe,
+// the United Kingdom and Switzerland. Each call returns a fresh slice.
 func AffectedCountries() []string {
-	return []string{
-		"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT",
-		"LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
-		"IS", "LI", "NO", "GB", "CH", "JP",
-	}
+	out := append(platform.Europe(), "GB", "CH")
+	return append(out, platform.Japan()...)
 }
 
 // DefaultPolicy is the careful behaviour: a 5-minute idle guard, tokens kept

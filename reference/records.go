@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/otnsim/otnsim/platform"
 )
 
 // Store buckets.
@@ -45,7 +47,7 @@ type notified struct {
 }
 
 func (s *subscriberRec) windowOpen(now time.Time) bool {
-	return !s.LastWindow.IsZero() && now.Before(s.LastWindow.Add(Window))
+	return !s.LastWindow.IsZero() && now.Before(s.LastWindow.Add(platform.Window))
 }
 
 // Token states in the bot's store.

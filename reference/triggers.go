@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"time"
 	"unicode/utf8"
+
+	"github.com/otnsim/otnsim/platform"
 )
 
 // ErrBadTrigger is wrapped by every trigger the bot cannot act on (unknown
@@ -207,7 +209,7 @@ func (b *Bot) expireTokens(now time.Time) error {
 			if err := json.Unmarshal(raw, &t); err != nil {
 				return fmt.Errorf("store: decode token: %w", err)
 			}
-			if t.State == tokHeld && !now.Before(t.IssuedAt.Add(TokenLifetime)) {
+			if t.State == tokHeld && !now.Before(t.IssuedAt.Add(platform.TokenLifetime)) {
 				t.State = tokExpired
 				return tx.Put(bucketTokens, key, &t)
 			}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/otnsim/otnsim/internal/httpbody"
+	"github.com/otnsim/otnsim/platform"
 )
 
 // webhookBody is what the bot reads of a delivery.
@@ -50,7 +51,7 @@ func (b *Bot) events(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "body too large or unreadable", http.StatusRequestEntityTooLarge)
 		return
 	}
-	if !b.cfg.Policy.SkipSignatureCheck && !validSignature(b.cfg.AppSecret, body, r.Header.Get("X-Hub-Signature-256")) {
+	if !b.cfg.Policy.SkipSignatureCheck && !b.sig.Verify(body, r.Header.Get(platform.SignatureHeader)) {
 		http.Error(w, "bad signature", http.StatusForbidden)
 		return
 	}

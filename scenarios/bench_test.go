@@ -9,7 +9,7 @@ import (
 // BenchmarkShippedSuite runs every shipped scenario once per iteration,
 // serially.
 func BenchmarkShippedSuite(b *testing.B) {
-	all, err := scenarios.LoadFS(scenarios.Shipped, ".")
+	all, err := scenarios.LoadFS(scenarios.Shipped(), ".")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func BenchmarkShippedSuite(b *testing.B) {
 func BenchmarkShippedSuiteParallel(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		all, err := scenarios.LoadFS(scenarios.Shipped, ".")
+		all, err := scenarios.LoadFS(scenarios.Shipped(), ".")
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -12,9 +12,9 @@ import (
 // FuzzParse checks that the parser never panics and that every error it
 // reports has a position inside the file.
 func FuzzParse(f *testing.F) {
-	_ = fs.WalkDir(scenarios.Shipped, ".", func(p string, d fs.DirEntry, err error) error {
+	_ = fs.WalkDir(scenarios.Shipped(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
-			b, _ := fs.ReadFile(scenarios.Shipped, p)
+			b, _ := fs.ReadFile(scenarios.Shipped(), p)
 			f.Add(b)
 		}
 		return nil

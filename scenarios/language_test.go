@@ -137,7 +137,7 @@ steps:
 
 var _ = Describe("selecting and running many", func() {
 	It("filters by name or file and by tags", func() {
-		all, err := scenarios.LoadFS(scenarios.Shipped, ".")
+		all, err := scenarios.LoadFS(scenarios.Shipped(), ".")
 		Expect(err).NotTo(HaveOccurred())
 		got := scenarios.Select(all, scenarios.Filter{Run: regexp.MustCompile(`^idle/`)})
 		Expect(got).To(HaveLen(7))
@@ -150,7 +150,7 @@ var _ = Describe("selecting and running many", func() {
 	})
 
 	It("gives the same results in parallel as serially", func() {
-		all, err := scenarios.LoadFS(scenarios.Shipped, ".")
+		all, err := scenarios.LoadFS(scenarios.Shipped(), ".")
 		Expect(err).NotTo(HaveOccurred())
 		serial := scenarios.RunAll(all, scenarios.RunOptions{Parallel: 1}, nil)
 		seen := 0

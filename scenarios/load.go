@@ -11,11 +11,15 @@ import (
 	"strings"
 )
 
-// Shipped holds the scenario suites that ship with otnsim, one folder per
+// shipped holds the scenario suites that ship with otnsim, one folder per
 // family, so that installed binaries carry them.
 //
 //go:embed */*.yaml
-var Shipped embed.FS
+var shipped embed.FS
+
+// Shipped returns the scenario suites that ship with otnsim (embedded in the
+// binary), one folder per family: LoadFS(Shipped(), ".") loads them all.
+func Shipped() fs.FS { return shipped }
 
 // isScenario reports whether a file name looks like a scenario file.
 func isScenario(name string) bool {

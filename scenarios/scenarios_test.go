@@ -2,6 +2,7 @@ package scenarios_test
 
 import (
 	"errors"
+	"strconv"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -163,8 +164,31 @@ steps:
 		Expect(res.Failure.Problems[0]).To(ContainSubstring("never goes backwards"))
 	})
 
+	It("takes subscribers in Iceland, Liechtenstein and Norway, and applies the region rules to them", func() {
+		for _, code := range []string{"IS", "LI", "NO"} {
+			for _, tc := range []struct {
+				date              string
+				accepted, refused int
+			}{{"2020-12-15T23:59:59.999Z", 1, 0}, {"2020-12-16T00:00:00Z", 0, 1}} {
+				res := run(`name: edge of the EEA
+world: {page_country: US, platform_date: "` + tc.date + `"}
+subscribers:
+  - alias: sub
+    region: ` + code + `
+steps:
+  - say: {who: sub, text: "hello"}
+  - send: {to: sub, otn_request: {title: "Back in stock alerts", topic: "restock"}}
+  - expect:
+      delivered: {who: sub, what: otn_request, count: ` + strconv.Itoa(tc.accepted) + `}
+      errors: {who: sub, rule: OTN-REGION, count: ` + strconv.Itoa(tc.refused) + `}
+`)
+				Expect(res.Passed).To(BeTrue(), "%s on %s: %+v", code, tc.date, res.Failure)
+			}
+		}
+	})
+
 	It("gives the same result twice under the same seed", func() {
-		all, err := scenarios.LoadFS(scenarios.Shipped, ".")
+		all, err := scenarios.LoadFS(scenarios.Shipped(), ".")
 		Expect(err).NotTo(HaveOccurred())
 		for _, sc := range all {
 			a, b := scenarios.Run(sc, scenarios.RunOptions{}), scenarios.Run(sc, scenarios.RunOptions{})
@@ -176,7 +200,7 @@ steps:
 
 var _ = Describe("the shipped suites", func() {
 	It("are embedded and identical to the files on disk", func() {
-		embedded, err := scenarios.LoadFS(scenarios.Shipped, ".")
+		embedded, err := scenarios.LoadFS(scenarios.Shipped(), ".")
 		Expect(err).NotTo(HaveOccurred())
 		onDisk, err := scenarios.Load(".")
 		Expect(err).NotTo(HaveOccurred())

@@ -3,6 +3,7 @@ package scenarios
 import (
 	_ "embed" // the JSON Schemas ship in the binary
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/otnsim/otnsim/fakegraph"
@@ -10,16 +11,20 @@ import (
 	"github.com/otnsim/otnsim/rules"
 )
 
-// Schema is the JSON Schema (draft 2020-12) of the scenario format, for
-// editors that complete and check scenario files.
-//
 //go:embed schema.json
-var Schema []byte
+var schemaJSON []byte
 
-// ReportSchema is the JSON Schema of the JSON report (version ReportSchemaVersion).
-//
 //go:embed report.schema.json
-var ReportSchema []byte
+var reportSchemaJSON []byte
+
+// Schema returns the JSON Schema (draft 2020-12) of the scenario format, for
+// editors that complete and check scenario files. Each call returns a fresh
+// copy.
+func Schema() []byte { return slices.Clone(schemaJSON) }
+
+// ReportSchema returns the JSON Schema of the JSON report (version
+// ReportSchemaVersion). Each call returns a fresh copy.
+func ReportSchema() []byte { return slices.Clone(reportSchemaJSON) }
 
 // BotSchema returns the JSON Schema of the "bot:" section, derived from
 // reference.Setup's yaml-tagged fields, so that new policy knobs appear in

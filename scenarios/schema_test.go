@@ -43,15 +43,15 @@ func yamlAsJSON(src []byte) any {
 
 var _ = Describe("the scenario JSON Schema", func() {
 	var sch *jsonschema.Schema
-	BeforeEach(func() { sch = compileSchema("scenario.json", scenarios.Schema) })
+	BeforeEach(func() { sch = compileSchema("scenario.json", scenarios.Schema()) })
 
 	It("accepts every shipped scenario", func() {
 		n := 0
-		Expect(fs.WalkDir(scenarios.Shipped, ".", func(p string, d fs.DirEntry, err error) error {
+		Expect(fs.WalkDir(scenarios.Shipped(), ".", func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return err
 			}
-			src, err := fs.ReadFile(scenarios.Shipped, p)
+			src, err := fs.ReadFile(scenarios.Shipped(), p)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(sch.Validate(yamlAsJSON(src))).To(Succeed(), p)
 			n++
@@ -78,7 +78,7 @@ var _ = Describe("the scenario JSON Schema", func() {
 
 	It("describes the bot, settings and rule sections as the reference bot's and fakegraph's Go types and the rule catalogue do", func() {
 		var doc map[string]any
-		Expect(json.Unmarshal(scenarios.Schema, &doc)).To(Succeed())
+		Expect(json.Unmarshal(scenarios.Schema(), &doc)).To(Succeed())
 		defs := doc["$defs"].(map[string]any)
 		want := map[string]any{"bot": scenarios.BotSchema(), "settings": scenarios.SettingsSchema(), "rule": scenarios.RuleSchema()}
 		if os.Getenv("UPDATE_SCHEMA") != "" {
@@ -107,7 +107,7 @@ var _ = Describe("the JSON report", func() {
 		rep := scenarios.Report{Tool: "otnsim test", Started: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Elapsed: time.Second, Results: results}
 		var buf bytes.Buffer
 		Expect(rep.WriteJSON(&buf)).To(Succeed())
-		sch := compileSchema("report.json", scenarios.ReportSchema)
+		sch := compileSchema("report.json", scenarios.ReportSchema())
 		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(buf.Bytes()))
 		Expect(err).NotTo(HaveOccurred())
 		Expect(sch.Validate(inst)).To(Succeed())

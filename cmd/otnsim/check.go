@@ -59,7 +59,7 @@ func checkCmd(args []string, stdout, stderr io.Writer) int {
 	var suite []*scenarios.Scenario
 	var err error
 	if fs.NArg() == 0 {
-		suite, err = scenarios.LoadFS(scenarios.Shipped, "compliance")
+		suite, err = scenarios.LoadFS(scenarios.Shipped(), "compliance")
 	} else {
 		suite, err = scenarios.Load(fs.Args()...)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/onsi/gomega/gbytes"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/platform"
 )
 
 // served is one `otnsim serve` running on a loopback port.
@@ -108,7 +109,7 @@ var _ = Describe("otnsim serve", func() {
 		bot.mu.Lock()
 		Expect(bot.bodies).To(HaveLen(2))
 		Expect(string(bot.bodies[1])).To(ContainSubstring(`"one_time_notif_token":"` + token + `"`))
-		want, _ := fakegraph.Sign(fakegraph.DefaultPage().AppSecret, bot.bodies[1])
+		want, _ := platform.Sign(fakegraph.DefaultPage().AppSecret, bot.bodies[1])
 		Expect(bot.sigs[1]).To(Equal(want))
 		bot.mu.Unlock()
 

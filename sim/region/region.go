@@ -1,6 +1,11 @@
-// Package region is what otnsim knows of the countries its synthetic
+// Package region is otnsim's one table of the countries its synthetic
 // subscribers come from: the locale Messenger reports for them and their
-// main UTC offset.
+// main UTC offset. It covers every country under the platform's region rules
+// (the EEA and Japan), the United Kingdom and Switzerland, and the big
+// Messenger markets. The scenario engine, the load generator and fakegraph's
+// control API all fill in a subscriber's locale and timezone from it.
+//
+// It imports nothing of otnsim's, so any package may use it.
 package region
 
 import "sort"
@@ -8,17 +13,29 @@ import "sort"
 // Info describes one country.
 type Info struct {
 	Locale    string  // e.g. de_DE
-	UTCOffset float64 // hours, e.g. 5.5 for India
+	UTCOffset float64 // hours, standard (winter) time, e.g. 5.5 for India
 }
 
+// known is the table. Offsets are each country's main zone in standard time.
 var known = map[string]Info{
-	"US": {"en_US", -5}, "GB": {"en_GB", 0}, "CA": {"en_CA", -5}, "AU": {"en_AU", 10},
-	"BR": {"pt_BR", -3}, "MX": {"es_MX", -6}, "IN": {"en_IN", 5.5}, "PH": {"en_PH", 8},
-	"ID": {"id_ID", 7}, "NG": {"en_NG", 1}, "DE": {"de_DE", 1}, "FR": {"fr_FR", 1},
-	"ES": {"es_ES", 1}, "IT": {"it_IT", 1}, "NL": {"nl_NL", 1}, "PL": {"pl_PL", 1},
-	"SE": {"sv_SE", 1}, "IE": {"en_IE", 0}, "JP": {"ja_JP", 9}, "TH": {"th_TH", 7},
-	"VN": {"vi_VN", 7}, "TR": {"tr_TR", 3}, "ZA": {"en_ZA", 2}, "NO": {"nb_NO", 1},
-	"CH": {"de_CH", 1},
+	// The EU 27.
+	"AT": {"de_AT", 1}, "BE": {"nl_BE", 1}, "BG": {"bg_BG", 2}, "HR": {"hr_HR", 1},
+	"CY": {"el_CY", 2}, "CZ": {"cs_CZ", 1}, "DK": {"da_DK", 1}, "EE": {"et_EE", 2},
+	"FI": {"fi_FI", 2}, "FR": {"fr_FR", 1}, "DE": {"de_DE", 1}, "GR": {"el_GR", 2},
+	"HU": {"hu_HU", 1}, "IE": {"en_IE", 0}, "IT": {"it_IT", 1}, "LV": {"lv_LV", 2},
+	"LT": {"lt_LT", 2}, "LU": {"fr_LU", 1}, "MT": {"mt_MT", 1}, "NL": {"nl_NL", 1},
+	"PL": {"pl_PL", 1}, "PT": {"pt_PT", 0}, "RO": {"ro_RO", 2}, "SK": {"sk_SK", 1},
+	"SI": {"sl_SI", 1}, "ES": {"es_ES", 1}, "SE": {"sv_SE", 1},
+	// The rest of the EEA.
+	"IS": {"is_IS", 0}, "LI": {"de_LI", 1}, "NO": {"nb_NO", 1},
+	// Europe outside the EEA.
+	"GB": {"en_GB", 0}, "CH": {"de_CH", 1}, "TR": {"tr_TR", 3},
+	// Japan.
+	"JP": {"ja_JP", 9},
+	// Elsewhere.
+	"US": {"en_US", -5}, "CA": {"en_CA", -5}, "MX": {"es_MX", -6}, "BR": {"pt_BR", -3},
+	"AU": {"en_AU", 10}, "IN": {"en_IN", 5.5}, "PH": {"en_PH", 8}, "ID": {"id_ID", 7},
+	"TH": {"th_TH", 7}, "VN": {"vi_VN", 7}, "NG": {"en_NG", 1}, "ZA": {"en_ZA", 2},
 }
 
 // Lookup returns what otnsim knows of the country with ISO code (upper case).

@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/otnsim/otnsim/platform"
 	"github.com/otnsim/otnsim/sim/region"
 )
 
@@ -23,6 +24,12 @@ var _ = Describe("the country table", func() {
 		}
 		_, ok := region.Lookup("ZZ")
 		Expect(ok).To(BeFalse())
+	})
+
+	It("covers every country under the region rules, the UK and Switzerland", func() {
+		want := append(append(platform.Europe(), platform.Japan()...), "GB", "CH")
+		Expect(want).To(ContainElements("IS", "LI", "NO"))
+		Expect(region.Codes()).To(ContainElements(want))
 	})
 
 	It("gives a locale of the country and a real UTC offset for every code, sorted", func() {
