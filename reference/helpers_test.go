@@ -176,7 +176,7 @@ type rig struct {
 }
 
 func newRig(setup reference.Setup, respond func(int, sentCall) reply) *rig {
-	clk := clock.NewVirtual(sim.DefaultStart)
+	clk := clock.NewVirtual(sim.DefaultStart())
 	g := &scripted{clock: clk, respond: respond}
 	bot, err := reference.New(reference.Config{
 		GraphURL: "https://graph.invalid", PageID: "1", PageAccessToken: "tok", AppSecret: secret, VerifyToken: "vt",

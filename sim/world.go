@@ -20,8 +20,9 @@ import (
 	"github.com/otnsim/otnsim/sim/clock"
 )
 
-// DefaultStart is the virtual time a world starts at unless told otherwise.
-var DefaultStart = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+// DefaultStart returns the virtual time a world starts at unless told
+// otherwise: 2026-01-05T09:00:00Z.
+func DefaultStart() time.Time { return time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC) }
 
 // botHost is the made-up host the in-process bot is reached at.
 const botHost = "http://bot.otnsim.invalid"
@@ -114,7 +115,7 @@ type World struct {
 // verification handshake. Close releases what a Loopback world holds.
 func NewWorld(opts Options) (*World, error) {
 	if opts.Start.IsZero() {
-		opts.Start = DefaultStart
+		opts.Start = DefaultStart()
 	}
 	if opts.Page.ID == "" {
 		opts.Page = fakegraph.DefaultPage()

@@ -6,8 +6,9 @@ import (
 	"github.com/otnsim/otnsim/reference"
 )
 
-// DefaultStart is when a load run begins unless the profile says otherwise.
-var DefaultStart = time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+// DefaultStart returns when a load run begins unless the profile says
+// otherwise: 2026-01-05T00:00:00Z.
+func DefaultStart() time.Time { return time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC) }
 
 // Default returns the profile of a small online shop: people write about
 // once a month, most questions are about products that are out of stock, a
@@ -15,7 +16,7 @@ var DefaultStart = time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
 func Default() *Profile {
 	return &Profile{
 		Name:         "small-shop",
-		Start:        DefaultStart,
+		Start:        DefaultStart(),
 		WritesPerDay: Rate{Mean: 0.04, Spread: 0.8},
 		ActiveHours:  Hours{From: 8, To: 23},
 		Asks:         Asks{OutOfStock: 0.5, InStock: 0.2, SmallTalk: 0.3},

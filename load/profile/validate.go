@@ -17,7 +17,7 @@ func (p *Profile) Validate() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	if p.Start.IsZero() {
-		p.Start = DefaultStart
+		p.Start = DefaultStart()
 	}
 	if p.WritesPerDay.Mean < 0 || p.WritesPerDay.Mean > 1000 {
 		bad("writes_per_day.mean %v: want 0 to 1000", p.WritesPerDay.Mean)
