@@ -156,9 +156,7 @@ func scenarioEvidence(sc *scenarios.Scenario, res scenarios.Result, w *sim.World
 				continue
 			}
 			ev.Who = s.Alias
-			for _, e := range w.Graph.Ledger().Timeline(s.PSID) {
-				ev.Timeline = append(ev.Timeline, e.At.UTC().Format("2006-01-02T15:04:05.000Z")+"  "+e.Text)
-			}
+			ev.Timeline = scenarios.Timeline(w, s.Alias, res.Findings)
 			break
 		}
 	}
