@@ -64,9 +64,9 @@ var faulty = []struct {
 	{"ignore-idle", minibot.Faults{IgnoreIdle: true}, rules.Idle},
 }
 
-// TestOTNSimFixture runs TestBot on the reference bot and on every faulty
-// minibot (an in-process handler calling the Graph API through
-// http.DefaultClient). It fails by design, so it runs only in the
+// TestOTNSimFixture runs TestBot on the reference bot, on the minibot with
+// one scenario only, and on every faulty minibot (an in-process handler
+// calling the Graph API through http.DefaultClient). It fails by design, so it runs only in the
 // subprocess of TestOTNSimCatchesFaultyHandlers.
 func TestOTNSimFixture(t *testing.T) {
 	if os.Getenv(fixtureEnv) != "1" {
@@ -77,6 +77,11 @@ func TestOTNSimFixture(t *testing.T) {
 		otnsimtest.TestBot(t, newStandalone(t, client), otnsimtest.WithClient(client))
 	})
 	page := otnsimtest.DefaultPage()
+	t.Run("filtered", func(t *testing.T) {
+		bot := minibot.New(minibot.Faults{}, minibot.Config{GraphURL: otnsimtest.GraphURL, AccessToken: page.AccessToken,
+			AppSecret: page.AppSecret, VerifyToken: page.VerifyToken})
+		otnsimtest.TestBot(t, bot, otnsimtest.WithRun("idle-guard"))
+	})
 	for _, f := range faulty {
 		t.Run(f.name, func(t *testing.T) {
 			bot := minibot.New(f.faults, minibot.Config{GraphURL: otnsimtest.GraphURL, AccessToken: page.AccessToken,
@@ -91,8 +96,9 @@ var subtestLine = regexp.MustCompile(`(?m)^\s*--- (PASS|FAIL|SKIP): TestOTNSimFi
 
 // TestOTNSimCatchesFaultyHandlers runs TestOTNSimFixture in a subprocess of
 // this test binary and reads its verdicts: the test fails, the reference
-// bot passes with one subtest per rule, and each faulty handler fails
-// exactly the subtest of its rule, with the evidence in the message.
+// bot passes with one subtest per rule, rules a filter leaves out are
+// skipped with the reason, and each faulty handler fails exactly the
+// subtest of its rule, with the evidence in the message.
 func TestOTNSimCatchesFaultyHandlers(t *testing.T) {
 	if os.Getenv(fixtureEnv) == "1" {
 		t.Skip("this is the subprocess")
@@ -136,6 +142,22 @@ func TestOTNSimCatchesFaultyHandlers(t *testing.T) {
 				t.Errorf("%s: subtest %s is %s, want PASS", bot, r.ID, v)
 			}
 		}
+	}
+
+	// WithRun leaves rules unexercised: skipped, with the reason; the probes
+	// still run.
+	filtered := verdicts["filtered"]
+	for rule, v := range map[string]string{rules.Idle: "PASS", rules.HookSignature: "PASS", rules.TokenExpiry: "SKIP", rules.TokenOnce: "SKIP"} {
+		if filtered[rule] != v {
+			t.Errorf("filtered: subtest %s is %q, want %s", rule, filtered[rule], v)
+		}
+	}
+	if len(filtered) != len(rules.All()) {
+		t.Errorf("filtered: %d rule subtests, want %d", len(filtered), len(rules.All()))
+	}
+	expiry := section(text, "TestOTNSimFixture/filtered/"+rules.TokenExpiry)
+	if want := `not exercised: no scenario that ran is tagged with it (WithRun "idle-guard")`; !strings.Contains(expiry, want) {
+		t.Errorf("the skipped OTN-TOKEN-EXPIRY lacks %q; it reads:\n%s", want, expiry)
 	}
 
 	// The failure carries the evidence: scenario, step, expected versus
