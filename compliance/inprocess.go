@@ -81,7 +81,8 @@ var defaultTransportMu sync.Mutex
 
 // NewInProcess intercepts the bot's Graph API transport and checks that bot
 // answers the verification handshake with the page's verify token. Close
-// restores the transport.
+// restores the transport; without a Client, no other InProcess can replace
+// http.DefaultTransport until then (a second NewInProcess waits).
 func NewInProcess(bot http.Handler, cfg InProcessConfig) (*InProcess, error) {
 	if bot == nil {
 		return nil, errors.New("in-process bot: no handler")

@@ -13,8 +13,9 @@ type Target = probes.Target
 
 // RunOptions returns the scenario runner's options for playing scenarios
 // against t: its factory, its page credentials, fresh PSIDs, and a tick
-// trigger after every clock advance. Run scenarios one at a time, and check t.Err after each: a bot
-// that could not be run on makes every later verdict meaningless.
+// trigger after every clock advance. Run scenarios one at a time, and check
+// t.Err after each: a bot that could not be run on makes every later verdict
+// meaningless.
 func RunOptions(t Target, seed int64) scenarios.RunOptions {
 	factory := t.Factory()
 	page := t.Page()
