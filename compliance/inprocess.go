@@ -244,7 +244,8 @@ func (p *InProcess) exchange(method, path, query string, header http.Header, bod
 	if query != "" {
 		target += "?" + query
 	}
-	req := httptest.NewRequest(method, "http://bot.otnsim.invalid"+target, bytes.NewReader(body))
+	req := httptest.NewRequest(method, target, bytes.NewReader(body))
+	req.Host = "bot.otnsim.invalid"
 	for k, v := range header {
 		req.Header[k] = append([]string(nil), v...)
 	}
