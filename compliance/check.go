@@ -12,7 +12,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/otnsim/otnsim/external"
 	"github.com/otnsim/otnsim/probes"
 	"github.com/otnsim/otnsim/rules"
 	"github.com/otnsim/otnsim/scenarios"
@@ -99,13 +98,14 @@ func RulesOf(sc *scenarios.Scenario) []string {
 }
 
 // Check plays suite against the bot behind h, then the security probes, and
-// judges every rule. seed overrides the scenarios' seeds when non-zero. A
-// *external.BotError means the bot could not be run to the end: there is no
-// verdict then, only that error.
-func Check(h *external.Harness, bot string, suite []*scenarios.Scenario, seed int64) (*Report, error) {
+// judges every rule; bot names it in the report. seed overrides the
+// scenarios' seeds when non-zero. An error means the bot could not be run to
+// the end (for an external bot, a *external.BotError): there is no verdict
+// then, only that error.
+func Check(h Target, bot string, suite []*scenarios.Scenario, seed int64) (*Report, error) {
 	began := time.Now()
 	evidence := map[string][]Evidence{}
-	opts := h.RunOptions(seed)
+	opts := RunOptions(h, seed)
 	var world *sim.World
 	after := opts.AfterStep
 	opts.AfterStep = func(w *sim.World, st *scenarios.Step) error {
@@ -156,9 +156,7 @@ func scenarioEvidence(sc *scenarios.Scenario, res scenarios.Result, w *sim.World
 				continue
 			}
 			ev.Who = s.Alias
-			for _, e := range w.Graph.Ledger().Timeline(s.PSID) {
-				ev.Timeline = append(ev.Timeline, e.At.UTC().Format("2006-01-02T15:04:05.000Z")+"  "+e.Text)
-			}
+			ev.Timeline = scenarios.Timeline(w, s.Alias, res.Findings)
 			break
 		}
 	}

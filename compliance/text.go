@@ -53,6 +53,11 @@ func evidenceName(ev Evidence) string {
 	return ev.Name
 }
 
+// WriteEvidence renders one piece of evidence as the text report shows a
+// failure: the scenario or probe, the step, expected versus actual, and the
+// subscriber's timeline.
+func WriteEvidence(w io.Writer, ev Evidence) { writeEvidence(w, ev) }
+
 func writeEvidence(w io.Writer, ev Evidence) {
 	fmt.Fprintf(w, "    %s\n", evidenceName(ev))
 	if ev.Step != "" {

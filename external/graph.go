@@ -8,16 +8,12 @@ import (
 	"time"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/probes"
 )
 
-// GraphRequest is one call the bot made to the Graph API, as the harness saw it.
-type GraphRequest struct {
-	Seq    int
-	Method string
-	Path   string
-	Body   []byte
-	Status int
-}
+// GraphRequest is one call the bot made to the Graph API, as the harness saw
+// it: the probes' type, since a Harness is a probes.Target.
+type GraphRequest = probes.GraphCall
 
 // graphMux is the one Graph API listener of a run. It routes every call to
 // the current world's fakegraph (scenarios use fresh PSIDs, so one bot

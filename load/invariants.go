@@ -8,6 +8,7 @@ import (
 	"github.com/otnsim/otnsim/load/report"
 	"github.com/otnsim/otnsim/platform"
 	"github.com/otnsim/otnsim/rules"
+	"github.com/otnsim/otnsim/scenarios"
 )
 
 // Invariant ids, as violations name them. They hold of the referee
@@ -162,10 +163,7 @@ func (w *world) finish(r *report.Report) {
 		}
 	}
 	if w.opts.Only != nil {
-		psid := w.psids[0]
-		for _, e := range l.Timeline(psid) {
-			r.Timeline = append(r.Timeline, e.At.UTC().Format("2006-01-02T15:04:05.000Z")+"  "+e.Text)
-		}
+		r.Timeline = scenarios.LedgerTimeline(l, w.psids[0], nil)
 	}
 	r.Counters.Add(w.counters)
 	r.AddViolations(w.violCount, w.violations)

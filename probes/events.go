@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/otnsim/otnsim/external"
 	"github.com/otnsim/otnsim/platform"
 )
 
@@ -45,7 +44,7 @@ func pad(body []byte, size int) []byte {
 }
 
 // countUses counts the bot's Send API calls that used tok or were addressed to psid.
-func countUses(calls []external.GraphRequest, tok, psid string) int {
+func countUses(calls []GraphCall, tok, psid string) int {
 	n := 0
 	for _, c := range calls {
 		var req struct {

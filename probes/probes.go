@@ -18,7 +18,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/otnsim/otnsim/external"
 	"github.com/otnsim/otnsim/rules"
 	"github.com/otnsim/otnsim/sim"
 )
@@ -57,10 +56,10 @@ type eventProbe struct {
 }
 
 // Run sends every probe to the bot behind h, in a world of its own, and
-// returns their results. A *external.BotError means the bot could not be
-// run on; no verdict is then given.
-func Run(h *external.Harness) ([]Result, error) {
-	w, err := sim.NewWorld(sim.Options{Seed: 1, Bot: h.Factory(), PSID: h.NextPSID})
+// returns their results. An error means the bot could not be run on (for an
+// external bot, a *external.BotError); no verdict is then given.
+func Run(h Target) ([]Result, error) {
+	w, err := sim.NewWorld(sim.Options{Seed: 1, Page: h.Page(), Bot: h.Factory(), PSID: h.NextPSID})
 	if err != nil {
 		if herr := h.Err(); herr != nil {
 			return nil, herr
@@ -172,7 +171,7 @@ func judgeReplay(uses, controlUses int, p *eventProbe) (string, string) {
 	return Pass, fmt.Sprintf("the replayed token was used %d time(s), like the control's", uses)
 }
 
-func botErr(h *external.Harness, err error) error {
+func botErr(h Target, err error) error {
 	if herr := h.Err(); herr != nil {
 		return herr
 	}

@@ -5,13 +5,12 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/otnsim/otnsim/external"
 	"github.com/otnsim/otnsim/rules"
 )
 
 // verifyProbes performs the handshake with a wrong and with an empty verify
 // token; the bot must not echo the challenge to either.
-func verifyProbes(h *external.Harness) []Result {
+func verifyProbes(h Target) []Result {
 	cases := []struct{ name, token, sent string }{
 		{"wrong-verify-token", "not-" + h.Page().VerifyToken, "a verification handshake with the wrong verify token"},
 		{"empty-verify-token", "", "a verification handshake with an empty verify token"},

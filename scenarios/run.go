@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/otnsim/otnsim/fakegraph"
 	"github.com/otnsim/otnsim/findings"
 	"github.com/otnsim/otnsim/sim"
 )
@@ -57,6 +58,10 @@ type RunOptions struct {
 	// PSID, when set, names every subscriber's PSID, so that scenarios
 	// sharing one bot process never share a PSID.
 	PSID func() string
+	// Credentials, when set, replaces the page id, access token, app secret
+	// and verify token of every world's page (the scenario's page settings
+	// stay): those the bot under test was built with.
+	Credentials *fakegraph.Page
 }
 
 // ReferenceBot returns a factory for the reference bot with sc's bot section.
@@ -135,8 +140,12 @@ func Run(sc *Scenario, opts RunOptions) Result {
 		res.Elapsed = time.Since(began)
 		return res
 	}
+	page := sc.World.Page()
+	if c := opts.Credentials; c != nil {
+		page.ID, page.AccessToken, page.AppSecret, page.VerifyToken = c.ID, c.AccessToken, c.AppSecret, c.VerifyToken
+	}
 	var err error
-	w, err = sim.NewWorld(sim.Options{Seed: res.Seed, Start: sc.Start, Page: sc.World.Page(),
+	w, err = sim.NewWorld(sim.Options{Seed: res.Seed, Start: sc.Start, Page: page,
 		Settings: sc.World.FakegraphSettings(), Bot: botFor(sc), PSID: opts.PSID})
 	if err != nil {
 		return fail(-1, nil, "", err.Error())

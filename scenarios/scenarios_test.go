@@ -2,13 +2,16 @@ package scenarios_test
 
 import (
 	"errors"
+	"net/http"
 	"strconv"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/otnsim/otnsim/fakegraph"
 	"github.com/otnsim/otnsim/scenarios"
+	"github.com/otnsim/otnsim/sim"
 )
 
 func parseErrors(src string) []string {
@@ -185,6 +188,28 @@ steps:
 				Expect(res.Passed).To(BeTrue(), "%s on %s: %+v", code, tc.date, res.Failure)
 			}
 		}
+	})
+
+	It("gives every world the bot's own credentials when told, keeping the scenario's page settings", func() {
+		sc, err := scenarios.Parse("s.yaml", []byte(`name: creds
+world: {otn_permission: false}
+subscribers: [{alias: ana}]
+steps:
+  - say: {who: ana, text: hi}
+  - trigger: {name: otn.request, who: ana, data: {topic: t}}
+  - expect: {errors: {who: ana, rule: OTN-FEATURE, count: 1}}
+`))
+		Expect(err).NotTo(HaveOccurred())
+		creds := fakegraph.Page{ID: "2000000000002", AccessToken: "EAAmine", AppSecret: "my-secret", VerifyToken: "my-verify"}
+		var got sim.BotEnv
+		res := scenarios.Run(sc, scenarios.RunOptions{Credentials: &creds, Bot: func(sc *scenarios.Scenario) sim.BotFactory {
+			return func(env sim.BotEnv) (http.Handler, error) {
+				got = env
+				return scenarios.ReferenceBot(sc)(env)
+			}
+		}})
+		Expect(res.Passed).To(BeTrue(), "%+v", res.Failure)
+		Expect([]string{got.PageID, got.PageAccessToken, got.AppSecret, got.VerifyToken}).To(Equal([]string{"2000000000002", "EAAmine", "my-secret", "my-verify"}))
 	})
 
 	It("gives the same result twice under the same seed", func() {

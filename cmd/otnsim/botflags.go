@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/otnsim/otnsim/compliance"
 	"github.com/otnsim/otnsim/external"
 	"github.com/otnsim/otnsim/scenarios"
 )
@@ -94,7 +95,7 @@ func (b *botFlags) open(name string, stderr io.Writer, seed int64) (opts scenari
 	if h == nil {
 		return opts, nil, false
 	}
-	return h.RunOptions(seed), &botRun{h}, true
+	return compliance.RunOptions(h, seed), &botRun{h}, true
 }
 
 // failed reports, and prints, whether the external bot could not be run on.

@@ -59,6 +59,7 @@ type person struct {
 }
 
 type bot struct {
+	logf   func(format string, args ...any)
 	faults Faults
 	graph  string
 	token  string
@@ -71,17 +72,39 @@ type bot struct {
 	seen   map[string]bool // webhook bodies already processed
 }
 
-// Main runs the bot from the contract's environment until killed.
-func Main(f Faults) {
-	b := &bot{
+// Config holds the external bot contract's values.
+type Config struct {
+	GraphURL, AccessToken, AppSecret, VerifyToken string
+	// Logf reports refused sends; nil means log.Printf.
+	Logf func(format string, args ...any)
+}
+
+// New returns the bot as an http.Handler, for tests that run it in process.
+// It makes its Send API calls with http.Post (http.DefaultClient).
+func New(f Faults, c Config) http.Handler {
+	if c.Logf == nil {
+		c.Logf = log.Printf
+	}
+	return &bot{
+		logf:   c.Logf,
 		faults: f,
-		graph:  strings.TrimRight(os.Getenv("OTNSIM_GRAPH_URL"), "/"),
-		token:  os.Getenv("OTNSIM_PAGE_ACCESS_TOKEN"),
-		secret: os.Getenv("OTNSIM_APP_SECRET"),
-		verify: os.Getenv("OTNSIM_VERIFY_TOKEN"),
+		graph:  strings.TrimRight(c.GraphURL, "/"),
+		token:  c.AccessToken,
+		secret: c.AppSecret,
+		verify: c.VerifyToken,
 		people: map[string]*person{},
 		seen:   map[string]bool{},
 	}
+}
+
+// Main runs the bot from the contract's environment until killed.
+func Main(f Faults) {
+	b := New(f, Config{
+		GraphURL:    os.Getenv("OTNSIM_GRAPH_URL"),
+		AccessToken: os.Getenv("OTNSIM_PAGE_ACCESS_TOKEN"),
+		AppSecret:   os.Getenv("OTNSIM_APP_SECRET"),
+		VerifyToken: os.Getenv("OTNSIM_VERIFY_TOKEN"),
+	})
 	addr := "127.0.0.1:" + os.Getenv("PORT")
 	log.Printf("minibot listening on %s (faults %+v)", addr, f)
 	log.Fatal(http.ListenAndServe(addr, b))
@@ -332,7 +355,7 @@ func (b *bot) send(msg map[string]any) int {
 	u := b.graph + "/v19.0/me/messages?access_token=" + url.QueryEscape(b.token)
 	resp, err := http.Post(u, "application/json", bytes.NewReader(body))
 	if err != nil {
-		log.Printf("send: %v", err)
+		b.logf("send: %v", err)
 		return -1
 	}
 	defer resp.Body.Close()
@@ -340,7 +363,7 @@ func (b *bot) send(msg map[string]any) int {
 	if resp.StatusCode == http.StatusOK {
 		return 0
 	}
-	log.Printf("send refused: HTTP %d %s", resp.StatusCode, answer)
+	b.logf("send refused: HTTP %d %s", resp.StatusCode, answer)
 	var e struct {
 		Error struct {
 			Code int `json:"code"`
