@@ -2,6 +2,8 @@ package sim
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 )
@@ -13,11 +15,24 @@ func HandlerTransport(h http.Handler) http.RoundTripper { return handlerTranspor
 
 type handlerTransport struct{ h http.Handler }
 
-func (t handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+// ErrDropped is what a HandlerTransport returns when the handler drops the
+// connection (panics with http.ErrAbortHandler, as fakegraph's drop fault
+// does), the way a client sees a connection closed without an answer.
+var ErrDropped = errors.New("connection closed before an answer")
+
+func (t handlerTransport) RoundTrip(req *http.Request) (resp *http.Response, err error) {
 	if req.Body == nil {
 		req.Body = http.NoBody
 	}
 	rec := &recorder{header: http.Header{}, status: http.StatusOK}
+	defer func() {
+		if p := recover(); p != nil {
+			if p != http.ErrAbortHandler {
+				panic(p)
+			}
+			resp, err = nil, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, ErrDropped)
+		}
+	}()
 	t.h.ServeHTTP(rec, req)
 	return &http.Response{
 		Status:        http.StatusText(rec.status),
