@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/otnsim/otnsim/sim/clock"
 )
 
 // Pos is a position in a scenario file.
@@ -177,7 +179,7 @@ func (d *decoder) duration(n *yaml.Node, what string) time.Duration {
 		d.errorf(n, "%s must be a duration like 48h or 1y, got %s", what, kindName(n))
 		return 0
 	}
-	v, err := ParseDuration(n.Value)
+	v, err := clock.ParseDuration(n.Value)
 	if err != nil {
 		d.errorf(n, "%s: %v", what, err)
 	}
@@ -308,59 +310,6 @@ func levenshtein(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(rb)]
-}
-
-// ParseDuration parses Go durations extended with days (d), weeks (w) and
-// years (y, 365 days), e.g. "48h", "2d", "1y", "23h59m59.999s", "1y1ms".
-func ParseDuration(s string) (time.Duration, error) {
-	orig := s
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, fmt.Errorf("empty duration")
-	}
-	var total time.Duration
-	for s != "" {
-		i := 0
-		for i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '.') {
-			i++
-		}
-		if i == 0 {
-			return 0, fmt.Errorf("bad duration %q: expected a number before %q", orig, s)
-		}
-		num := s[:i]
-		j := i
-		for j < len(s) && (s[j] < '0' || s[j] > '9') && s[j] != '.' {
-			j++
-		}
-		unit := s[i:j]
-		s = s[j:]
-		var mult time.Duration
-		switch unit {
-		case "y":
-			mult = 365 * 24 * time.Hour
-		case "w":
-			mult = 7 * 24 * time.Hour
-		case "d":
-			mult = 24 * time.Hour
-		case "h", "m", "s", "ms", "us", "µs", "ns":
-			d, err := time.ParseDuration(num + unit)
-			if err != nil {
-				return 0, fmt.Errorf("bad duration %q: %w", orig, err)
-			}
-			total += d
-			continue
-		case "":
-			return 0, fmt.Errorf("bad duration %q: %q needs a unit (ms, s, m, h, d, w, y)", orig, num)
-		default:
-			return 0, fmt.Errorf("bad duration %q: unknown unit %q (use ms, s, m, h, d, w, y)", orig, unit)
-		}
-		f, err := strconv.ParseFloat(num, 64)
-		if err != nil {
-			return 0, fmt.Errorf("bad duration %q: %w", orig, err)
-		}
-		total += time.Duration(f * float64(mult))
-	}
-	return total, nil
 }
 
 // yamlError turns a YAML syntax error into a positioned Error.

@@ -17,7 +17,7 @@ var (
 // into decodes n into v, led by v's type and its fields' yaml tags, and
 // reports every mistake with its position. Only the fields present in the
 // file are set, so v may carry defaults. Durations take otnsim's units
-// (ParseDuration) and times RFC 3339.
+// (clock.ParseDuration) and times RFC 3339.
 func (d *decoder) into(n *yaml.Node, v reflect.Value, what string) {
 	switch v.Type() {
 	case durationType:

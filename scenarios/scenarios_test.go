@@ -94,28 +94,17 @@ steps:
 		}))
 	})
 
-	DescribeTable("durations",
-		func(in string, want time.Duration) {
-			got, err := scenarios.ParseDuration(in)
-			Expect(err).NotTo(HaveOccurred())
-			Expect(got).To(Equal(want))
-		},
-		Entry("hours", "48h", 48*time.Hour),
-		Entry("days", "2d", 48*time.Hour),
-		Entry("weeks", "1w", 7*24*time.Hour),
-		Entry("a year is 365 days", "1y", 365*24*time.Hour),
-		Entry("mixed", "1y1ms", 365*24*time.Hour+time.Millisecond),
-		Entry("the last millisecond of a window", "23h59m59.999s", 24*time.Hour-time.Millisecond),
-		Entry("fractional days", "1.5d", 36*time.Hour),
-	)
-
-	DescribeTable("bad durations",
-		func(in string) {
-			_, err := scenarios.ParseDuration(in)
-			Expect(err).To(HaveOccurred())
-		},
-		Entry("empty", ""), Entry("no unit", "5"), Entry("unknown unit", "5q"), Entry("words", "soon"),
-	)
+	// The syntax itself is specified with clock.ParseDuration; here, that a
+	// scenario file reads it and places its mistakes.
+	It("reads otnsim durations and refuses one too long for time.Duration", func() {
+		sc, err := scenarios.Parse("s.yaml", []byte("name: n\nsteps:\n  - advance: 23h59m59.999s\n  - at: +1y1ms\n"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(sc.Steps[0].Duration).To(Equal(24*time.Hour - time.Millisecond))
+		Expect(sc.Steps[1].AtOffset).To(Equal(365*24*time.Hour + time.Millisecond))
+		Expect(parseErrors("name: n\nsteps:\n  - advance: 1000y\n")).To(Equal([]string{
+			`s.yaml:3:14: advance: bad duration "1000y": too long (the longest duration is 292y171d23h47m16.854775807s, about 292 years)`,
+		}))
+	})
 })
 
 var _ = Describe("running", func() {

@@ -9,6 +9,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/sim/clock"
 )
 
 // maxExpandedSteps bounds what repeats may expand to, so a file cannot ask
@@ -219,7 +220,7 @@ func (d *decoder) step(n *yaml.Node, sc *stepScope) (Step, bool) {
 // at reads an instant: RFC 3339, or +DURATION after the scenario's start.
 func (d *decoder) at(n *yaml.Node, st *Step) {
 	if n.Kind == yaml.ScalarNode && strings.HasPrefix(n.Value, "+") {
-		v, err := ParseDuration(n.Value[1:])
+		v, err := clock.ParseDuration(n.Value[1:])
 		if err != nil {
 			d.errorf(n, "at: %v", err)
 		}
