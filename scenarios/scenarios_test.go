@@ -107,6 +107,41 @@ steps:
 	})
 })
 
+// The bot section decodes as reference.ParseSetup and load profiles do
+// (reference.Setup.UnmarshalYAMLPos); these specs pin it in scenario files.
+var _ = Describe("the bot section", func() {
+	parse := func(bot string) *scenarios.Scenario {
+		sc, err := scenarios.Parse("s.yaml", []byte("name: n\nsteps: []\nbot: "+bot+"\n"))
+		Expect(err).NotTo(HaveOccurred())
+		return sc
+	}
+
+	It("applies a preset, then the knobs set over it", func() {
+		sc := parse("{preset: instant, policy: {throttle: {per_day: 2}}}")
+		Expect(sc.Bot.Preset).To(Equal("instant"))
+		Expect(sc.Bot.Policy.IdleAfter).To(BeZero())
+		Expect(sc.Bot.Policy.Throttle.PerDay).To(Equal(2))
+	})
+
+	It("reads otnsim durations", func() {
+		sc := parse("{policy: {analytics: {attribution_window: 7d}}}")
+		Expect(sc.Bot.Policy.Analytics.AttributionWindow).To(Equal(7 * 24 * time.Hour))
+	})
+
+	It("lists the presets for an unknown one and suggests the knob for a misspelled one", func() {
+		Expect(parseErrors("name: n\nsteps: []\nbot: {preset: nosuch, policy: {idle_aftr: 1m}}\n")).To(Equal([]string{
+			`s.yaml:3:15: unknown bot preset "nosuch" (expected one of: broadcaster, careful, flow-builder, instant)`,
+			`s.yaml:3:32: unknown field "idle_aftr" in bot.policy (did you mean "idle_after"?)`,
+		}))
+	})
+
+	It("blames an unknown table variable once, not again as a bad value", func() {
+		Expect(parseErrors("name: n\nsteps: []\nbot:\n  policy:\n    idle_after: ${wait}\ncases: [{name: a, vars: {other: 1}}]\n")).To(Equal([]string{
+			`s.yaml:5:17: unknown variable ${wait} (expected one of: other)`,
+		}))
+	})
+})
+
 var _ = Describe("running", func() {
 	run := func(src string) scenarios.Result {
 		sc, err := scenarios.Parse("s.yaml", []byte(src))
