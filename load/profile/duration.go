@@ -6,6 +6,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/otnsim/otnsim/internal/yamlpos"
 	"github.com/otnsim/otnsim/sim/clock"
 )
 
@@ -25,6 +26,11 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	}
 	*d = Duration(v)
 	return nil
+}
+
+// UnmarshalYAMLPos reads a duration for the positioned decoder Parse uses.
+func (d *Duration) UnmarshalYAMLPos(dec *yamlpos.Decoder, n *yaml.Node, what string) {
+	*d = Duration(dec.Duration(n, what))
 }
 
 // MarshalYAML writes the duration in Go's notation.
