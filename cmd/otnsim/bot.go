@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/otnsim/otnsim/reference"
+	"github.com/otnsim/otnsim/reference/sqlitestore"
 )
 
 const botUsage = `Usage: otnsim bot [flags]
@@ -89,7 +90,7 @@ func botCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	var store reference.Store = reference.NewMemoryStore()
 	if *db != "" {
-		s, err := reference.OpenSQLite(*db)
+		s, err := sqlitestore.Open(*db)
 		if err != nil {
 			fmt.Fprintf(stderr, "otnsim bot: %v\n", err)
 			return exitUsage
