@@ -112,7 +112,7 @@ func (s *Server) ctlAdvance(w http.ResponseWriter, r *http.Request) *Error {
 	}
 	switch {
 	case body.By != "" && body.To == "":
-		d, err := ParseDuration(body.By)
+		d, err := clock.ParseDuration(body.By)
 		if err != nil || d < 0 {
 			return errControl(http.StatusBadRequest, "by: %q is not a non-negative duration (e.g. 25h, 30d)", body.By)
 		}
@@ -335,7 +335,7 @@ func (s *Server) ctlArmFault(w http.ResponseWriter, r *http.Request) *Error {
 	}
 	f := in.Fault
 	if in.Latency != "" {
-		d, err := ParseDuration(in.Latency)
+		d, err := clock.ParseDuration(in.Latency)
 		if err != nil {
 			return errControl(http.StatusBadRequest, "latency: %v", err)
 		}
@@ -346,51 +346,6 @@ func (s *Server) ctlArmFault(w http.ResponseWriter, r *http.Request) *Error {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"armed": len(s.Faults())})
 	return nil
-}
-
-// ParseDuration reads a duration like Go's time.ParseDuration, with days
-// (d), weeks (w) and 365-day years (y) as well: "25h", "30d", "1y2d", "1.5s".
-func ParseDuration(v string) (time.Duration, error) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, errors.New("empty duration")
-	}
-	var total time.Duration
-	rest := v
-	for rest != "" {
-		i := 0
-		for i < len(rest) && (rest[i] == '.' || rest[i] >= '0' && rest[i] <= '9') {
-			i++
-		}
-		j := i
-		for j < len(rest) && (rest[j] < '0' || rest[j] > '9') && rest[j] != '.' {
-			j++
-		}
-		num, unit := rest[:i], rest[i:j]
-		rest = rest[j:]
-		var mult time.Duration
-		switch unit {
-		case "d":
-			mult = 24 * time.Hour
-		case "w":
-			mult = 7 * 24 * time.Hour
-		case "y":
-			mult = 365 * 24 * time.Hour
-		default:
-			d, err := time.ParseDuration(num + unit)
-			if err != nil {
-				return 0, fmt.Errorf("parse duration %q: %w", v, err)
-			}
-			total += d
-			continue
-		}
-		f, err := strconv.ParseFloat(num, 64)
-		if err != nil {
-			return 0, fmt.Errorf("parse duration %q: bad number %q", v, num)
-		}
-		total += time.Duration(f * float64(mult))
-	}
-	return total, nil
 }
 
 var _ clock.Clock = (*clock.Virtual)(nil)

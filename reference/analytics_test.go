@@ -3,13 +3,13 @@ package reference_test
 import (
 	"encoding/json"
 	"net/http/httptest"
-	"path/filepath"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/otnsim/otnsim/reference"
+	"github.com/otnsim/otnsim/reference/internal/storetest"
 )
 
 var _ = Describe("analytics", func() {
@@ -80,65 +80,6 @@ func MatchFields(_ *reference.TopicStats, requests, optins, notified, viaToken, 
 	)
 }
 
-var _ = Describe("stores", func() {
-	type doc struct{ N int }
-	stores := map[string]func() reference.Store{
-		"memory": func() reference.Store { return reference.NewMemoryStore() },
-		"sqlite": func() reference.Store {
-			s, err := reference.OpenSQLite(filepath.Join(GinkgoT().TempDir(), "s.db"))
-			Expect(err).NotTo(HaveOccurred())
-			return s
-		},
-	}
-	for name, open := range stores {
-		It(name+" commits together, rolls back on error, and scans a prefix in key order", func() {
-			st := open()
-			defer st.Close()
-			Expect(st.Update(func(tx reference.Tx) error {
-				for _, k := range []string{"b2", "a1", "b1", "c"} {
-					if err := tx.Put("x", k, doc{len(k)}); err != nil {
-						return err
-					}
-				}
-				return nil
-			})).To(Succeed())
-			boom := st.Update(func(tx reference.Tx) error {
-				_ = tx.Put("x", "b3", doc{3})
-				_ = tx.Delete("x", "a1")
-				return errBoom
-			})
-			Expect(boom).To(MatchError(errBoom))
-			var keys []string
-			Expect(st.View(func(tx reference.Tx) error {
-				var d doc
-				found, err := tx.Get("x", "a1", &d)
-				Expect(err).NotTo(HaveOccurred())
-				Expect(found).To(BeTrue())
-				Expect(d.N).To(Equal(2))
-				return tx.Scan("x", "b", func(k string, _ []byte) error { keys = append(keys, k); return nil })
-			})).To(Succeed())
-			Expect(keys).To(Equal([]string{"b1", "b2"}))
-			Expect(st.View(func(tx reference.Tx) error { return tx.Put("x", "y", doc{}) })).To(HaveOccurred())
-		})
-	}
-
-	It("sqlite keeps everything across a reopen", func() {
-		path := filepath.Join(GinkgoT().TempDir(), "bot.db")
-		st, err := reference.OpenSQLite(path)
-		Expect(err).NotTo(HaveOccurred())
-		Expect(st.Update(func(tx reference.Tx) error { return tx.Put("x", "k", doc{7}) })).To(Succeed())
-		Expect(st.Close()).To(Succeed())
-		st2, err := reference.OpenSQLite(path)
-		Expect(err).NotTo(HaveOccurred())
-		defer st2.Close()
-		var d doc
-		Expect(st2.View(func(tx reference.Tx) error { _, err := tx.Get("x", "k", &d); return err })).To(Succeed())
-		Expect(d.N).To(Equal(7))
-	})
+var _ = Describe("MemoryStore", func() {
+	storetest.Contract(func() reference.Store { return reference.NewMemoryStore() })
 })
-
-var errBoom = &boomError{}
-
-type boomError struct{}
-
-func (*boomError) Error() string { return "boom" }

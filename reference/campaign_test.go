@@ -159,7 +159,7 @@ var _ = Describe("inside the window", func() {
 	)
 
 	It("spends the token inside the window when told to (broadcaster)", func() {
-		w, _, s := newBotWorld(shop(reference.Presets()["broadcaster"]), "ana")
+		w, _, s := newBotWorld(shop(preset("broadcaster")), "ana")
 		Expect(w.Say(s[0], "deals")).To(Succeed())
 		_, err := w.NotifyMe(s[0], "deals:weekly")
 		Expect(err).NotTo(HaveOccurred())

@@ -227,3 +227,10 @@ func (r *rig) tokenSends() []string {
 	}
 	return out
 }
+
+// preset is the named preset's policy.
+func preset(name string) reference.Policy {
+	p, err := reference.PresetPolicy(name)
+	Expect(err).NotTo(HaveOccurred())
+	return p
+}

@@ -108,7 +108,7 @@ var _ = Describe("asking", func() {
 	})
 
 	It("finishes the flow, waits 12 hours, then asks (flow-builder)", func() {
-		setup := shop(reference.Presets()["flow-builder"])
+		setup := shop(preset("flow-builder"))
 		setup.Flows = []reference.Flow{{Name: "welcome", Keyword: "start", Messages: []string{"Welcome!"}, Ask: "weekly-deals"}}
 		w, _, s := newBotWorld(setup, "ana")
 		Expect(w.Say(s[0], "start")).To(Succeed())

@@ -11,7 +11,7 @@ import (
 // The yaml tags are the knob names in scenario files (bot.policy) and in
 // `otnsim bot --config`; scenario files decode them generically, so a new
 // field with a tag is usable there at once. A zero Policy turns every guard
-// off; DefaultPolicy and Presets give the platform styles.
+// off; DefaultPolicy and PresetPolicy give the platform styles.
 type Policy struct {
 	// IdleAfter delays a notification until the subscriber has been idle
 	// this long (the OTN-IDLE practice); until then it shows as still
@@ -139,42 +139,10 @@ func DefaultPolicy() Policy {
 	}
 }
 
-// Presets names the platform-style policies a scenario can start from with
-// bot.preset; bot.policy then overrides single knobs.
-//
-//   - careful: DefaultPolicy.
-//   - flow-builder: visual flow builders; a flow's opt-in request is sent
-//     12 hours after the flow ends, if the window is still open, and one
-//     topic is asked for at most once a day.
-//   - broadcaster: campaign tools that always spend the token, even inside
-//     the window, and ask at most once per topic a week.
-//   - instant: no idle guard, no throttle (each tap still needs a request):
-//     a legal but impatient bot.
-func Presets() map[string]Policy {
-	flow := DefaultPolicy()
-	flow.FlowAskAfter = 12 * time.Hour
-	flow.Throttle.PerTopic = 24 * time.Hour
-
-	broadcaster := DefaultPolicy()
-	broadcaster.SpendTokenInWindow = true
-	broadcaster.Throttle = Throttle{PerTopic: 7 * 24 * time.Hour, PerDay: 1}
-
-	instant := DefaultPolicy()
-	instant.IdleAfter = 0
-	instant.Throttle = Throttle{}
-
-	return map[string]Policy{
-		"careful":      DefaultPolicy(),
-		"flow-builder": flow,
-		"broadcaster":  broadcaster,
-		"instant":      instant,
-	}
-}
-
 // Setup is the bot's behaviour as a scenario file gives it under "bot:"
 // (or `otnsim bot --config`). The yaml tags are the field names there.
 type Setup struct {
-	// Preset names the policy to start from (see Presets); empty means "careful".
+	// Preset names the policy to start from (see PresetPolicy); empty means "careful".
 	Preset string `yaml:"preset"`
 	// Policy is the behaviour, Preset's values overridden by what is set.
 	Policy Policy `yaml:"policy"`

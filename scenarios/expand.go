@@ -2,10 +2,13 @@ package scenarios
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/otnsim/otnsim/internal/yamlpos"
 )
 
 // varRE matches a variable reference: ${name}.
@@ -24,32 +27,32 @@ type caseSpec struct {
 // cases reads "cases:": a list of {name, vars}.
 func (d *decoder) cases(n *yaml.Node) []caseSpec {
 	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
-		d.errorf(n, "cases must be a non-empty list of {name, vars}, got %s", kindName(n))
+		d.Errorf(n, "cases must be a non-empty list of {name, vars}, got %s", yamlpos.KindName(n))
 		return nil
 	}
 	var out []caseSpec
 	names := map[string]bool{}
 	for _, c := range n.Content {
-		f, _ := d.fields(c, "a case", "name", "vars")
-		if !d.require(c, "a case", f, "name") {
+		f, _ := d.Fields(c, "a case", "name", "vars")
+		if !d.Require(c, "a case", f, "name") {
 			continue
 		}
-		cs := caseSpec{name: d.str(f["name"], "case name"), vars: map[string]*yaml.Node{}}
+		cs := caseSpec{name: d.Str(f["name"], "case name"), vars: map[string]*yaml.Node{}}
 		if names[cs.name] {
-			d.errorf(f["name"], "case %q appears twice", cs.name)
+			d.Errorf(f["name"], "case %q appears twice", cs.name)
 		}
 		names[cs.name] = true
 		if v, ok := f["vars"]; ok {
-			vals, keys := d.mapping(v, "case vars")
+			vals, keys := d.Mapping(v, "case vars")
 			for k, x := range vals {
 				if !varRE.MatchString("${" + k + "}") {
-					d.errorf(keys[k], "variable name %q must be letters, digits and _", k)
+					d.Errorf(keys[k], "variable name %q must be letters, digits and _", k)
 				}
-				if contains(repeatVars, k) {
-					d.errorf(keys[k], "variable %q is bound by repeat; choose another name", k)
+				if slices.Contains(repeatVars, k) {
+					d.Errorf(keys[k], "variable %q is bound by repeat; choose another name", k)
 				}
 				if x.Kind != yaml.ScalarNode {
-					d.errorf(x, "variable %q must be a single value, got %s", k, kindName(x))
+					d.Errorf(x, "variable %q must be a single value, got %s", k, yamlpos.KindName(x))
 				}
 				cs.vars[k] = x
 			}
@@ -71,13 +74,13 @@ func (d *decoder) substitute(n *yaml.Node, vars map[string]*yaml.Node) *yaml.Nod
 		if v, ok := vars[name]; ok {
 			return v, true
 		}
-		if contains(repeatVars, name) {
+		if slices.Contains(repeatVars, name) {
 			return nil, false
 		}
 		if len(names) == 0 {
 			d.varError(at, "define variables in a table: cases: [{name: ..., vars: {"+name+": ...}}]", name)
 		} else {
-			d.varError(at, suggest(name, names), name)
+			d.varError(at, yamlpos.Suggest(name, names), name)
 		}
 		return nil, false
 	}

@@ -29,10 +29,10 @@ var deliveryRoutes = []string{"id", "normal", "token", "tag"}
 
 func (d *decoder) expect(n *yaml.Node, who func(*yaml.Node) string) []Expectation {
 	var out []Expectation
-	before := len(d.errs)
-	f, keys := d.fields(n, "expect", expectKinds...)
-	if len(f) == 0 && len(d.errs) == before {
-		d.errorf(n, "expect needs at least one of %v", expectKinds)
+	before := len(d.Errs)
+	f, keys := d.Fields(n, "expect", expectKinds...)
+	if len(f) == 0 && len(d.Errs) == before {
+		d.Errorf(n, "expect needs at least one of %v", expectKinds)
 	}
 	for _, kind := range expectKinds {
 		v, ok := f[kind]
@@ -40,18 +40,18 @@ func (d *decoder) expect(n *yaml.Node, who func(*yaml.Node) string) []Expectatio
 			continue
 		}
 		for _, item := range oneOrMany(v) {
-			e := Expectation{Pos: d.pos(keys[kind]), Kind: ExpectKind(kind), Counts: map[string]int{}}
+			e := Expectation{Pos: d.Pos(keys[kind]), Kind: ExpectKind(kind), Counts: map[string]int{}}
 			if item.Kind == yaml.MappingNode {
-				e.Pos = d.pos(item)
+				e.Pos = d.Pos(item)
 			}
 			allowed := append(append([]string(nil), otherFields[e.Kind]...), countFields[e.Kind]...)
-			ef, _ := d.fields(item, "expect."+kind, allowed...)
+			ef, _ := d.Fields(item, "expect."+kind, allowed...)
 			for k, x := range ef {
 				switch k {
 				case "who":
 					e.Who = who(x)
 				case "topic":
-					e.Topic = d.str(x, k)
+					e.Topic = d.Str(x, k)
 				case "via":
 					e.Via = d.oneOf(x, "via", deliveryRoutes...)
 					if e.Via == "normal" {
@@ -60,29 +60,29 @@ func (d *decoder) expect(n *yaml.Node, who func(*yaml.Node) string) []Expectatio
 				case "what":
 					e.What = d.oneOf(x, "what", "message", "otn_request")
 				case "code":
-					e.Code = d.integer(x, k)
+					e.Code = d.Integer(x, k)
 				case "subcode":
-					e.Sub = d.integer(x, k)
+					e.Sub = d.Integer(x, k)
 				case "rule":
 					e.Rule = d.oneOf(x, "rule", rules.IDs()...)
 				case "open":
-					b := d.boolean(x, k)
+					b := d.Bool(x, k)
 					e.Open = &b
 				default:
-					e.Counts[k] = d.integer(x, k)
+					e.Counts[k] = d.Integer(x, k)
 				}
 			}
 			switch e.Kind {
 			case ExpectWindow:
-				d.require(item, "expect.window", ef, "who", "open")
+				d.Require(item, "expect.window", ef, "who", "open")
 			case ExpectTokens:
 				if len(e.Counts) == 0 && item.Kind == yaml.MappingNode {
-					d.errorf(item, "expect.tokens needs at least one of %v", countFields[ExpectTokens])
+					d.Errorf(item, "expect.tokens needs at least one of %v", countFields[ExpectTokens])
 				}
 			case ExpectFindings:
-				d.require(item, "expect.findings", ef, "rule")
+				d.Require(item, "expect.findings", ef, "rule")
 			default:
-				d.require(item, "expect."+kind, ef, "count")
+				d.Require(item, "expect."+kind, ef, "count")
 			}
 			out = append(out, e)
 		}

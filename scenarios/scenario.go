@@ -11,60 +11,39 @@ import (
 	"io"
 	"os"
 	"reflect"
-	"sort"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/otnsim/otnsim/fakegraph"
 	"github.com/otnsim/otnsim/findings"
+	"github.com/otnsim/otnsim/internal/yamlpos"
 	"github.com/otnsim/otnsim/reference"
 )
 
 // Parse reads one scenario from src; name is used in positions. A table
 // scenario (with "cases:") comes back with Cases set.
 func Parse(name string, src []byte) (*Scenario, error) {
-	d := &decoder{file: name}
+	d := newDecoder(name)
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	if err := dec.Decode(&root); err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil, ErrorList{{Pos: Pos{File: name, Line: 1, Col: 1}, Msg: "empty scenario file"}}
 		}
-		return nil, ErrorList{yamlError(name, err)}
+		return nil, ErrorList{yamlpos.SyntaxError(name, err)}
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
-		d.errorf(&extra, "a scenario file holds one document; found another")
+		d.Errorf(&extra, "a scenario file holds one document; found another")
 	}
 	if len(root.Content) == 0 {
 		return nil, ErrorList{{Pos: Pos{File: name, Line: 1, Col: 1}, Msg: "empty scenario file"}}
 	}
 	sc := d.document(root.Content[0])
-	if len(d.errs) > 0 {
-		return nil, d.sorted()
+	if len(d.Errs) > 0 {
+		return nil, d.Errs.Sorted()
 	}
 	return sc, nil
-}
-
-// sorted returns the decoder's errors in file order, without repeats (a
-// mistake inside a table or a repeat is found once per expansion).
-func (d *decoder) sorted() ErrorList {
-	sort.SliceStable(d.errs, func(i, j int) bool {
-		a, b := d.errs[i].Pos, d.errs[j].Pos
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		return a.Col < b.Col
-	})
-	out := d.errs[:0]
-	seen := map[string]bool{}
-	for _, e := range d.errs {
-		if k := e.Error(); !seen[k] {
-			seen[k] = true
-			out = append(out, e)
-		}
-	}
-	return out
 }
 
 // ParseFile reads and parses one scenario file.
@@ -84,8 +63,8 @@ var topFields = []string{
 // document reads the top level: a plain scenario, or a table of cases.
 func (d *decoder) document(n *yaml.Node) *Scenario {
 	if n.Kind != yaml.MappingNode {
-		d.errorf(n, "a scenario is a mapping with name, steps and more, got %s", kindName(n))
-		return &Scenario{File: d.file}
+		d.Errorf(n, "a scenario is a mapping with name, steps and more, got %s", yamlpos.KindName(n))
+		return &Scenario{File: d.File}
 	}
 	var casesNode *yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -109,43 +88,43 @@ func (d *decoder) document(n *yaml.Node) *Scenario {
 		table.Cases = append(table.Cases, sc)
 	}
 	if table == nil {
-		return &Scenario{File: d.file}
+		return &Scenario{File: d.File}
 	}
 	return table
 }
 
 func (d *decoder) scenario(n *yaml.Node) *Scenario {
 	sc := &Scenario{
-		File:   d.file,
+		File:   d.File,
 		World:  WorldSpec{OTNPermission: true, Settings: fakegraph.DefaultSettings()},
 		Bot:    reference.Setup{Policy: reference.DefaultPolicy()},
 		Checks: findings.DefaultOptions(),
 	}
-	f, _ := d.fields(n, "the scenario", topFields...)
-	d.require(n, "the scenario", f, "name", "steps")
+	f, _ := d.Fields(n, "the scenario", topFields...)
+	d.Require(n, "the scenario", f, "name", "steps")
 	if v, ok := f["name"]; ok {
-		sc.Name = d.str(v, "name")
+		sc.Name = d.Str(v, "name")
 	}
 	if v, ok := f["description"]; ok {
-		sc.Description = d.str(v, "description")
+		sc.Description = d.Str(v, "description")
 	}
 	if v, ok := f["tags"]; ok {
-		sc.Tags = d.strings(v, "tags")
+		sc.Tags = d.Strings(v, "tags")
 	}
 	if v, ok := f["seed"]; ok {
-		sc.Seed = d.int64(v, "seed")
+		sc.Seed = d.Int64(v, "seed")
 	}
 	if v, ok := f["start"]; ok {
-		sc.Start = d.timestamp(v, "start")
+		sc.Start = d.Time(v, "start")
 	}
 	if v, ok := f["world"]; ok {
 		d.world(v, &sc.World)
 	}
 	if v, ok := f["bot"]; ok {
-		d.bot(v, &sc.Bot)
+		d.Into(v, reflect.ValueOf(&sc.Bot).Elem(), "bot") // presets: reference.Setup.UnmarshalYAMLPos
 	}
 	if v, ok := f["checks"]; ok {
-		d.into(v, reflect.ValueOf(&sc.Checks).Elem(), "checks")
+		d.Into(v, reflect.ValueOf(&sc.Checks).Elem(), "checks")
 	}
 	aliases := map[string]*SubscriberSpec{}
 	if v, ok := f["subscribers"]; ok {
@@ -158,32 +137,4 @@ func (d *decoder) scenario(n *yaml.Node) *Scenario {
 		sc.Steps = d.steps(v, &stepScope{aliases: aliases, order: sc.Subscribers})
 	}
 	return sc
-}
-
-// bot reads the bot section into a reference.Setup: the preset first, then
-// every other field over it.
-func (d *decoder) bot(n *yaml.Node, b *reference.Setup) {
-	if n.Kind == yaml.MappingNode {
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value != "preset" {
-				continue
-			}
-			name := d.str(n.Content[i+1], "bot.preset")
-			p, ok := reference.Presets()[name]
-			if !ok {
-				d.hintf(n.Content[i+1], suggest(name, presetNames()), "unknown bot preset %q", name)
-			}
-			b.Preset, b.Policy = name, p
-		}
-	}
-	d.into(n, reflect.ValueOf(b).Elem(), "bot")
-}
-
-func presetNames() []string {
-	var out []string
-	for k := range reference.Presets() {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -98,28 +98,52 @@ steps:
 		}))
 	})
 
-	DescribeTable("durations",
-		func(in string, want time.Duration) {
-			got, err := scenarios.ParseDuration(in)
-			Expect(err).NotTo(HaveOccurred())
-			Expect(got).To(Equal(want))
-		},
-		Entry("hours", "48h", 48*time.Hour),
-		Entry("days", "2d", 48*time.Hour),
-		Entry("weeks", "1w", 7*24*time.Hour),
-		Entry("a year is 365 days", "1y", 365*24*time.Hour),
-		Entry("mixed", "1y1ms", 365*24*time.Hour+time.Millisecond),
-		Entry("the last millisecond of a window", "23h59m59.999s", 24*time.Hour-time.Millisecond),
-		Entry("fractional days", "1.5d", 36*time.Hour),
-	)
+	// The syntax itself is specified with clock.ParseDuration; here, that a
+	// scenario file reads it and places its mistakes.
+	It("reads otnsim durations and refuses one too long for time.Duration", func() {
+		sc, err := scenarios.Parse("s.yaml", []byte("name: n\nsteps:\n  - advance: 23h59m59.999s\n  - at: +1y1ms\n"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(sc.Steps[0].Duration).To(Equal(24*time.Hour - time.Millisecond))
+		Expect(sc.Steps[1].AtOffset).To(Equal(365*24*time.Hour + time.Millisecond))
+		Expect(parseErrors("name: n\nsteps:\n  - advance: 1000y\n")).To(Equal([]string{
+			`s.yaml:3:14: advance: bad duration "1000y": too long (the longest duration is 292y171d23h47m16.854775807s, about 292 years)`,
+		}))
+	})
+})
 
-	DescribeTable("bad durations",
-		func(in string) {
-			_, err := scenarios.ParseDuration(in)
-			Expect(err).To(HaveOccurred())
-		},
-		Entry("empty", ""), Entry("no unit", "5"), Entry("unknown unit", "5q"), Entry("words", "soon"),
-	)
+// The bot section decodes as reference.ParseSetup and load profiles do
+// (reference.Setup.UnmarshalYAMLPos); these specs pin it in scenario files.
+var _ = Describe("the bot section", func() {
+	parse := func(bot string) *scenarios.Scenario {
+		sc, err := scenarios.Parse("s.yaml", []byte("name: n\nsteps: []\nbot: "+bot+"\n"))
+		Expect(err).NotTo(HaveOccurred())
+		return sc
+	}
+
+	It("applies a preset, then the knobs set over it", func() {
+		sc := parse("{preset: instant, policy: {throttle: {per_day: 2}}}")
+		Expect(sc.Bot.Preset).To(Equal("instant"))
+		Expect(sc.Bot.Policy.IdleAfter).To(BeZero())
+		Expect(sc.Bot.Policy.Throttle.PerDay).To(Equal(2))
+	})
+
+	It("reads otnsim durations", func() {
+		sc := parse("{policy: {analytics: {attribution_window: 7d}}}")
+		Expect(sc.Bot.Policy.Analytics.AttributionWindow).To(Equal(7 * 24 * time.Hour))
+	})
+
+	It("lists the presets for an unknown one and suggests the knob for a misspelled one", func() {
+		Expect(parseErrors("name: n\nsteps: []\nbot: {preset: nosuch, policy: {idle_aftr: 1m}}\n")).To(Equal([]string{
+			`s.yaml:3:15: unknown bot preset "nosuch" (expected one of: broadcaster, careful, flow-builder, instant)`,
+			`s.yaml:3:32: unknown field "idle_aftr" in bot.policy (did you mean "idle_after"?)`,
+		}))
+	})
+
+	It("blames an unknown table variable once, not again as a bad value", func() {
+		Expect(parseErrors("name: n\nsteps: []\nbot:\n  policy:\n    idle_after: ${wait}\ncases: [{name: a, vars: {other: 1}}]\n")).To(Equal([]string{
+			`s.yaml:5:17: unknown variable ${wait} (expected one of: other)`,
+		}))
+	})
 })
 
 var _ = Describe("running", func() {

@@ -5,8 +5,10 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/internal/yamlpos"
 	"github.com/otnsim/otnsim/reference"
 	"github.com/otnsim/otnsim/rules"
 )
@@ -33,7 +35,7 @@ func ReportSchema() []byte { return slices.Clone(reportSchemaJSON) }
 func BotSchema() map[string]any {
 	s := typeSchema(reflect.TypeOf(reference.Setup{}))
 	props := s["properties"].(map[string]any)
-	props["preset"] = map[string]any{"enum": anySlice(presetNames())}
+	props["preset"] = map[string]any{"enum": anySlice(reference.PresetNames())}
 	return s
 }
 
@@ -57,6 +59,11 @@ func anySlice(ss []string) []any {
 	return out
 }
 
+var (
+	durationType = reflect.TypeOf(time.Duration(0))
+	timeType     = reflect.TypeOf(time.Time{})
+)
+
 // typeSchema describes a Go type as the positioned decoder reads it.
 func typeSchema(t reflect.Type) map[string]any {
 	switch t {
@@ -69,7 +76,7 @@ func typeSchema(t reflect.Type) map[string]any {
 	case reflect.Pointer:
 		return typeSchema(t.Elem())
 	case reflect.Struct:
-		names, index := yamlFields(t)
+		names, index := yamlpos.FieldNames(t)
 		props := map[string]any{}
 		for _, n := range names {
 			props[n] = typeSchema(t.FieldByIndex(index[n]).Type)

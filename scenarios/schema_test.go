@@ -69,11 +69,25 @@ var _ = Describe("the scenario JSON Schema", func() {
 		Entry("an unknown step", "name: x\nsteps: [{sya: {who: a, text: hi}}]\n"),
 		Entry("a step with two names", "name: x\nsubscribers: [{alias: a}]\nsteps: [{say: {who: a, text: hi}, advance: 1h}]\n"),
 		Entry("a bad duration", "name: x\nsteps: [{advance: 2 days}]\n"),
+		Entry("a duration without a unit", "name: x\nsteps: [{advance: 5}]\n"),
 		Entry("an unknown bot knob", "name: x\nbot: {policy: {be_nice: true}}\nsteps: []\n"),
 		Entry("an unknown fidelity setting", "name: x\nworld: {settings: {strict_titles: true}}\nsteps: []\n"),
 		Entry("a fault without a kind", "name: x\nsteps: [{fault: {times: 2}}]\n"),
 		Entry("an unknown rule", "name: x\nsteps: [{expect: {findings: {rule: OTN-NOPE}}}]\n"),
 		Entry("no name", "steps: []\n"),
+	)
+
+	DescribeTable("accepts the durations the parser accepts",
+		func(d string) {
+			src := "name: x\nsteps: [{advance: " + d + "}]\n"
+			Expect(sch.Validate(yamlAsJSON([]byte(src)))).To(Succeed())
+			_, err := scenarios.Parse("s.yaml", []byte(src))
+			Expect(err).NotTo(HaveOccurred())
+		},
+		Entry("mixed units", "1y1ms"),
+		Entry("a fraction", "23h59m59.999s"),
+		Entry("a fraction without a whole part", ".5h"),
+		Entry("a bare zero", "0"),
 	)
 
 	It("describes the bot, settings and rule sections as the reference bot's and fakegraph's Go types and the rule catalogue do", func() {

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -45,7 +46,7 @@ func Select(all []*Scenario, f Filter) []*Scenario {
 
 func hasAny(tags, any []string) bool {
 	for _, t := range tags {
-		if contains(any, t) {
+		if slices.Contains(any, t) {
 			return true
 		}
 	}

@@ -3,12 +3,15 @@ package scenarios
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/internal/yamlpos"
+	"github.com/otnsim/otnsim/sim/clock"
 )
 
 // maxExpandedSteps bounds what repeats may expand to, so a file cannot ask
@@ -25,7 +28,7 @@ type stepScope struct {
 // steps reads a list of steps, expanding repeats in place.
 func (d *decoder) steps(n *yaml.Node, sc *stepScope) []Step {
 	if n.Kind != yaml.SequenceNode {
-		d.errorf(n, "steps must be a list, got %s", kindName(n))
+		d.Errorf(n, "steps must be a list, got %s", yamlpos.KindName(n))
 		return nil
 	}
 	var out []Step
@@ -45,21 +48,21 @@ func (d *decoder) steps(n *yaml.Node, sc *stepScope) []Step {
 // repeat reads {each | times, steps} and returns the steps once per
 // subscriber (with ${who} bound to their alias) or once per round (${i}).
 func (d *decoder) repeat(n *yaml.Node, sc *stepScope) []Step {
-	f, _ := d.fields(n, "repeat", "each", "times", "steps")
-	if !d.require(n, "repeat", f, "steps") {
+	f, _ := d.Fields(n, "repeat", "each", "times", "steps")
+	if !d.Require(n, "repeat", f, "steps") {
 		return nil
 	}
 	_, hasEach := f["each"]
 	_, hasTimes := f["times"]
 	if hasEach == hasTimes {
-		d.errorf(n, "repeat needs exactly one of \"each\" (subscribers) or \"times\" (a count)")
+		d.Errorf(n, "repeat needs exactly one of \"each\" (subscribers) or \"times\" (a count)")
 		return nil
 	}
 	var rounds []map[string]string
 	if hasTimes {
-		times := d.integer(f["times"], "repeat.times")
+		times := d.Integer(f["times"], "repeat.times")
 		if times < 1 || times > 10000 {
-			d.errorf(f["times"], "repeat.times must be between 1 and 10000, got %d", times)
+			d.Errorf(f["times"], "repeat.times must be between 1 and 10000, got %d", times)
 			return nil
 		}
 		for i := 1; i <= times; i++ {
@@ -73,7 +76,7 @@ func (d *decoder) repeat(n *yaml.Node, sc *stepScope) []Step {
 	var out []Step
 	for _, vars := range rounds {
 		if sc.count > maxExpandedSteps {
-			d.errorf(n, "repeats expand to more than %d steps", maxExpandedSteps)
+			d.Errorf(n, "repeats expand to more than %d steps", maxExpandedSteps)
 			return out
 		}
 		out = append(out, d.steps(bind(f["steps"], vars), sc)...)
@@ -92,7 +95,7 @@ func (d *decoder) each(n *yaml.Node, sc *stepScope) []string {
 		}
 		return out
 	case yaml.MappingNode:
-		f, _ := d.fields(n, "repeat.each", "region")
+		f, _ := d.Fields(n, "repeat.each", "region")
 		if v, ok := f["region"]; ok {
 			r := d.region(v, "repeat.each.region")
 			for _, s := range sc.order {
@@ -101,17 +104,17 @@ func (d *decoder) each(n *yaml.Node, sc *stepScope) []string {
 				}
 			}
 			if len(out) == 0 {
-				d.errorf(v, "no declared subscriber has region %q (a subscriber without a region gets one at random when the scenario runs)", r)
+				d.Errorf(v, "no declared subscriber has region %q (a subscriber without a region gets one at random when the scenario runs)", r)
 			}
 		}
 		return out
 	}
-	pattern := d.str(n, "repeat.each")
+	pattern := d.Str(n, "repeat.each")
 	if pattern == "all" {
 		pattern = "*"
 	}
 	if _, err := path.Match(pattern, ""); err != nil {
-		d.errorf(n, "repeat.each: bad pattern %q: %v", pattern, err)
+		d.Errorf(n, "repeat.each: bad pattern %q: %v", pattern, err)
 		return nil
 	}
 	for _, s := range sc.order {
@@ -120,20 +123,20 @@ func (d *decoder) each(n *yaml.Node, sc *stepScope) []string {
 		}
 	}
 	if len(out) == 0 {
-		d.hintf(n, suggestAlias(pattern, sc.aliases), "repeat.each %q matches no subscriber", pattern)
+		d.Hintf(n, suggestAlias(pattern, sc.aliases), "repeat.each %q matches no subscriber", pattern)
 	}
 	return out
 }
 
 // alias reads a subscriber alias, which must be declared.
 func (d *decoder) alias(n *yaml.Node, sc *stepScope) string {
-	a := d.str(n, "who")
+	a := d.Str(n, "who")
 	switch {
 	case a == "":
 	case strings.Contains(a, "${"):
-		d.errorf(n, "%s is bound only inside a repeat's steps", a)
+		d.Errorf(n, "%s is bound only inside a repeat's steps", a)
 	case sc.aliases[a] == nil:
-		d.hintf(n, suggestAlias(a, sc.aliases), "unknown subscriber %q", a)
+		d.Hintf(n, suggestAlias(a, sc.aliases), "unknown subscriber %q", a)
 	}
 	return a
 }
@@ -164,44 +167,44 @@ var requiredUserFields = map[StepKind][]string{
 
 // step reads one step: a mapping with exactly one key, the step kind.
 func (d *decoder) step(n *yaml.Node, sc *stepScope) (Step, bool) {
-	st := Step{Pos: d.pos(n)}
+	st := Step{Pos: d.Pos(n)}
 	if n.Kind != yaml.MappingNode || len(n.Content) != 2 {
-		d.errorf(n, "a step is a mapping with exactly one key, the step's name (one of %s)", strings.Join(stepKinds, ", "))
+		d.Errorf(n, "a step is a mapping with exactly one key, the step's name (one of %s)", strings.Join(stepKinds, ", "))
 		return st, false
 	}
 	k, v := n.Content[0], n.Content[1]
-	if !contains(stepKinds, k.Value) {
-		d.hintf(k, suggest(k.Value, stepKinds), "unknown step %q", k.Value)
+	if !slices.Contains(stepKinds, k.Value) {
+		d.Hintf(k, yamlpos.Suggest(k.Value, stepKinds), "unknown step %q", k.Value)
 		return st, false
 	}
 	st.Kind = StepKind(k.Value)
-	before := len(d.errs)
+	before := len(d.Errs)
 	who := func(x *yaml.Node) string { return d.alias(x, sc) }
 	if fields, ok := userSteps[st.Kind]; ok {
 		what := string(st.Kind)
-		f, _ := d.fields(v, what, fields...)
-		d.require(v, what, f, requiredUserFields[st.Kind]...)
+		f, _ := d.Fields(v, what, fields...)
+		d.Require(v, what, f, requiredUserFields[st.Kind]...)
 		for key, x := range f {
 			switch key {
 			case "who":
 				st.Who = who(x)
 			case "text":
-				st.Text = d.str(x, key)
+				st.Text = d.Str(x, key)
 			case "payload":
-				st.Payload = d.str(x, key)
+				st.Payload = d.Str(x, key)
 			case "title":
-				st.Title = d.str(x, key)
+				st.Title = d.Str(x, key)
 			case "topic":
-				st.Topic = d.str(x, key)
+				st.Topic = d.Str(x, key)
 			case "emoji":
-				st.Emoji = d.str(x, key)
+				st.Emoji = d.Str(x, key)
 			}
 		}
-		return st, len(d.errs) == before
+		return st, len(d.Errs) == before
 	}
 	switch st.Kind {
 	case StepAdvance:
-		st.Duration = d.duration(v, "advance")
+		st.Duration = d.Duration(v, "advance")
 	case StepAt:
 		d.at(v, &st)
 	case StepTrigger:
@@ -213,38 +216,38 @@ func (d *decoder) step(n *yaml.Node, sc *stepScope) (Step, bool) {
 	case StepExpect:
 		st.Expect = d.expect(v, who)
 	}
-	return st, len(d.errs) == before
+	return st, len(d.Errs) == before
 }
 
 // at reads an instant: RFC 3339, or +DURATION after the scenario's start.
 func (d *decoder) at(n *yaml.Node, st *Step) {
 	if n.Kind == yaml.ScalarNode && strings.HasPrefix(n.Value, "+") {
-		v, err := ParseDuration(n.Value[1:])
+		v, err := clock.ParseDuration(n.Value[1:])
 		if err != nil {
-			d.errorf(n, "at: %v", err)
+			d.Errorf(n, "at: %v", err)
 		}
 		st.AtOffset, st.Relative = v, true
 		return
 	}
-	st.At = d.timestamp(n, "at (an RFC 3339 time, or +DURATION after the start)")
+	st.At = d.Time(n, "at (an RFC 3339 time, or +DURATION after the start)")
 }
 
 func (d *decoder) trigger(v *yaml.Node, st *Step, who func(*yaml.Node) string) {
 	if v.Kind == yaml.ScalarNode {
-		st.Trigger = d.str(v, "trigger")
+		st.Trigger = d.Str(v, "trigger")
 		return
 	}
-	f, _ := d.fields(v, "trigger", "name", "who", "data")
-	if d.require(v, "trigger", f, "name") {
-		st.Trigger = d.str(f["name"], "trigger name")
+	f, _ := d.Fields(v, "trigger", "name", "who", "data")
+	if d.Require(v, "trigger", f, "name") {
+		st.Trigger = d.Str(f["name"], "trigger name")
 	}
 	if x, ok := f["who"]; ok {
 		st.Who = who(x)
 	}
 	if x, ok := f["data"]; ok {
-		m, isMap := d.plain(x).(map[string]any)
+		m, isMap := d.Plain(x).(map[string]any)
 		if !isMap {
-			d.errorf(x, "trigger data must be a mapping, got %s", kindName(x))
+			d.Errorf(x, "trigger data must be a mapping, got %s", yamlpos.KindName(x))
 		}
 		st.Data = m
 	}
@@ -257,40 +260,40 @@ var faultFields = []string{"name", "kind", "code", "subcode", "status", "times",
 // alone an HTTP 5xx, a latency alone a delay.
 func (d *decoder) fault(n *yaml.Node, who func(*yaml.Node) string) *FaultSpec {
 	fs := &FaultSpec{Times: 1, Stage: "before", Probability: 1}
-	f, _ := d.fields(n, "fault", faultFields...)
+	f, _ := d.Fields(n, "fault", faultFields...)
 	for k, x := range f {
 		switch k {
 		case "name":
-			fs.Name = d.str(x, "fault.name")
+			fs.Name = d.Str(x, "fault.name")
 		case "kind":
 			fs.Kind = d.oneOf(x, "fault.kind", faultKinds...)
 		case "code":
-			fs.Code = d.integer(x, "fault.code")
+			fs.Code = d.Integer(x, "fault.code")
 		case "subcode":
-			fs.Subcode = d.integer(x, "fault.subcode")
+			fs.Subcode = d.Integer(x, "fault.subcode")
 		case "status":
-			fs.Status = d.integer(x, "fault.status")
+			fs.Status = d.Integer(x, "fault.status")
 			if fs.Status < 400 || fs.Status > 599 {
-				d.errorf(x, "fault.status must be an HTTP error status (400-599), got %d", fs.Status)
+				d.Errorf(x, "fault.status must be an HTTP error status (400-599), got %d", fs.Status)
 			}
 		case "times":
-			fs.Times = int(d.int64(x, "fault.times"))
+			fs.Times = int(d.Int64(x, "fault.times"))
 			if fs.Times == 0 || fs.Times < -1 {
-				d.errorf(x, "fault.times must be 1 or more, or -1 for every matching call, got %d", fs.Times)
+				d.Errorf(x, "fault.times must be 1 or more, or -1 for every matching call, got %d", fs.Times)
 			}
 		case "who":
 			fs.Who = who(x)
 		case "stage":
 			fs.Stage = d.oneOf(x, "fault.stage", "before", "after")
 		case "probability":
-			fs.Probability = d.float(x, "fault.probability")
+			fs.Probability = d.Float(x, "fault.probability")
 			if fs.Probability <= 0 || fs.Probability > 1 {
-				d.errorf(x, "fault.probability must be above 0 and at most 1, got %s", x.Value)
+				d.Errorf(x, "fault.probability must be above 0 and at most 1, got %s", x.Value)
 			}
 		case "latency":
-			fs.Latency = d.duration(x, "fault.latency")
+			fs.Latency = d.Duration(x, "fault.latency")
 			if fs.Latency <= 0 {
-				d.errorf(x, "fault.latency must be positive")
+				d.Errorf(x, "fault.latency must be positive")
 			}
 		}
 	}
@@ -303,19 +306,19 @@ func (d *decoder) fault(n *yaml.Node, who func(*yaml.Node) string) *FaultSpec {
 		case fs.Latency > 0 && fs.Status == 0:
 			fs.Kind = string(fakegraph.FaultLatency)
 		case fs.Status != 0:
-			d.errorf(n, "fault: a %d status needs a Graph error \"code\"", fs.Status)
+			d.Errorf(n, "fault: a %d status needs a Graph error \"code\"", fs.Status)
 		default:
-			d.errorf(n, "fault needs a \"kind\" (%s), or a Graph error \"code\", an HTTP 5xx \"status\" or a \"latency\"", strings.Join(faultKinds, ", "))
+			d.Errorf(n, "fault needs a \"kind\" (%s), or a Graph error \"code\", an HTTP 5xx \"status\" or a \"latency\"", strings.Join(faultKinds, ", "))
 		}
 	}
 	switch fakegraph.FaultKind(fs.Kind) {
 	case fakegraph.FaultGraphError:
 		if fs.Code == 0 {
-			d.errorf(n, "fault: kind graph_error needs a \"code\"")
+			d.Errorf(n, "fault: kind graph_error needs a \"code\"")
 		}
 	case fakegraph.FaultLatency:
 		if fs.Latency <= 0 {
-			d.errorf(n, "fault: kind latency needs a \"latency\"")
+			d.Errorf(n, "fault: kind latency needs a \"latency\"")
 		}
 	case fakegraph.FaultLostResponse:
 		fs.Stage = "after"
@@ -325,60 +328,60 @@ func (d *decoder) fault(n *yaml.Node, who func(*yaml.Node) string) *FaultSpec {
 
 func (d *decoder) send(n *yaml.Node, who func(*yaml.Node) string) *SendSpec {
 	s := &SendSpec{}
-	f, _ := d.fields(n, "send", "to", "token", "messaging_type", "access_token", "tag", "text", "otn_request")
+	f, _ := d.Fields(n, "send", "to", "token", "messaging_type", "access_token", "tag", "text", "otn_request")
 	_, hasTo := f["to"]
 	_, hasTok := f["token"]
 	if hasTo && hasTok || !hasTo && !hasTok && n.Kind == yaml.MappingNode {
-		d.errorf(n, "send needs exactly one of \"to\" (a subscriber) or \"token\" (one of their tokens)")
+		d.Errorf(n, "send needs exactly one of \"to\" (a subscriber) or \"token\" (one of their tokens)")
 	}
 	if x, ok := f["to"]; ok {
 		s.To = who(x)
 	}
 	if x, ok := f["token"]; ok {
-		tf, _ := d.fields(x, "send.token", "who", "topic", "nth", "value")
+		tf, _ := d.Fields(x, "send.token", "who", "topic", "nth", "value")
 		if y, ok := tf["value"]; ok {
-			s.TokenValue = d.str(y, "send.token.value")
-		} else if d.require(x, "send.token", tf, "who") {
+			s.TokenValue = d.Str(y, "send.token.value")
+		} else if d.Require(x, "send.token", tf, "who") {
 			s.TokenOf = who(tf["who"])
 		}
 		if y, ok := tf["topic"]; ok {
-			s.TokenTopic = d.str(y, "topic")
+			s.TokenTopic = d.Str(y, "topic")
 		}
 		if y, ok := tf["nth"]; ok {
-			s.TokenNth = d.integer(y, "nth")
+			s.TokenNth = d.Integer(y, "nth")
 		}
 	}
 	if x, ok := f["messaging_type"]; ok {
 		s.MessagingType = d.oneOf(x, "send.messaging_type", "RESPONSE", "UPDATE", "MESSAGE_TAG", "none")
 	}
 	if x, ok := f["access_token"]; ok {
-		s.AccessToken = d.str(x, "send.access_token")
+		s.AccessToken = d.Str(x, "send.access_token")
 	}
 	if x, ok := f["tag"]; ok {
-		s.Tag = d.str(x, "tag")
+		s.Tag = d.Str(x, "tag")
 	}
 	if x, ok := f["text"]; ok {
-		s.Text = d.str(x, "text")
+		s.Text = d.Str(x, "text")
 	}
 	_, hasRequest := f["otn_request"]
 	if x, ok := f["otn_request"]; ok {
-		of, _ := d.fields(x, "send.otn_request", "title", "topic")
-		if d.require(x, "send.otn_request", of, "title", "topic") {
-			s.OTNTitle, s.OTNTopic = d.str(of["title"], "title"), d.str(of["topic"], "topic")
+		of, _ := d.Fields(x, "send.otn_request", "title", "topic")
+		if d.Require(x, "send.otn_request", of, "title", "topic") {
+			s.OTNTitle, s.OTNTopic = d.Str(of["title"], "title"), d.Str(of["topic"], "topic")
 			s.OTNRequest = true
 		}
 	}
 	if _, hasText := f["text"]; hasText == hasRequest && n.Kind == yaml.MappingNode {
-		d.errorf(n, "send needs exactly one of \"text\" or \"otn_request\"")
+		d.Errorf(n, "send needs exactly one of \"text\" or \"otn_request\"")
 	}
 	return s
 }
 
 // oneOf reads a string that must be one of choices.
 func (d *decoder) oneOf(n *yaml.Node, what string, choices ...string) string {
-	v := d.str(n, what)
-	if v != "" && !contains(choices, v) {
-		d.hintf(n, suggest(v, choices), "%s: unknown value %q", what, v)
+	v := d.Str(n, what)
+	if v != "" && !slices.Contains(choices, v) {
+		d.Hintf(n, yamlpos.Suggest(v, choices), "%s: unknown value %q", what, v)
 	}
 	return v
 }
@@ -391,7 +394,7 @@ func suggestAlias(a string, aliases map[string]*SubscriberSpec) string {
 	if len(list) == 0 {
 		return "declare subscribers under \"subscribers:\""
 	}
-	return suggest(a, list)
+	return yamlpos.Suggest(a, list)
 }
 
 // describeStep names a step for messages: its kind and, if any, who.

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/otnsim/otnsim/reference"
-	"github.com/otnsim/otnsim/scenarios"
+	"github.com/otnsim/otnsim/reference/sqlitestore"
 )
 
 const botUsage = `Usage: otnsim bot [flags]
@@ -71,7 +71,7 @@ func botCmd(args []string, stdout, stderr io.Writer) int {
 	appSecret := fs.String("app-secret", os.Getenv("OTNSIM_APP_SECRET"), "app secret (checks X-Hub-Signature-256)")
 	verifyToken := fs.String("verify-token", os.Getenv("OTNSIM_VERIFY_TOKEN"), "webhook verify token")
 	db := fs.String("db", os.Getenv("OTNSIM_BOT_DB"), "SQLite file for durable state (empty: in memory)")
-	config := fs.String("config", "", "YAML file with the bot setup (a scenario's bot: section)")
+	config := fs.String("config", "", "YAML file with the bot setup (the bot: section of a scenario file or load profile)")
 	preset := fs.String("preset", "", "policy preset when no --config is given: careful, flow-builder, broadcaster, instant")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -90,7 +90,7 @@ func botCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	var store reference.Store = reference.NewMemoryStore()
 	if *db != "" {
-		s, err := reference.OpenSQLite(*db)
+		s, err := sqlitestore.Open(*db)
 		if err != nil {
 			fmt.Fprintf(stderr, "otnsim bot: %v\n", err)
 			return exitUsage
@@ -142,14 +142,11 @@ func botSetup(path, preset string) (reference.Setup, error) {
 		if err != nil {
 			return reference.Setup{}, fmt.Errorf("otnsim bot: %w", err)
 		}
-		return scenarios.ParseBotSetup(path, src)
+		return reference.ParseSetup(path, src)
 	}
-	if preset == "" {
-		return reference.Setup{Policy: reference.DefaultPolicy()}, nil
-	}
-	p, ok := reference.Presets()[preset]
-	if !ok {
-		return reference.Setup{}, fmt.Errorf("otnsim bot: unknown preset %q", preset)
+	p, err := reference.PresetPolicy(preset)
+	if err != nil {
+		return reference.Setup{}, fmt.Errorf("otnsim bot: --preset: %w", err)
 	}
 	return reference.Setup{Preset: preset, Policy: p}, nil
 }

@@ -6,7 +6,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/otnsim/otnsim/scenarios"
+	"github.com/otnsim/otnsim/internal/yamlpos"
+	"github.com/otnsim/otnsim/sim/clock"
 )
 
 // Duration is a span of virtual time written as in scenario files: ms, s,
@@ -19,12 +20,17 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	if err := n.Decode(&s); err != nil {
 		return fmt.Errorf("line %d: duration: %w", n.Line, err)
 	}
-	v, err := scenarios.ParseDuration(s)
+	v, err := clock.ParseDuration(s)
 	if err != nil {
 		return fmt.Errorf("line %d: %w", n.Line, err)
 	}
 	*d = Duration(v)
 	return nil
+}
+
+// UnmarshalYAMLPos reads a duration for the positioned decoder Parse uses.
+func (d *Duration) UnmarshalYAMLPos(dec *yamlpos.Decoder, n *yaml.Node, what string) {
+	*d = Duration(dec.Duration(n, what))
 }
 
 // MarshalYAML writes the duration in Go's notation.

@@ -5,15 +5,13 @@
 package profile
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
+	"reflect"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
+	"github.com/otnsim/otnsim/internal/yamlpos"
 	"github.com/otnsim/otnsim/reference"
 )
 
@@ -48,7 +46,8 @@ type Profile struct {
 	Regions []Region `yaml:"regions"`
 	// Campaigns is the shop's schedule of triggers.
 	Campaigns []Campaign `yaml:"campaigns"`
-	// Bot configures the reference bot as scenario files do (preset, policy, products).
+	// Bot configures the reference bot exactly as a scenario file's bot
+	// section does (preset, policy, products, opt_ins, flows, campaigns).
 	Bot reference.Setup `yaml:"bot"`
 }
 
@@ -96,29 +95,51 @@ type Campaign struct {
 }
 
 // Load reads and validates a profile file; fields it leaves out keep
-// Default's values.
+// Default's values. Mistakes are reported as path:line:col: message.
 func Load(path string) (*Profile, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read profile: %w", err)
 	}
-	p, err := Parse(b)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return p, nil
+	return ParseNamed(path, b)
 }
 
-// Parse decodes and validates a profile document over Default.
-func Parse(b []byte) (*Profile, error) {
+// Parse decodes and validates a profile document over Default; positions
+// in its errors name the file "profile".
+func Parse(b []byte) (*Profile, error) { return ParseNamed("profile", b) }
+
+// ParseNamed decodes and validates a profile document over Default, with
+// the decoder scenario files use: the bot section is a scenario's (presets,
+// otnsim durations), and every mistake comes back at once, each as
+// name:line:col: message (hint), wrapped in ErrInvalid. The list is a
+// yamlpos.ErrorList, scenarios.ErrorList outside this module.
+func ParseNamed(name string, b []byte) (*Profile, error) {
 	p := Default()
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(p); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	root, errs := yamlpos.Document(name, b)
+	if errs != nil {
+		return nil, invalid(errs)
 	}
-	if err := p.Validate(); err != nil {
-		return nil, err
+	if root != nil {
+		d := &yamlpos.Decoder{File: name, Top: "the profile"}
+		d.Into(root, reflect.ValueOf(p).Elem(), "")
+		if err := d.Err(); err != nil {
+			return nil, invalid(err)
+		}
 	}
-	return p, nil
+	probs := p.check()
+	if len(probs) == 0 {
+		return p, nil
+	}
+	list := make(yamlpos.ErrorList, len(probs))
+	for i, pr := range probs {
+		at := yamlpos.Pos{File: name, Line: 1, Col: 1}
+		if root != nil {
+			n := yamlpos.Find(root, pr.path)
+			at.Line, at.Col = n.Line, n.Column
+		}
+		list[i] = &yamlpos.Error{Pos: at, Msg: pr.msg}
+	}
+	return nil, invalid(list.Sorted())
 }
+
+func invalid(err error) error { return fmt.Errorf("%w: %w", ErrInvalid, err) }

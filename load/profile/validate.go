@@ -14,44 +14,71 @@ import (
 // from its country code where the file leaves them out. Every mistake is
 // reported at once, wrapped in ErrInvalid.
 func (p *Profile) Validate() error {
-	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	probs := p.check()
+	if len(probs) == 0 {
+		return nil
+	}
+	errs := make([]error, len(probs))
+	for i, pr := range probs {
+		errs[i] = errors.New(pr.msg)
+	}
+	return fmt.Errorf("%w: %w", ErrInvalid, errors.Join(errs...))
+}
+
+// problem is a mistake Validate finds, with the path of the field it is
+// about ("regions[2].weight"), so that Parse can place it in the file.
+type problem struct {
+	path, msg string
+}
+
+// check is Validate's work: it fills the defaults and lists the problems.
+func (p *Profile) check() []problem {
+	var probs []problem
+	bad := func(path, format string, args ...any) {
+		probs = append(probs, problem{path: path, msg: fmt.Sprintf(format, args...)})
+	}
 	if p.Start.IsZero() {
 		p.Start = DefaultStart()
 	}
 	if p.WritesPerDay.Mean < 0 || p.WritesPerDay.Mean > 1000 {
-		bad("writes_per_day.mean %v: want 0 to 1000", p.WritesPerDay.Mean)
+		bad("writes_per_day.mean", "writes_per_day.mean %v: want 0 to 1000", p.WritesPerDay.Mean)
 	}
 	if p.WritesPerDay.Spread < 0 || p.WritesPerDay.Spread > 3 {
-		bad("writes_per_day.spread %v: want 0 to 3", p.WritesPerDay.Spread)
+		bad("writes_per_day.spread", "writes_per_day.spread %v: want 0 to 3", p.WritesPerDay.Spread)
 	}
 	if h := p.ActiveHours; h.From < 0 || h.From > 23 || h.To < 1 || h.To > 24 || h.From == h.To {
-		bad("active_hours %d-%d: want from 0..23, to 1..24, not equal", h.From, h.To)
+		bad("active_hours", "active_hours %d-%d: want from 0..23, to 1..24, not equal", h.From, h.To)
 	}
 	a := p.Asks
 	if a.OutOfStock < 0 || a.InStock < 0 || a.SmallTalk < 0 || a.OutOfStock+a.InStock+a.SmallTalk <= 0 {
-		bad("asks: weights must be non-negative and not all zero")
+		bad("asks", "asks: weights must be non-negative and not all zero")
 	}
-	for name, v := range map[string]float64{"opt_in": p.OptIn, "reply": p.Reply} {
-		if v < 0 || v > 1 {
-			bad("%s %v: want a probability from 0 to 1", name, v)
+	for _, pr := range []struct {
+		name string
+		v    float64
+	}{{"opt_in", p.OptIn}, {"reply", p.Reply}} {
+		if pr.v < 0 || pr.v > 1 {
+			bad(pr.name, "%s %v: want a probability from 0 to 1", pr.name, pr.v)
 		}
 	}
-	for name, r := range map[string]Range{"opt_in_delay": p.OptInDelay, "reply_delay": p.ReplyDelay} {
-		if r.Min < 0 || r.Max < r.Min {
-			bad("%s: want 0 <= min <= max, got %s..%s", name, r.Min.D(), r.Max.D())
+	for _, rg := range []struct {
+		name string
+		r    Range
+	}{{"opt_in_delay", p.OptInDelay}, {"reply_delay", p.ReplyDelay}} {
+		if r := rg.r; r.Min < 0 || r.Max < r.Min {
+			bad(rg.name, "%s: want 0 <= min <= max, got %s..%s", rg.name, r.Min.D(), r.Max.D())
 		}
 	}
 	if len(p.Regions) == 0 {
-		bad("regions: at least one region is needed")
+		bad("regions", "regions: at least one region is needed")
 	}
 	total := 0.0
 	for i := range p.Regions {
-		r := &p.Regions[i]
+		r, at := &p.Regions[i], fmt.Sprintf("regions[%d]", i)
 		r.Code = strings.ToUpper(r.Code)
 		def, known := region.Lookup(r.Code)
 		if r.Weight <= 0 {
-			bad("regions[%d] %s: weight must be positive", i, r.Code)
+			bad(at+".weight", "regions[%d] %s: weight must be positive", i, r.Code)
 		}
 		total += r.Weight
 		if r.Locale == "" {
@@ -59,17 +86,17 @@ func (p *Profile) Validate() error {
 		}
 		if len(r.Timezones) == 0 {
 			if !known {
-				bad("regions[%d]: unknown region %q: give locale and timezones (known: %s)", i, r.Code, knownRegions())
+				bad(at+".code", "regions[%d]: unknown region %q: give locale and timezones (known: %s)", i, r.Code, knownRegions())
 				continue
 			}
 			r.Timezones = []float64{def.UTCOffset}
 		}
 		if r.Locale == "" {
-			bad("regions[%d] %s: locale is needed", i, r.Code)
+			bad(at, "regions[%d] %s: locale is needed", i, r.Code)
 		}
 		for _, tz := range r.Timezones {
 			if tz < -12 || tz > 14 {
-				bad("regions[%d] %s: timezone %v out of range -12..14", i, r.Code, tz)
+				bad(at+".timezones", "regions[%d] %s: timezone %v out of range -12..14", i, r.Code, tz)
 			}
 		}
 	}
@@ -78,28 +105,26 @@ func (p *Profile) Validate() error {
 		products[pr.Slug] = true
 	}
 	if p.Bot.Products != nil && len(p.Bot.Products) == 0 {
-		bad("bot.products: give at least one product or leave it out")
+		bad("bot.products", "bot.products: give at least one product or leave it out")
 	}
 	for i, c := range p.Campaigns {
+		at := fmt.Sprintf("campaigns[%d]", i)
 		if c.Trigger == "" {
-			bad("campaigns[%d] %s: trigger is required", i, c.Name)
+			bad(at, "campaigns[%d] %s: trigger is required", i, c.Name)
 		}
 		if c.First < 0 || c.Every < 0 {
-			bad("campaigns[%d] %s: first and every must not be negative", i, c.Name)
+			bad(at, "campaigns[%d] %s: first and every must not be negative", i, c.Name)
 		}
 		if c.Every > 0 && c.Every.D() < time.Minute {
-			bad("campaigns[%d] %s: every %s is shorter than a minute", i, c.Name, c.Every.D())
+			bad(at+".every", "campaigns[%d] %s: every %s is shorter than a minute", i, c.Name, c.Every.D())
 		}
 		if c.Trigger == "restock" && p.Bot.Products != nil {
 			if slug, _ := c.Data["product"].(string); !products[slug] {
-				bad("campaigns[%d] %s: restock of unknown product %q", i, c.Name, slug)
+				bad(at+".data.product", "campaigns[%d] %s: restock of unknown product %q", i, c.Name, slug)
 			}
 		}
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("%w: %w", ErrInvalid, errors.Join(errs...))
-	}
-	return nil
+	return probs
 }
 
 func knownRegions() string { return strings.Join(region.Codes(), ", ") }

@@ -1,4 +1,8 @@
-package reference
+// Package sqlitestore is a durable reference.Store in one SQLite file, for
+// `otnsim bot --db`. It lives apart from package reference so that
+// importing the reference bot (or sim, fakegraph, scenarios) does not
+// compile the SQLite driver (modernc.org/sqlite, pure Go, large).
+package sqlitestore
 
 import (
 	"database/sql"
@@ -7,17 +11,21 @@ import (
 	"fmt"
 
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+
+	"github.com/otnsim/otnsim/reference"
 )
 
-// SQLiteStore is a durable Store in one SQLite file (modernc.org/sqlite,
-// pure Go). Each Update is one SQLite transaction with a full fsync, so
-// the bot can be killed at any moment and restarted on the same file.
-type SQLiteStore struct {
+// Store is a durable reference.Store in one SQLite file. Each Update is
+// one SQLite transaction with a full fsync, so the bot can be killed at
+// any moment and restarted on the same file.
+type Store struct {
 	db *sql.DB
 }
 
-// OpenSQLite opens (creating if needed) the store at path.
-func OpenSQLite(path string) (*SQLiteStore, error) {
+var _ reference.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the store at path.
+func Open(path string) (*Store, error) {
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -28,11 +36,11 @@ func OpenSQLite(path string) (*SQLiteStore, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("open store %s: create table: %w", path, err)
 	}
-	return &SQLiteStore{db: db}, nil
+	return &Store{db: db}, nil
 }
 
-// Update implements Store.
-func (s *SQLiteStore) Update(fn func(Tx) error) error {
+// Update implements reference.Store.
+func (s *Store) Update(fn func(reference.Tx) error) error {
 	tx, err := s.db.Begin()
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
@@ -47,8 +55,8 @@ func (s *SQLiteStore) Update(fn func(Tx) error) error {
 	return nil
 }
 
-// View implements Store.
-func (s *SQLiteStore) View(fn func(Tx) error) error {
+// View implements reference.Store.
+func (s *Store) View(fn func(reference.Tx) error) error {
 	tx, err := s.db.Begin()
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
@@ -57,9 +65,10 @@ func (s *SQLiteStore) View(fn func(Tx) error) error {
 	return fn(&sqlTx{tx: tx, readOnly: true})
 }
 
-// Close implements Store.
-func (s *SQLiteStore) Close() error { return s.db.Close() }
+// Close implements reference.Store.
+func (s *Store) Close() error { return s.db.Close() }
 
+// sqlTx is a reference.Tx on one SQLite transaction.
 type sqlTx struct {
 	tx       *sql.Tx
 	readOnly bool
