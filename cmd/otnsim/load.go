@@ -13,7 +13,7 @@ import (
 	"github.com/otnsim/otnsim/load"
 	"github.com/otnsim/otnsim/load/profile"
 	"github.com/otnsim/otnsim/load/report"
-	"github.com/otnsim/otnsim/scenarios"
+	"github.com/otnsim/otnsim/sim/clock"
 )
 
 const loadUsage = `Usage: otnsim load [flags]
@@ -132,7 +132,7 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "otnsim load: --bot-procs wants a number of at least 1, and more than 1 only with --bot-cmd")
 			return exitUsage
 		}
-		d, err := scenarios.ParseDuration(*tick)
+		d, err := clock.ParseDuration(*tick)
 		if err != nil || d <= 0 {
 			fmt.Fprintf(stderr, "otnsim load: --tick %q: want a virtual duration above 0, e.g. 1m\n", *tick)
 			return exitUsage
