@@ -43,7 +43,7 @@ func WriteText(w io.Writer, r *Report) {
 	}
 	fmt.Fprintf(w, "\n%s: %d rules passed, %d failed, %d not exercised (%d scenarios, %d probes, %s)\n",
 		verdict, pass, fail, none, r.Scenarios, len(r.Probes), r.Elapsed.Round(time.Millisecond))
-	fmt.Fprintln(w, "[assumed]: the verdict rests on a platform behaviour Meta does not document; see graph-api facts.")
+	fmt.Fprintln(w, "[assumed]: the verdict rests on a platform behaviour Meta does not document; fakegraph takes a default reading, switchable in its fidelity settings.")
 }
 
 func evidenceName(ev Evidence) string {

@@ -1,6 +1,6 @@
 // Package external runs the bot under test outside otnsim's process, in any
-// language, through the external bot contract of DESIGN.md: it serves
-// fakegraph on a loopback port, starts the bot's command with the contract's
+// language, through the external bot contract (README.md, "Check your own
+// bot"): it serves fakegraph on a loopback port, starts the bot's command with the contract's
 // environment (or targets a bot already running at a URL), waits for the
 // verification handshake, forwards each world's webhooks and triggers to the
 // bot, and after each one waits until the bot's Graph API calls go quiet.

@@ -21,7 +21,7 @@ type advancer interface {
 	AdvanceTo(time.Time)
 }
 
-// serveControl answers the control API under /otnsim/v1/ (see DESIGN.md).
+// serveControl answers the control API under /otnsim/v1/ (README.md lists its calls).
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, route string) {
 	if key := s.cfg.ControlKey; key != "" {
 		got, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")

@@ -10,7 +10,7 @@ import (
 )
 
 var _ = Describe("the catalogue", func() {
-	It("holds every rule of DESIGN.md with a kind, severity and text", func() {
+	It("holds every rule of the catalogue with a kind, severity and text", func() {
 		Expect(rules.IDs()).To(ConsistOf(
 			"OTN-REQ-WINDOW", "OTN-REQ-FORMAT", "OTN-TOKEN-ONCE", "OTN-TOKEN-EXPIRY", "OTN-TOKEN-SCOPE",
 			"OTN-REGION", "OTN-FEATURE", "OTN-CONTENT", "WIN-24H", "WIN-REOPEN", "OTN-IN-WINDOW-KEEP",
