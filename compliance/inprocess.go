@@ -2,7 +2,6 @@ package compliance
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,11 +9,11 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/internal/relay"
 	"github.com/otnsim/otnsim/probes"
 	"github.com/otnsim/otnsim/sim"
 )
@@ -22,13 +21,10 @@ import (
 // Defaults for InProcessConfig: the routes of the external bot contract, and
 // the same step timeout as for a bot in its own process.
 const (
-	DefaultWebhookPath = "/webhook"
-	DefaultTriggerPath = "/otnsim/trigger"
+	DefaultWebhookPath = relay.WebhookPath
+	DefaultTriggerPath = relay.TriggerPath
 	DefaultStepTimeout = 10 * time.Second
 )
-
-// maxAnswer is how much of the bot's answer and of a Graph API call is kept.
-const maxAnswer = 1 << 20
 
 // InProcessConfig says how to reach a bot served by an http.Handler in this
 // process.
@@ -69,6 +65,7 @@ type InProcess struct {
 	cfg     InProcessConfig
 	graph   *graphRouter
 	restore func()
+	relay   *relay.Bot // what each world sees as the bot
 
 	mu    sync.Mutex
 	fatal error
@@ -100,6 +97,16 @@ func NewInProcess(bot http.Handler, cfg InProcessConfig) (*InProcess, error) {
 		cfg.StepTimeout = DefaultStepTimeout
 	}
 	p := &InProcess{bot: bot, cfg: cfg}
+	p.relay = &relay.Bot{
+		WebhookPath: cfg.WebhookPath, TriggerPath: cfg.TriggerPath, Err: p.Err, Fail: p.fail,
+		Exchange: func(method, path, query string, header http.Header, body []byte) (int, http.Header, []byte, error) {
+			status, h, answer, err := p.exchange(method, path, query, header, body, p.cfg.StepTimeout)
+			if errors.Is(err, errAborted) {
+				err = p.fail("%s %s: %v", method, path, err)
+			}
+			return status, h, answer, err
+		},
+	}
 	if c := cfg.Client; c != nil {
 		old := c.Transport
 		p.graph = newGraphRouter(func() http.RoundTripper {
@@ -124,7 +131,7 @@ func NewInProcess(bot http.Handler, cfg InProcessConfig) (*InProcess, error) {
 	status, body, err := p.Handshake(cfg.Page.VerifyToken, challenge, cfg.StepTimeout)
 	if err == nil && (status != http.StatusOK || body != challenge) {
 		err = fmt.Errorf("bot under test: GET %s answered the verification handshake with HTTP %d %q, want 200 with the challenge (was it built with the page's verify token %q?)",
-			cfg.WebhookPath, status, snippet([]byte(body)), cfg.Page.VerifyToken)
+			cfg.WebhookPath, status, relay.Snippet([]byte(body)), cfg.Page.VerifyToken)
 	}
 	if err != nil {
 		p.Close()
@@ -177,27 +184,11 @@ func (p *InProcess) NextPSID() string {
 // Factory returns the bot factory for worlds: each world's fakegraph becomes
 // the one the bot's Graph API calls reach, and the world reaches the bot
 // through a handler that runs it as the external bot contract says.
-func (p *InProcess) Factory() sim.BotFactory {
-	return func(env sim.BotEnv) (http.Handler, error) {
-		if env.Graph == nil {
-			return nil, errors.New("in-process bot: the world offers no Graph handler")
-		}
-		if err := p.Err(); err != nil {
-			return nil, err
-		}
-		p.graph.use(env.Graph)
-		return &inProcessBot{p: p, env: env}, nil
-	}
-}
+func (p *InProcess) Factory() sim.BotFactory { return p.relay.Factory(p.graph.use) }
 
 // Tick sends the standard tick trigger, as the harness does after every
 // clock advance.
-func (p *InProcess) Tick(w *sim.World) error {
-	if err := w.Trigger("tick", nil); err != nil {
-		return fmt.Errorf("tick: %w", err)
-	}
-	return nil
-}
+func (p *InProcess) Tick(w *sim.World) error { return relay.Tick(w) }
 
 // Handshake performs one verification handshake with the given verify token
 // and challenge, and returns the bot's status and body. timeout bounds it.
@@ -284,107 +275,8 @@ func (p *InProcess) exchange(method, path, query string, header http.Header, bod
 		return 0, nil, nil, p.fail("%s %s: %v past the step timeout (%s)", method, path, err, timeout)
 	}
 	resp := rec.Result()
-	answer, _ := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, relay.MaxBody))
 	return resp.StatusCode, resp.Header, answer, nil
-}
-
-// inProcessBot is the http.Handler a world sees as its bot. A bot that
-// cannot be run on gets the world a 502, so that the scenario stops at once.
-type inProcessBot struct {
-	p   *InProcess
-	env sim.BotEnv
-
-	mu      sync.Mutex
-	started bool // the world has posted to the bot
-}
-
-func (b *inProcessBot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	p := b.p
-	if err := p.Err(); err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
-	}
-	// The handshake aside, the world's first request to the bot is a trigger
-	// (which carries "now") or an event, before which the bot gets a tick.
-	b.mu.Lock()
-	first := !b.started && r.Method == http.MethodPost
-	b.started = b.started || first
-	b.mu.Unlock()
-	if first && r.URL.Path != DefaultTriggerPath {
-		if err := b.startTick(); err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-	}
-	var body []byte
-	if r.Body != nil {
-		body, _ = io.ReadAll(io.LimitReader(r.Body, maxAnswer))
-	}
-	path := r.URL.Path
-	switch path {
-	case DefaultWebhookPath:
-		path = p.cfg.WebhookPath
-	case DefaultTriggerPath:
-		path = p.cfg.TriggerPath
-	}
-	status, header, answer, err := p.exchange(r.Method, path, r.URL.RawQuery, r.Header, body, p.cfg.StepTimeout)
-	switch {
-	case errors.Is(err, errAborted):
-		err = p.fail("%s %s: %v", r.Method, path, err)
-	case err == nil && status >= 500:
-		err = p.fail("%s %s answered HTTP %d: %s", r.Method, path, status, snippet(answer))
-	}
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
-	}
-	for k, v := range header {
-		if k != "Content-Length" {
-			w.Header()[k] = v
-		}
-	}
-	w.WriteHeader(status)
-	_, _ = w.Write(answer)
-}
-
-// startTick sends the bot a tick at the world's current time: a bot keeping
-// one clock for the whole run learns that time went back, since each
-// scenario starts at its own virtual time.
-func (b *inProcessBot) startTick() error {
-	p := b.p
-	if b.env.Clock == nil {
-		return nil
-	}
-	body, err := json.Marshal(map[string]any{
-		"trigger": "tick", "data": map[string]any{},
-		"now":     b.env.Clock.Now().UTC().Format(time.RFC3339Nano),
-		"page_id": b.env.PageID, "psids": []string{},
-	})
-	if err != nil {
-		return fmt.Errorf("in-process bot: start tick: %w", err)
-	}
-	status, _, answer, err := p.exchange(http.MethodPost, p.cfg.TriggerPath, "",
-		http.Header{"Content-Type": {"application/json"}}, body, p.cfg.StepTimeout)
-	switch {
-	case errors.Is(err, errAborted):
-		return p.fail("POST %s (tick at the scenario's start): %v", p.cfg.TriggerPath, err)
-	case err != nil:
-		return err
-	case status >= 500:
-		return p.fail("POST %s (tick at the scenario's start) answered HTTP %d: %s", p.cfg.TriggerPath, status, snippet(answer))
-	}
-	return nil
-}
-
-func snippet(b []byte) string {
-	s := strings.TrimSpace(string(b))
-	if len(s) > 200 {
-		s = s[:200] + "..."
-	}
-	if s == "" {
-		return "(empty body)"
-	}
-	return s
 }
 
 // Both kinds of bot under test are Targets.

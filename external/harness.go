@@ -12,7 +12,6 @@
 package external
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -22,6 +21,7 @@ import (
 	"time"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/internal/relay"
 	"github.com/otnsim/otnsim/probes"
 	"github.com/otnsim/otnsim/sim"
 )
@@ -31,8 +31,8 @@ const (
 	DefaultSettle       = 300 * time.Millisecond
 	DefaultStepTimeout  = 10 * time.Second
 	DefaultStartTimeout = 20 * time.Second
-	DefaultWebhookPath  = "/webhook"
-	DefaultTriggerPath  = "/otnsim/trigger"
+	DefaultWebhookPath  = relay.WebhookPath
+	DefaultTriggerPath  = relay.TriggerPath
 	// DefaultURLGraphAddr is where fakegraph listens when the bot runs on its
 	// own (--bot-url): the address `otnsim serve` prints by default.
 	DefaultURLGraphAddr = "127.0.0.1:8787"
@@ -108,6 +108,7 @@ type Harness struct {
 	botURL   string
 	proc     *process // nil with Config.URL
 	client   *http.Client
+	relay    *relay.Bot // what each world sees as the bot
 
 	mu        sync.Mutex
 	onAnswer  func(time.Duration)
@@ -132,6 +133,11 @@ func Start(cfg Config) (*Harness, error) {
 		graph:    newGraphMux(),
 		graphURL: "http://" + ln.Addr().String(),
 		client:   &http.Client{Timeout: cfg.StepTimeout},
+	}
+	h.relay = &relay.Bot{
+		WebhookPath: cfg.WebhookPath, TriggerPath: cfg.TriggerPath,
+		Exchange: h.exchange, Err: h.Err,
+		Fail: func(format string, args ...any) error { return h.fail(botErrorf(ServerError, format, args...)) },
 	}
 	h.graphSrv = &http.Server{Handler: h.graph, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = h.graphSrv.Serve(ln) }()
@@ -247,54 +253,11 @@ func (h *Harness) NextPSID() string {
 // Factory returns the bot factory for worlds: each world's fakegraph becomes
 // the one the Graph listener routes to, and the world reaches the bot
 // through a forwarding handler that settles after every request.
-func (h *Harness) Factory() sim.BotFactory {
-	return func(env sim.BotEnv) (http.Handler, error) {
-		if env.Graph == nil {
-			return nil, errors.New("external bot: the world offers no Graph handler to serve")
-		}
-		if err := h.Err(); err != nil {
-			return nil, err
-		}
-		h.graph.use(env.Graph)
-		return &forwarder{h: h, env: env}, nil
-	}
-}
-
-// startTick sends the bot a tick at the world's current time, before the
-// world's first request when that is not a trigger (which carries its own
-// "now"): a bot keeping one clock for the whole run learns that time went
-// back, since each scenario starts at its own virtual time.
-func (h *Harness) startTick(env sim.BotEnv) error {
-	if env.Clock == nil {
-		return nil
-	}
-	body, err := json.Marshal(map[string]any{
-		"trigger": "tick", "data": map[string]any{},
-		"now":     env.Clock.Now().UTC().Format(time.RFC3339Nano),
-		"page_id": env.PageID, "psids": []string{},
-	})
-	if err != nil {
-		return fmt.Errorf("external bot: start tick: %w", err)
-	}
-	status, _, answer, err := h.exchange(http.MethodPost, h.cfg.TriggerPath, "",
-		http.Header{"Content-Type": {"application/json"}}, body)
-	if err != nil {
-		return err
-	}
-	if status >= 500 {
-		return h.fail(botErrorf(ServerError, "POST %s (tick at the scenario's start) answered HTTP %d: %s", h.cfg.TriggerPath, status, snippet(answer)))
-	}
-	return nil
-}
+func (h *Harness) Factory() sim.BotFactory { return h.relay.Factory(h.graph.use) }
 
 // Tick sends the standard tick trigger, as the harness does after every
 // clock advance, and settles.
-func (h *Harness) Tick(w *sim.World) error {
-	if err := w.Trigger("tick", nil); err != nil {
-		return fmt.Errorf("tick: %w", err)
-	}
-	return nil
-}
+func (h *Harness) Tick(w *sim.World) error { return relay.Tick(w) }
 
 // Stop ends the bot (SIGTERM, then SIGKILL) and the Graph listener.
 func (h *Harness) Stop() {

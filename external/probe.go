@@ -3,6 +3,7 @@ package external
 import (
 	"bytes"
 	"fmt"
+	"github.com/otnsim/otnsim/internal/relay"
 	"io"
 	"net/http"
 )
@@ -32,7 +33,7 @@ func (h *Harness) Deliver(header http.Header, body []byte) (int, error) {
 		}
 		return 0, fmt.Errorf("deliver: %w", err)
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxAnswer))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, relay.MaxBody))
 	_ = resp.Body.Close()
 	h.graph.touch()
 	if err := h.settle(); err != nil {

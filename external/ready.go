@@ -2,6 +2,7 @@ package external
 
 import (
 	"fmt"
+	"github.com/otnsim/otnsim/internal/relay"
 	"io"
 	"net/http"
 	"net/url"
@@ -54,7 +55,7 @@ func (h *Harness) tryHandshake() (bool, string) {
 	if status == http.StatusOK && body == h.lastChallenge() {
 		return true, ""
 	}
-	return false, fmt.Sprintf("HTTP %d %q", status, snippet([]byte(body)))
+	return false, fmt.Sprintf("HTTP %d %q", status, relay.Snippet([]byte(body)))
 }
 
 func (h *Harness) nextChallenge() string {
