@@ -5,10 +5,10 @@ import (
 	"time"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/findings"
 	"github.com/otnsim/otnsim/load/report"
 	"github.com/otnsim/otnsim/platform"
 	"github.com/otnsim/otnsim/rules"
-	"github.com/otnsim/otnsim/scenarios"
 )
 
 // Invariant ids, as violations name them. They hold of the referee
@@ -163,7 +163,7 @@ func (w *world) finish(r *report.Report) {
 		}
 	}
 	if w.opts.Only != nil {
-		r.Timeline = scenarios.LedgerTimeline(l, w.psids[0], nil)
+		r.Timeline = findings.Timeline(l, w.psids[0], nil)
 	}
 	r.Counters.Add(w.counters)
 	r.AddViolations(w.violCount, w.violations)

@@ -11,7 +11,6 @@ import (
 	"github.com/otnsim/otnsim/fakegraph"
 	"github.com/otnsim/otnsim/findings"
 	"github.com/otnsim/otnsim/rules"
-	"github.com/otnsim/otnsim/scenarios"
 	"github.com/otnsim/otnsim/sim"
 )
 
@@ -121,7 +120,7 @@ func forTopic(topic string) string {
 }
 
 // stamp renders an instant as timelines do.
-func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+func stamp(t time.Time) string { return t.UTC().Format(findings.TimeFormat) }
 
 // ledgerMatcher is every matcher of the package: a judgement of the ledger
 // about one subscriber (or anyone).
@@ -150,7 +149,7 @@ func (m *ledgerMatcher) Match(actual any) (bool, error) {
 		if psid, m.name, err = s.resolve(m.who); err != nil {
 			return false, err
 		}
-		m.timeline = scenarios.LedgerTimeline(s.led, psid, s.findings())
+		m.timeline = findings.Timeline(s.led, psid, s.findings())
 	}
 	ok, got := m.judge(s, psid)
 	m.actual = got

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/otnsim/otnsim/findings"
 	"github.com/otnsim/otnsim/scenarios"
 )
 
@@ -99,7 +100,7 @@ func (p *printer) result(res scenarios.Result, sc *scenarios.Scenario) {
 				fmt.Fprintf(w, "      %s\n", strings.TrimSpace(sc.Description))
 			}
 			for _, f := range res.Findings {
-				fmt.Fprintf(w, "      finding %s %s\n", f.At.UTC().Format("2006-01-02T15:04:05.000Z"), f)
+				fmt.Fprintf(w, "      finding %s %s\n", f.At.UTC().Format(findings.TimeFormat), f)
 			}
 		}
 		return
