@@ -216,13 +216,28 @@ func (f *armedFault) graphError() *Error {
 func (s *Server) recordFault(req *SendRequest, f *armedFault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	call := Call{At: s.clock.Now(), Kind: KindMessage, RecipientKind: recipientKind(req.Recipient),
-		MessagingType: req.MessagingType, Tag: req.Tag, PSID: s.psidOfLocked(req.Recipient), Fault: f.Name}
+	call := Call{At: s.clock.Now(), Kind: requestKind(req), RecipientKind: recipientKind(req.Recipient),
+		MessagingType: req.MessagingType, Tag: req.Tag, PSID: s.psidOfLocked(req.Recipient), Fault: f.Name, Answered: f.answered()}
+	if t, ok := s.tokens[req.Recipient.OneTimeNotifToken]; ok {
+		call.TokenSeq, call.Topic = t.seq, t.topic
+	}
+	if u, ok := s.users[call.PSID]; ok {
+		call.WindowOpen = u.windowOpen(call.At)
+	}
 	if f.Kind != FaultDrop {
 		e := f.graphError()
 		call.Code, call.Subcode = e.Code, e.Subcode
 	}
 	s.ledger.addCall(call)
+}
+
+// answered says what a bot receives from a call the fault strikes.
+func (f *armedFault) answered() string {
+	if f.Kind == FaultDrop || f.Kind == FaultLostResponse {
+		return "no answer (connection dropped)"
+	}
+	e := f.graphError()
+	return "error " + itoa(e.Code) + " (HTTP " + itoa(e.Status) + ")"
 }
 
 // sleep waits d on the server's clock, or until the request is cancelled.

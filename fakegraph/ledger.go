@@ -111,18 +111,36 @@ type Call struct {
 	Rule          string        `json:"rule,omitempty"`    // the rule a refusal enforces
 	Assumed       bool          `json:"assumed,omitempty"` // the verdict rests on an [assumed] fact
 	// Fault names the armed fault that hit the call, if any. An OK call with
-	// a fault took effect but its response was lost.
+	// a fault took effect, but the bot never heard so: its answer was lost
+	// or replaced by the fault's error (Code and Subcode then say which).
 	Fault string `json:"fault,omitempty"`
-	order int
+	// Answered is what the bot received when a fault struck, in words:
+	// "no answer (connection dropped)" or "error 2 (HTTP 500)".
+	Answered string `json:"answered,omitempty"`
+	// Order is the call's place among every call and event recorded (1 for
+	// the first): findings order by it, never by time alone.
+	Order int `json:"order"`
 }
+
+// Failed reports whether the bot saw the call fail: Meta refused it, or a
+// fault dropped or replaced the answer of a call that took effect.
+func (c Call) Failed() bool { return !c.OK || c.Fault != "" }
 
 // Event is a user-side happening in a thread: a message, a tap, a webhook delivery.
 type Event struct {
+	Seq    int       `json:"seq"` // 1 for the first event recorded, and so on
 	At     time.Time `json:"at"`
 	PSID   string    `json:"psid"`
-	Kind   string    `json:"kind"` // message, postback, quick_reply, reaction, notify_me, block, webhook
+	Kind   string    `json:"kind"` // message, postback, quick_reply, reaction, notify_me, block, unblock, webhook, trigger
 	Detail string    `json:"detail"`
-	order  int
+	// TokenSeq is the token a notify_me event issued, if any.
+	TokenSeq int `json:"token_seq,omitempty"`
+	// Trigger and Topic describe a trigger event: the trigger's name and
+	// the topic its data names (data.topic), if any.
+	Trigger string `json:"trigger,omitempty"`
+	Topic   string `json:"topic,omitempty"`
+	// Order is the event's place among every call and event recorded.
+	Order int `json:"order"`
 }
 
 // OpensWindow reports whether the event is a user action that opens (or
@@ -137,10 +155,13 @@ func (e Event) OpensWindow() bool {
 
 // Ledger is a snapshot of everything fakegraph recorded.
 type Ledger struct {
-	Now    time.Time `json:"now"`
-	Tokens []Token   `json:"tokens"`
-	Calls  []Call    `json:"calls"`
-	Events []Event   `json:"events"`
+	Now time.Time `json:"now"`
+	// PageAffected says whether the page itself (its country or an admin's)
+	// is under the region rules, so that the bot could know before any call.
+	PageAffected bool    `json:"page_affected,omitempty"`
+	Tokens       []Token `json:"tokens"`
+	Calls        []Call  `json:"calls"`
+	Events       []Event `json:"events"`
 }
 
 type ledger struct {
@@ -152,13 +173,14 @@ type ledger struct {
 
 func (l *ledger) addEvent(e Event) {
 	l.order++
-	e.order = l.order
+	e.Order = l.order
+	e.Seq = len(l.events) + 1
 	l.events = append(l.events, e)
 }
 
 func (l *ledger) addCall(c Call) Call {
 	l.order++
-	c.order = l.order
+	c.Order = l.order
 	c.Seq = len(l.calls) + 1
 	l.calls = append(l.calls, c)
 	return c
@@ -166,14 +188,16 @@ func (l *ledger) addCall(c Call) Call {
 
 // Ledger returns a snapshot of the ledger, with token states as of now.
 func (s *Server) Ledger() Ledger {
+	affected := s.PageAffected()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.clock.Now()
 	out := Ledger{
-		Now:    now,
-		Tokens: make([]Token, len(s.ledger.tokens)),
-		Calls:  append([]Call(nil), s.ledger.calls...),
-		Events: append([]Event(nil), s.ledger.events...),
+		Now:          now,
+		PageAffected: affected,
+		Tokens:       make([]Token, len(s.ledger.tokens)),
+		Calls:        append([]Call(nil), s.ledger.calls...),
+		Events:       append([]Event(nil), s.ledger.events...),
 	}
 	for i, t := range s.ledger.tokens {
 		out.Tokens[i] = t.snapshot(now)
@@ -230,10 +254,14 @@ func (l Ledger) Timeline(psid string) []TimelineEntry {
 	var out []TimelineEntry
 	var actions []time.Time
 	for _, e := range l.Events {
-		if e.PSID != psid {
+		if e.PSID != psid && (e.PSID != "" || e.Kind != "trigger") {
+			continue // a trigger for everyone shows in every timeline
+		}
+		if e.Kind == "trigger" {
+			out = append(out, TimelineEntry{At: e.At, Order: e.Order, Ref: "event #" + itoa(e.Seq), Text: "trigger " + e.Detail})
 			continue
 		}
-		out = append(out, TimelineEntry{At: e.At, order: e.order, Text: e.Kind + " " + e.Detail})
+		out = append(out, TimelineEntry{At: e.At, Order: e.Order, Ref: "event #" + itoa(e.Seq), Text: e.Kind + " " + e.Detail})
 		if e.OpensWindow() {
 			actions = append(actions, e.At)
 		}
@@ -243,21 +271,21 @@ func (l Ledger) Timeline(psid string) []TimelineEntry {
 		if i+1 < len(actions) && actions[i+1].Before(closes) {
 			continue
 		}
-		out = append(out, TimelineEntry{At: closes, order: -1, Text: "window closes"})
+		out = append(out, TimelineEntry{At: closes, Order: -1, Text: "window closes"})
 	}
 	for _, c := range l.CallsFor(psid) {
-		out = append(out, TimelineEntry{At: c.At, order: c.order, Text: c.Describe()})
+		out = append(out, TimelineEntry{At: c.At, Order: c.Order, Ref: "call #" + itoa(c.Seq), Text: c.Describe()})
 	}
 	for _, t := range l.TokensFor(psid, "") {
 		if t.State == TokenExpired {
-			out = append(out, TimelineEntry{At: t.ExpiresAt, order: -1, Text: "token #" + itoa(t.Seq) + " expires unused"})
+			out = append(out, TimelineEntry{At: t.ExpiresAt, Order: -1, Text: "token #" + itoa(t.Seq) + " expires unused"})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if !out[i].At.Equal(out[j].At) {
 			return out[i].At.Before(out[j].At)
 		}
-		return out[i].order < out[j].order
+		return out[i].Order < out[j].Order
 	})
 	shown := out[:0]
 	for _, e := range out {
@@ -270,14 +298,22 @@ func (l Ledger) Timeline(psid string) []TimelineEntry {
 
 // TimelineEntry is one line of a subscriber's timeline.
 type TimelineEntry struct {
-	At    time.Time
-	Text  string
-	order int // recording order among entries at the same instant
+	At   time.Time
+	Ref  string // "call #4" or "event #2"; empty for what the clock brings
+	Text string
+	// Order is the ledger order of the event or call shown; -1 for what
+	// the clock brings (a window closing, a token expiring).
+	Order int
 }
 
-// Describe renders the call as one line of a timeline.
+// Describe renders the call as one line of a timeline: what was sent, the
+// window (when the recipient is known), and what the bot experienced.
 func (c Call) Describe() string {
-	s := "send " + string(c.Kind)
+	kind := c.Kind
+	if kind == "" {
+		kind = KindUnknown
+	}
+	s := "send " + string(kind)
 	if c.RecipientKind != "" {
 		s += " to " + string(c.RecipientKind)
 	}
@@ -293,13 +329,20 @@ func (c Call) Describe() string {
 	if c.Topic != "" {
 		s += " topic " + quote(c.Topic)
 	}
-	if c.WindowOpen {
+	switch {
+	case c.PSID == "":
+	case c.WindowOpen:
 		s += " (window open)"
-	} else {
+	default:
 		s += " (window closed)"
 	}
-	if c.OK {
+	switch {
+	case c.OK && c.Fault != "":
+		return s + " -> took effect, but the bot got " + c.Answered + " [fault " + c.Fault + "]"
+	case c.OK:
 		return s + " -> ok"
+	case c.Fault != "":
+		return s + " -> " + c.Answered + " [fault " + c.Fault + "], no effect"
 	}
 	v := " -> refused " + itoa(c.Code)
 	if c.Subcode != 0 {
@@ -309,4 +352,18 @@ func (c Call) Describe() string {
 		v += " [" + c.Rule + "]"
 	}
 	return s + v
+}
+
+// RecordTrigger notes in the ledger that the bot was asked to act: the
+// trigger's name, the subscriber it concerns (empty for everyone) and the
+// topic its data names, if any. Findings read these notes to tell the
+// notifications a bot was asked to send from its other messages.
+func (s *Server) RecordTrigger(name, psid, topic string) {
+	detail := name
+	if topic != "" {
+		detail += " topic " + quote(topic)
+	}
+	s.mu.Lock()
+	s.ledger.addEvent(Event{At: s.clock.Now(), PSID: psid, Kind: "trigger", Detail: detail, Trigger: name, Topic: topic})
+	s.mu.Unlock()
 }

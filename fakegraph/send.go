@@ -1,6 +1,7 @@
 package fakegraph
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -57,7 +58,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) (drop bool) 
 	req, decErr := DecodeSendRequest(r.Header.Get("Content-Type"), body)
 	token, proof := credentials(r, req)
 	if gerr := s.authorize(token, proof); gerr != nil {
-		s.recordBad(gerr)
+		s.recordRefusedAuth(gerr, req)
 		s.writeError(w, gerr)
 		return false
 	}
@@ -85,12 +86,12 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) (drop bool) 
 		s.writeError(w, f.graphError())
 		return false
 	}
-	lost := ""
+	var lost *armedFault
 	if f != nil && f.Stage == StageAfter {
-		lost = f.Name
+		lost = f
 	}
 	resp, gerr := s.send(req, lost)
-	if lost != "" {
+	if lost != nil && gerr == nil {
 		if f.Kind == FaultDrop || f.Kind == FaultLostResponse {
 			return true
 		}
@@ -112,11 +113,34 @@ func (s *Server) recordBad(e *Error) {
 	s.mu.Unlock()
 }
 
+// recordRefusedAuth records a call refused for its credentials. When its
+// body could be read, the call is attributed to the user it names, so the
+// refusal shows in that subscriber's timeline.
+func (s *Server) recordRefusedAuth(e *Error, req *SendRequest) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	call := Call{At: s.clock.Now(), Kind: KindUnknown, Code: e.Code, Subcode: e.Subcode, Rule: e.Rule, Assumed: e.Assumed}
+	if req != nil {
+		call.Kind = requestKind(req)
+		call.RecipientKind, call.MessagingType, call.Tag = recipientKind(req.Recipient), req.MessagingType, req.Tag
+		call.PSID = s.psidOfLocked(req.Recipient)
+		if t, ok := s.tokens[req.Recipient.OneTimeNotifToken]; ok {
+			call.TokenSeq, call.Topic = t.seq, t.topic
+		}
+		if u, ok := s.users[call.PSID]; ok {
+			call.WindowOpen = u.windowOpen(call.At)
+		} else {
+			call.PSID = ""
+		}
+	}
+	s.ledger.addCall(call)
+}
+
 // Send applies the Send API's rules to req as if it had arrived over HTTP
 // with a valid page token, and records the call. It is the in-process fast
 // path for load runs.
 func (s *Server) Send(req *SendRequest) (*SendResponse, error) {
-	resp, gerr := s.send(req, "")
+	resp, gerr := s.send(req, nil)
 	if gerr != nil {
 		return nil, gerr
 	}
@@ -126,23 +150,31 @@ func (s *Server) Send(req *SendRequest) (*SendResponse, error) {
 // send applies Meta's rules to one call and records it. It is the only place
 // that consumes tokens; the whole decision runs under s.mu so a token is spent
 // exactly once however many goroutines race for it, and a refused call changes
-// nothing but the ledger. lostFault names the fault that loses the response.
-func (s *Server) send(req *SendRequest, lostFault string) (*SendResponse, *Error) {
+// nothing but the ledger. lost, when set, is the after-stage fault that
+// replaces the answer of a call that takes effect.
+func (s *Server) send(req *SendRequest, lost *armedFault) (*SendResponse, *Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.clock.Now()
-	call := Call{At: now, MessagingType: req.MessagingType, Tag: req.Tag, RecipientKind: recipientKind(req.Recipient), Fault: lostFault}
+	call := Call{At: now, MessagingType: req.MessagingType, Tag: req.Tag, RecipientKind: recipientKind(req.Recipient)}
 	refuse := func(e *Error) (*SendResponse, *Error) {
 		call.Code, call.Subcode, call.Rule, call.Assumed = e.Code, e.Subcode, e.Rule, call.Assumed || e.Assumed
-		call.Fault = ""
+		if u, ok := s.users[call.PSID]; ok {
+			call.WindowOpen = u.windowOpen(now)
+		} else if call.RecipientKind == RecipientPSID {
+			call.PSID = req.Recipient.ID // an unknown user: named, without a window
+		}
 		s.ledger.addCall(call)
 		return nil, e
 	}
 
 	pm, gerr := s.validateShape(req)
 	call.Kind, call.Text, call.Topic = pm.kind, pm.text, pm.topic
+	if call.Kind == "" {
+		call.Kind = requestKind(req)
+	}
 	if gerr != nil {
-		call.PSID = req.Recipient.ID
+		call.PSID = s.psidOfLocked(req.Recipient)
 		return refuse(gerr)
 	}
 
@@ -186,8 +218,29 @@ func (s *Server) send(req *SendRequest, lostFault string) (*SendResponse, *Error
 	if token != nil && !s.set.RecipientIDOnTokenSend {
 		resp.RecipientID = ""
 	}
+	if lost != nil {
+		call.Fault, call.Answered = lost.Name, lost.answered()
+		if lost.Kind != FaultDrop && lost.Kind != FaultLostResponse {
+			e := lost.graphError()
+			call.Code, call.Subcode = e.Code, e.Subcode
+		}
+	}
 	s.ledger.addCall(call)
 	return resp, nil
+}
+
+// requestKind is what a request carries, judged from its body alone.
+func requestKind(req *SendRequest) CallKind {
+	switch {
+	case req == nil:
+	case req.Message != nil && req.Message.Attachment != nil && bytes.Contains(req.Message.Attachment.Payload, []byte(`"one_time_notif_req"`)):
+		return KindOTNRequest
+	case req.Message != nil:
+		return KindMessage
+	case req.SenderAction != "":
+		return KindSenderAction
+	}
+	return KindUnknown
 }
 
 // resolve finds the user (and token) a recipient names. Callers hold s.mu.

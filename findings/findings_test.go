@@ -48,7 +48,7 @@ var _ = Describe("Detect", func() {
 			led := fakegraph.Ledger{
 				Events: []fakegraph.Event{msg("p", t0)},
 				Calls: []fakegraph.Call{{Seq: 1, At: t0.Add(after), PSID: "p", OK: true, Kind: fakegraph.KindMessage,
-					RecipientKind: fakegraph.RecipientPSID, MessagingType: "UPDATE", WindowOpen: true}},
+					RecipientKind: fakegraph.RecipientToken, TokenSeq: 1}},
 			}
 			Expect(findings.Count(findings.Detect(led, opts), rules.Idle, "p")).To(Equal(want))
 		},
@@ -97,7 +97,7 @@ var _ = Describe("activity for the idle check", func() {
 		for _, kind := range []string{"quick_reply", "reaction"} {
 			led := fakegraph.Ledger{
 				Events: []fakegraph.Event{{At: t0, PSID: "p", Kind: kind}},
-				Calls:  []fakegraph.Call{{Seq: 1, At: t0.Add(4*time.Minute + 59*time.Second + 999*time.Millisecond), PSID: "p", OK: true, Kind: fakegraph.KindMessage, RecipientKind: fakegraph.RecipientPSID, MessagingType: "UPDATE"}},
+				Calls:  []fakegraph.Call{{Seq: 1, At: t0.Add(4*time.Minute + 59*time.Second + 999*time.Millisecond), PSID: "p", OK: true, Kind: fakegraph.KindMessage, RecipientKind: fakegraph.RecipientToken, TokenSeq: 1}},
 			}
 			Expect(findings.Count(findings.Detect(led, findings.DefaultOptions()), rules.Idle, "p")).To(Equal(1), kind)
 			led.Calls[0].At = t0.Add(5 * time.Minute)

@@ -3,7 +3,10 @@
 // and findings, and are never renumbered.
 package rules
 
-import "sort"
+import (
+	"fmt"
+	"sort"
+)
 
 // Kind says who enforces a rule.
 type Kind string
@@ -116,4 +119,37 @@ func IDs() []string {
 		ids[i] = r.ID
 	}
 	return ids
+}
+
+// ParseSeverity reads a --fail-on level: failure, warning or info.
+func ParseSeverity(s string) (Severity, error) {
+	switch v := Severity(s); v {
+	case Failure, Warning, Info:
+		return v, nil
+	}
+	return "", fmt.Errorf("severity %q: want failure, warning or info", s)
+}
+
+// rank orders severities: info 0, warning 1, failure 2 (and anything else).
+func rank(s Severity) int {
+	switch s {
+	case Info:
+		return 0
+	case Warning:
+		return 1
+	}
+	return 2
+}
+
+// AtLeast reports whether s is as severe as min or more: with min warning,
+// warnings and failures are, infos are not.
+func AtLeast(s, min Severity) bool { return rank(s) >= rank(min) }
+
+// SeverityOf returns the severity of rule id; an id outside the catalogue
+// counts as a failure.
+func SeverityOf(id string) Severity {
+	if r, ok := Lookup(id); ok {
+		return r.Severity
+	}
+	return Failure
 }

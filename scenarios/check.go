@@ -54,8 +54,10 @@ func check(w *sim.World, led fakegraph.Ledger, fs []findings.Finding, e Expectat
 	case ExpectErrors:
 		n := 0
 		for _, c := range led.CallsFor(psid) {
-			// A dropped connection answers no Graph error: it is not one.
-			if !c.OK && c.Code != 0 && (e.Code == 0 || c.Code == e.Code) && (e.Sub == 0 || c.Subcode == e.Sub) && (e.Rule == "" || c.Rule == e.Rule) {
+			// Counted as the bot saw them: refusals, and the errors, dropped
+			// connections and lost answers of faults, after the call took
+			// effect or before.
+			if c.Failed() && (e.Code == 0 || c.Code == e.Code) && (e.Sub == 0 || c.Subcode == e.Sub) && (e.Rule == "" || c.Rule == e.Rule) {
 				n++
 			}
 		}

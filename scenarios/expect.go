@@ -16,12 +16,15 @@ var countFields = map[ExpectKind][]string{
 }
 
 // otherFields are the filters each expectation kind takes besides counts.
+// For errors and findings, "rule" filters what is counted; for the other
+// kinds it only names the rule the expectation judges. Either way a failing
+// expectation fails the rule it names.
 var otherFields = map[ExpectKind][]string{
-	ExpectTokens:    {"who", "topic"},
-	ExpectDelivered: {"who", "via", "what", "topic"},
+	ExpectTokens:    {"who", "topic", "rule"},
+	ExpectDelivered: {"who", "via", "what", "topic", "rule"},
 	ExpectErrors:    {"who", "code", "subcode", "rule"},
 	ExpectFindings:  {"who", "rule"},
-	ExpectWindow:    {"who", "open"},
+	ExpectWindow:    {"who", "open", "rule"},
 }
 
 // deliveryRoutes are the values of delivered.via; "normal" is "id".

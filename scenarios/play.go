@@ -18,11 +18,14 @@ type runner struct {
 	w      *sim.World
 	start  time.Time
 	checks findings.Options
+	// rules holds, for the problems of the last failed expect step, the
+	// rule each failing expectation names ("" for none).
+	rules []string
 }
 
 // step plays one step. It returns problems (empty on success) and the
 // alias of the subscriber concerned.
-func (r runner) step(st *Step) ([]string, string) {
+func (r *runner) step(st *Step) ([]string, string) {
 	w := r.w
 	sub := func() *sim.Subscriber { s, _ := w.Subscriber(st.Who); return s }
 	var err error
@@ -73,12 +76,14 @@ func (r runner) step(st *Step) ([]string, string) {
 		var fs []findings.Finding
 		var problems []string
 		who := ""
+		r.rules = nil
 		for _, e := range st.Expect {
 			if e.Kind == ExpectFindings && fs == nil {
 				fs = findings.Detect(led, r.checks)
 			}
 			if p := check(w, led, fs, e); p != "" {
 				problems = append(problems, p)
+				r.rules = append(r.rules, e.Rule)
 				if who == "" {
 					who = e.Who
 				}

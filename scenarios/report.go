@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/otnsim/otnsim/findings"
+	"github.com/otnsim/otnsim/rules"
 )
 
 // ReportSchemaVersion is the version of the JSON report's schema
@@ -65,7 +66,14 @@ type jsonScenario struct {
 	Steps     int                `json:"steps"`
 	Assumed   bool               `json:"assumed"`
 	Findings  []findings.Finding `json:"findings"`
+	Verdict   jsonVerdict        `json:"verdict"`
 	Failure   *jsonFailure       `json:"failure,omitempty"`
+}
+
+type jsonVerdict struct {
+	Rules    []string           `json:"rules"`
+	Findings []findings.Finding `json:"findings"`
+	Failed   []FailedCheck      `json:"failed"`
 }
 
 type jsonFailure struct {
@@ -75,8 +83,10 @@ type jsonFailure struct {
 	Line     int      `json:"line"`
 	Column   int      `json:"column"`
 	Problems []string `json:"problems"`
+	Rules    []string `json:"rules,omitempty"`
 	Who      string   `json:"who,omitempty"`
 	Timeline []string `json:"timeline"`
+	Trigger  string   `json:"trigger,omitempty"`
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -106,10 +116,21 @@ func (r Report) WriteJSON(w io.Writer) error {
 		if js.Findings == nil {
 			js.Findings = []findings.Finding{}
 		}
+		v := res.Verdict()
+		js.Verdict = jsonVerdict{Rules: v.Charged(rules.Info), Findings: v.Findings, Failed: v.Failed}
+		if js.Verdict.Rules == nil {
+			js.Verdict.Rules = []string{}
+		}
+		if js.Verdict.Findings == nil {
+			js.Verdict.Findings = []findings.Finding{}
+		}
+		if js.Verdict.Failed == nil {
+			js.Verdict.Failed = []FailedCheck{}
+		}
 		if f := res.Failure; f != nil {
 			js.Failure = &jsonFailure{
 				Step: f.Step, StepName: f.StepName, Position: f.Pos.String(), Line: f.Pos.Line, Column: f.Pos.Col,
-				Problems: f.Problems, Who: f.Who, Timeline: f.Timeline,
+				Problems: f.Problems, Rules: f.Rules, Who: f.Who, Timeline: f.Timeline, Trigger: f.Trigger,
 			}
 			if js.Failure.Problems == nil {
 				js.Failure.Problems = []string{}

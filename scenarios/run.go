@@ -33,8 +33,19 @@ type Failure struct {
 	Pos      Pos
 	StepName string
 	Problems []string // expected versus actual, one per line
+	// Rules holds, for each problem of a failed expect step, the rule its
+	// expectation names ("" for none: a contract failure); empty for other
+	// steps.
+	Rules    []string
 	Who      string   // the subscriber the failure concerns, if any
+	PSID     string   // their PSID
 	Timeline []string // that subscriber's timeline in virtual time
+	// Order is the ledger order when the step ran: findings before it may
+	// explain the failure.
+	Order int
+	// Trigger is the last trigger step before the failing step, as
+	// "otn.notify at file:line:col"; empty when none ran.
+	Trigger string
 }
 
 // RunOptions tunes a run.
@@ -126,14 +137,24 @@ func Run(sc *Scenario, opts RunOptions) Result {
 		botFor = ReferenceBot
 	}
 	var w *sim.World
+	var r *runner
+	trigger := ""
 	fail := func(i int, st *Step, who string, problems ...string) Result {
-		res.Failure = &Failure{Step: i + 1, Pos: sc.posOf(st), Problems: problems, Who: who}
+		res.Failure = &Failure{Step: i + 1, Pos: sc.posOf(st), Problems: problems, Who: who, Trigger: trigger}
 		if st != nil {
 			res.Failure.StepName = string(st.Kind)
+			if st.Kind == StepExpect && r != nil && len(r.rules) == len(problems) {
+				res.Failure.Rules = r.rules
+			}
 		}
 		if w != nil {
-			res.Findings = findings.Detect(w.Graph.Ledger(), sc.Checks)
+			led := w.Graph.Ledger()
+			res.Failure.Order = len(led.Events) + len(led.Calls)
+			res.Findings = findings.Detect(led, sc.Checks)
 			if who != "" {
+				if s, ok := w.Subscriber(who); ok {
+					res.Failure.PSID = s.PSID
+				}
 				res.Failure.Timeline = timeline(w, who, res.Findings)
 			}
 		}
@@ -157,10 +178,10 @@ func Run(sc *Scenario, opts RunOptions) Result {
 			return fail(-1, nil, "", fmt.Sprintf("%s: %v", spec.Pos, err))
 		}
 	}
+	r = &runner{w: w, start: start, checks: sc.Checks}
 	for i := range sc.Steps {
 		st := &sc.Steps[i]
 		res.Steps = i + 1
-		r := runner{w: w, start: start, checks: sc.Checks}
 		if problems, who := r.step(st); len(problems) > 0 {
 			return fail(i, st, who, problems...)
 		}
@@ -173,6 +194,9 @@ func Run(sc *Scenario, opts RunOptions) Result {
 			if err := opts.AfterStep(w, st); err != nil {
 				return fail(i, st, st.Who, err.Error())
 			}
+		}
+		if st.Kind == StepTrigger {
+			trigger = st.Trigger + " at " + st.Pos.String()
 		}
 	}
 	led := w.Graph.Ledger()

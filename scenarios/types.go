@@ -185,7 +185,7 @@ type Expectation struct {
 	What   string // delivered: message, otn_request
 	Code   int    // errors
 	Sub    int    // errors: error_subcode
-	Rule   string // errors, findings
+	Rule   string // errors, findings: counted; every kind: the rule a failure fails
 	Open   *bool  // window
 	Counts map[string]int
 }

@@ -390,6 +390,16 @@ func (w *World) post(name string, data json.RawMessage, psids []string) error {
 	if len(data) == 0 {
 		data = json.RawMessage("{}")
 	}
+	if name != "tick" {
+		// The ledger notes what the bot was asked, so that findings can
+		// tell a requested notification from any other message.
+		var about struct {
+			PSID  string `json:"psid"`
+			Topic string `json:"topic"`
+		}
+		_ = json.Unmarshal(data, &about)
+		w.Graph.RecordTrigger(name, about.PSID, about.Topic)
+	}
 	body, err := json.Marshal(triggerBody{
 		Trigger: name, Data: data, PSIDs: psids,
 		Now:    w.Clock.Now().UTC().Format(time.RFC3339Nano),

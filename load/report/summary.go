@@ -5,6 +5,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/otnsim/otnsim/rules"
 )
 
 // WriteSummary renders the report for people: what happened, what was
@@ -33,7 +35,7 @@ func (r *Report) WriteSummary(w io.Writer) {
 			fmt.Fprintf(w, "    ... and %d more rules\n", len(failing)-maxListed)
 			break
 		}
-		fmt.Fprintf(w, "    %s [%s] %d", id, severityOf(id), r.Findings[id])
+		fmt.Fprintf(w, "    %s [%s] %d", id, rules.SeverityOf(id), r.Findings[id])
 		if s, ok := r.Samples[id]; ok {
 			fmt.Fprintf(w, ", first: subscriber %d at %s: %s\n      replay: %s\n", s.Subscriber, s.At, s.Detail, s.Replay)
 		} else {

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"fmt"
 	"sort"
 
 	"github.com/otnsim/otnsim/rules"
@@ -30,40 +29,14 @@ func (r *Report) AddSample(rule string, s FindingSample) {
 }
 
 // ParseSeverity reads a --fail-on level: failure, warning or info.
-func ParseSeverity(s string) (rules.Severity, error) {
-	switch v := rules.Severity(s); v {
-	case rules.Failure, rules.Warning, rules.Info:
-		return v, nil
-	}
-	return "", fmt.Errorf("severity %q: want failure, warning or info", s)
-}
-
-// rank orders severities: info 0, warning 1, failure 2. A finding whose rule
-// is not in the catalogue counts as a failure.
-func rank(s rules.Severity) int {
-	switch s {
-	case rules.Info:
-		return 0
-	case rules.Warning:
-		return 1
-	}
-	return 2
-}
-
-// severityOf returns a finding id's severity in the catalogue.
-func severityOf(id string) rules.Severity {
-	if r, ok := rules.Lookup(id); ok {
-		return r.Severity
-	}
-	return rules.Failure
-}
+func ParseSeverity(s string) (rules.Severity, error) { return rules.ParseSeverity(s) }
 
 // Failing returns the rules with findings at or above level, most findings
 // first (ties by id).
 func (r *Report) Failing(level rules.Severity) []string {
 	var out []string
 	for id, n := range r.Findings {
-		if n > 0 && rank(severityOf(id)) >= rank(level) {
+		if n > 0 && rules.AtLeast(rules.SeverityOf(id), level) {
 			out = append(out, id)
 		}
 	}
