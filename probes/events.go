@@ -6,20 +6,30 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/otnsim/otnsim/internal/jsonascii"
 	"github.com/otnsim/otnsim/platform"
 )
 
-// optinBody renders an OTN opt-in webhook delivery as Meta shapes it.
-func optinBody(pageID, psid, topic, tok string, at time.Time) []byte {
+// optinBody renders an OTN opt-in webhook delivery as Meta shapes it: keys
+// in a fixed order, and any non-ASCII text as \uXXXX escapes. A non-empty
+// title goes into the opt-in as a field the bot has no use for.
+func optinBody(pageID, psid, topic, tok, title string, at time.Time) []byte {
 	ms := at.UnixMilli()
+	optin := map[string]string{"type": "one_time_notif_req", "payload": topic, "one_time_notif_token": tok}
+	if title != "" {
+		optin["title"] = title
+	}
 	env := map[string]any{"object": "page", "entry": []any{map[string]any{
 		"id": pageID, "time": ms, "messaging": []any{map[string]any{
 			"sender": map[string]string{"id": psid}, "recipient": map[string]string{"id": pageID}, "timestamp": ms,
-			"optin": map[string]string{"type": "one_time_notif_req", "payload": topic, "one_time_notif_token": tok},
+			"optin": optin,
 		}},
 	}}}
-	b, _ := json.Marshal(env)
-	return b
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(env)
+	return jsonascii.Escape(bytes.TrimRight(buf.Bytes(), "\n"))
 }
 
 // signed returns the headers of a delivery signed with secret.
@@ -30,6 +40,12 @@ func signed(secret string, body []byte) http.Header {
 	h.Set(platform.SignatureHeader, s256)
 	h.Set(platform.LegacySignatureHeader, s1)
 	return h
+}
+
+// shortened returns a signature header value cut to its prefix and the
+// first n hex digits of its digest.
+func shortened(value, prefix string, n int) string {
+	return value[:len(prefix)+n]
 }
 
 // pad grows a JSON object to size bytes with whitespace before its last brace.

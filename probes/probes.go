@@ -1,16 +1,43 @@
-// Package probes sends the security probes every bot under test gets:
-// webhook events that are unsigned, signed with the wrong secret, signed
-// over different bytes, or oversized; a verification handshake with the
-// wrong verify token; and a replayed event. A bot must refuse the bad ones
-// (a non-2xx answer, and no Send API call caused by them) and process a
-// replay at most once (rules HOOK-SIGNATURE, HOOK-VERIFY, HOOK-REPLAY).
+// Package probes sends the security probes every bot under test gets, and
+// judges the answers. The probes are:
+//
+//   - wrong-verify-token, empty-verify-token: a verification handshake with
+//     a wrong or an empty verify token; the bot must not echo the challenge
+//     (rule HOOK-VERIFY).
+//   - unsigned: an event with no signature headers.
+//   - wrong-secret: an event signed with another app secret.
+//   - other-bytes: an event whose signatures were computed over different
+//     bytes than were sent.
+//   - oversized: a correctly signed event of over 1 MiB.
+//   - sha1-only: an event with a correct legacy X-Hub-Signature (SHA-1) but
+//     an X-Hub-Signature-256 made with another secret, for bots that check
+//     only the SHA-1 header, or accept either.
+//   - empty-digest: an event whose headers are the bare "sha256=" and
+//     "sha1=", for bots that compare the signature as a prefix of the right
+//     one (strings.HasPrefix) or only up to the shorter length.
+//   - short-digest: an event whose headers carry only the first 8 hex digits
+//     of the right digests, for the same comparison in bots that do refuse
+//     an empty digest (one hex digit is guessed in 16 tries).
+//   - non-ascii: a correctly signed event whose body carries non-ASCII text
+//     escaped as Meta sends it (\u00e9, and an emoji as a surrogate pair);
+//     the bot must process it. A bot that verifies the signature over a
+//     re-serialised body (parse, then serialise again) instead of the raw
+//     bytes refuses it.
+//   - replay: a correctly signed event, delivered twice; the bot must
+//     process it at most once (rule HOOK-REPLAY).
+//
+// The bot must refuse unsigned, wrong-secret, other-bytes, oversized,
+// sha1-only, empty-digest and short-digest (a non-2xx answer, and no Send
+// API call caused by them): rule HOOK-SIGNATURE, which non-ascii belongs to
+// as well.
 //
 // Each event is an OTN opt-in carrying a token made up for the probe, for a
 // topic of its own. After the events the harness asks the bot to notify each
 // topic (the standard otn.notify trigger), twice: a bot that processed a
 // forged opt-in spends its token, and a bot that processed a replay holds
 // the token twice. A correctly signed control opt-in shows that the bot
-// processes opt-ins at all; without it the replay cannot be judged.
+// processes opt-ins at all; without it neither the replay nor non-ascii can
+// be judged.
 package probes
 
 import (
@@ -18,6 +45,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/otnsim/otnsim/platform"
 	"github.com/otnsim/otnsim/rules"
 	"github.com/otnsim/otnsim/sim"
 )
@@ -43,14 +71,25 @@ type Result struct {
 // a webhook body never exceeds.
 const OversizedBytes = 2 << 20
 
+// NonASCIITitle is the text the non-ascii probe's opt-in carries, in a title
+// field the bot has no use for: accented Latin letters, a dash, and an emoji
+// beyond U+FFFF. In the body it is escaped as Meta escapes it:
+// "Caf\u00e9 cr\u00e8me \u2014 nouveaut\u00e9s \ud83c\udf89".
+const NonASCIITitle = "Café crème — nouveautés 🎉"
+
+// shortDigits is how many hex digits of each digest the short-digest probe
+// keeps.
+const shortDigits = 8
+
 // eventProbe is one webhook event probe.
 type eventProbe struct {
 	name, rule, sent string
 	psid, topic, tok string
 	header           http.Header
 	body             []byte
-	times            int  // deliveries (2 for the replay)
-	mustRefuse       bool // a 2xx answer fails the probe
+	hint             string // the likely bug when the bot fails the probe
+	times            int    // deliveries (2 for the replay)
+	mustRefuse       bool   // a 2xx answer fails the probe
 	status           []int
 	errs             []string
 }
@@ -72,19 +111,20 @@ func Run(h Target) ([]Result, error) {
 	}
 	page := h.Page()
 	now := w.Clock.Now()
-	mk := func(name string) (string, string, string, []byte) {
+	var evs []*eventProbe
+	// event adds a probe whose opt-in carries title (none when empty);
+	// header returns the headers and body to send for that opt-in.
+	event := func(name, title, rule, sent string, refuse bool, times int, header func(body []byte) (http.Header, []byte)) *eventProbe {
 		psid := h.NextPSID()
 		topic := "otnsim.probe." + name
 		tok := "otnsimProbeToken-" + name + "-" + psid
-		return psid, topic, tok, optinBody(page.ID, psid, topic, tok, now)
-	}
-	var evs []*eventProbe
-	add := func(name, rule, sent string, refuse bool, times int, header func(body []byte) (http.Header, []byte)) *eventProbe {
-		psid, topic, tok, body := mk(name)
-		hd, b := header(body)
+		hd, b := header(optinBody(page.ID, psid, topic, tok, title, now))
 		p := &eventProbe{name: name, rule: rule, sent: sent, psid: psid, topic: topic, tok: tok, header: hd, body: b, times: times, mustRefuse: refuse}
 		evs = append(evs, p)
 		return p
+	}
+	add := func(name, rule, sent string, refuse bool, times int, header func(body []byte) (http.Header, []byte)) *eventProbe {
+		return event(name, "", rule, sent, refuse, times, header)
 	}
 	control := add("control", "", "a correctly signed opt-in event", false, 1, func(b []byte) (http.Header, []byte) { return signed(page.AppSecret, b), b })
 	add("unsigned", rules.HookSignature, "an opt-in event with no signature headers", true, 1, func(b []byte) (http.Header, []byte) {
@@ -103,6 +143,27 @@ func Run(h Target) ([]Result, error) {
 	add("oversized", rules.HookSignature, fmt.Sprintf("a correctly signed opt-in event padded to %d bytes (over 1 MiB)", OversizedBytes), true, 1, func(b []byte) (http.Header, []byte) {
 		big := pad(b, OversizedBytes)
 		return signed(page.AppSecret, big), big
+	})
+	add("sha1-only", rules.HookSignature, "an opt-in event with a correct legacy X-Hub-Signature (SHA-1) but an X-Hub-Signature-256 computed with the wrong app secret", true, 1, func(b []byte) (http.Header, []byte) {
+		hd := signed(page.AppSecret, b)
+		wrong, _ := platform.Sign("not-"+page.AppSecret, b)
+		hd.Set(platform.SignatureHeader, wrong)
+		return hd, b
+	}).hint = "it probably checks only the legacy SHA-1 header (or accepts either header), not X-Hub-Signature-256"
+	add("empty-digest", rules.HookSignature, `an opt-in event whose signature headers are "sha256=" and "sha1=" with empty digests`, true, 1, func(b []byte) (http.Header, []byte) {
+		hd := signed(page.AppSecret, b)
+		hd.Set(platform.SignatureHeader, platform.SHA256Prefix)
+		hd.Set(platform.LegacySignatureHeader, platform.SHA1Prefix)
+		return hd, b
+	}).hint = "it probably compares the signature as a prefix of the right one (strings.HasPrefix) or only up to the shorter length"
+	add("short-digest", rules.HookSignature, fmt.Sprintf("an opt-in event whose signature headers carry only the first %d hex digits of the right digests", shortDigits), true, 1, func(b []byte) (http.Header, []byte) {
+		hd := signed(page.AppSecret, b)
+		hd.Set(platform.SignatureHeader, shortened(hd.Get(platform.SignatureHeader), platform.SHA256Prefix, shortDigits))
+		hd.Set(platform.LegacySignatureHeader, shortened(hd.Get(platform.LegacySignatureHeader), platform.SHA1Prefix, shortDigits))
+		return hd, b
+	}).hint = "it probably compares the signature as a prefix of the right one (strings.HasPrefix) or only up to the shorter length, so a digest of one guessed hex digit gets through one time in 16"
+	nonASCII := event("non-ascii", NonASCIITitle, rules.HookSignature, `a correctly signed opt-in event whose body has non-ASCII text escaped as Meta sends it (\u00e9 and the like, an emoji as a surrogate pair)`, false, 1, func(b []byte) (http.Header, []byte) {
+		return signed(page.AppSecret, b), b
 	})
 	replay := add("replay", rules.HookReplay, "a correctly signed opt-in event, delivered twice", false, 2, func(b []byte) (http.Header, []byte) {
 		return signed(page.AppSecret, b), b
@@ -144,12 +205,14 @@ func Run(h Target) ([]Result, error) {
 		switch {
 		case p == replay:
 			r.Verdict, r.Evidence = judgeReplay(used(p), controlUses, p)
+		case p == nonASCII:
+			r.Verdict, r.Evidence = judgeNonASCII(used(p), controlUses, p, control)
 		case used(p) > 0:
 			r.Verdict = Fail
-			r.Evidence = fmt.Sprintf("the bot processed the event: it made %d Send API call(s) with the probe's token or to its PSID", used(p))
+			r.Evidence = withHint(fmt.Sprintf("the bot processed the event: it made %d Send API call(s) with the probe's token or to its PSID", used(p)), p)
 		case accepted(p):
 			r.Verdict = Fail
-			r.Evidence = "the bot answered 2xx instead of refusing the event"
+			r.Evidence = withHint("the bot answered 2xx instead of refusing the event", p)
 		default:
 			r.Verdict = Pass
 			r.Evidence = "refused, and no Send API call used the probe's token"
@@ -169,6 +232,28 @@ func judgeReplay(uses, controlUses int, p *eventProbe) (string, string) {
 		return Fail, fmt.Sprintf("the bot processed the replay twice: it used the replayed token %d times where it used the control's once-delivered token %d time(s)", uses, controlUses)
 	}
 	return Pass, fmt.Sprintf("the replayed token was used %d time(s), like the control's", uses)
+}
+
+// judgeNonASCII judges the non-ascii probe: the bot must accept and process
+// it as it did the control.
+func judgeNonASCII(uses, controlUses int, p, control *eventProbe) (string, string) {
+	switch {
+	case !accepted(p) && (accepted(control) || controlUses > 0):
+		return Fail, "the bot refused a correctly signed event whose body has non-ASCII text escaped as Meta sends it: it probably verifies a re-serialised body instead of the raw bytes"
+	case controlUses == 0:
+		return NotExercised, "the bot never spent the token of a correctly signed opt-in (control), so whether it processes this one cannot be observed; does it implement otn.notify?"
+	case uses == 0:
+		return Fail, "the bot accepted a correctly signed event whose body has non-ASCII text escaped as Meta sends it, but never used its token, though it used the control's: it probably drops the event after checking a re-serialised body, or cannot decode the escapes"
+	}
+	return Pass, fmt.Sprintf("accepted, and its token was used %d time(s), the control's %d", uses, controlUses)
+}
+
+// withHint appends the probe's likely bug to the evidence of its failure.
+func withHint(evidence string, p *eventProbe) string {
+	if p.hint == "" {
+		return evidence
+	}
+	return evidence + "; " + p.hint
 }
 
 func botErr(h Target, err error) error {

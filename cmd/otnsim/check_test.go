@@ -74,7 +74,7 @@ var _ = Describe("otnsim check", func() {
 		Expect(out).To(ContainSubstring("PASS           OTN-TOKEN-ONCE"))
 		Expect(out).To(ContainSubstring("PASS           OTN-REGION"))
 		Expect(out).NotTo(ContainSubstring("NOT EXERCISED"))
-		Expect(out).To(MatchRegexp(fmt.Sprintf(`ok: %d rules passed, 0 failed, 0 not exercised \(%d scenarios, 7 probes`, len(rules.All()), shippedCompliance())))
+		Expect(out).To(MatchRegexp(fmt.Sprintf(`ok: %d rules passed, 0 failed, 0 not exercised \(%d scenarios, 11 probes`, len(rules.All()), shippedCompliance())))
 		raw, err := os.ReadFile(js)
 		Expect(err).NotTo(HaveOccurred())
 		var rep map[string]any
