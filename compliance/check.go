@@ -4,14 +4,17 @@
 // catalogue a verdict (pass, fail, or not exercised) with the evidence: the
 // scenario, the failing step, and an excerpt of the subscriber's timeline.
 //
-// A scenario exercises the rules whose ids are among its tags.
+// A scenario exercises the rules whose ids are among its tags; a rule fails
+// only on its own evidence (a finding of it, or a failed expectation that
+// names it).
 package compliance
 
 import (
 	"fmt"
-	"sort"
+	"strings"
 	"time"
 
+	"github.com/otnsim/otnsim/findings"
 	"github.com/otnsim/otnsim/probes"
 	"github.com/otnsim/otnsim/rules"
 	"github.com/otnsim/otnsim/scenarios"
@@ -31,38 +34,53 @@ const (
 // excerptLines is how many timeline lines a piece of evidence keeps.
 const excerptLines = 12
 
-// Evidence is what a verdict rests on: a scenario or a probe.
+// Evidence is what a verdict rests on: a finding, a failed expectation, a
+// passing scenario, or a probe.
 type Evidence struct {
-	Scenario string   `json:"scenario,omitempty"` // file
-	Name     string   `json:"name"`               // scenario name or probe name
-	Passed   bool     `json:"passed"`
-	Step     string   `json:"step,omitempty"`     // where a scenario failed
-	Problems []string `json:"problems,omitempty"` // expected versus actual
-	Who      string   `json:"who,omitempty"`      // whose timeline this is
-	Timeline []string `json:"timeline,omitempty"` // an excerpt, in virtual time
-	Assumed  bool     `json:"assumed,omitempty"`  // rests on an [assumed] platform fact
+	Scenario string `json:"scenario,omitempty"` // file
+	Name     string `json:"name"`               // scenario name or probe name
+	Passed   bool   `json:"passed"`
+	Step     string `json:"step,omitempty"`    // where a scenario failed
+	Trigger  string `json:"trigger,omitempty"` // the last trigger before that step
+	// Problems are expected versus observed, one per line.
+	Problems []string `json:"problems,omitempty"`
+	// Finding is the finding behind a failure, with the sequence numbers
+	// of the calls and events that prove it.
+	Finding *findings.Finding `json:"finding,omitempty"`
+	// Consequences are the later problems the failure explains.
+	Consequences []string `json:"consequences,omitempty"`
+	Who          string   `json:"who,omitempty"`      // whose timeline this is
+	Timeline     []string `json:"timeline,omitempty"` // an excerpt, in virtual time
 }
 
 // Row is one rule's verdict.
 type Row struct {
-	Rule     string     `json:"rule"`
-	Kind     string     `json:"kind"`
-	Severity string     `json:"severity"`
-	Text     string     `json:"text"`
-	Verdict  Verdict    `json:"verdict"`
-	Assumed  bool       `json:"assumed"` // the verdict rests on an [assumed] platform fact
-	Evidence []Evidence `json:"evidence,omitempty"`
-	Note     string     `json:"note,omitempty"` // why a rule was not exercised, when known
+	Rule     string  `json:"rule"`
+	Kind     string  `json:"kind"`
+	Severity string  `json:"severity"`
+	Text     string  `json:"text"`
+	Verdict  Verdict `json:"verdict"`
+	// Assumed says that the rule rests on a platform behaviour Meta does
+	// not document; Assumption says which.
+	Assumed    bool       `json:"assumed"`
+	Assumption string     `json:"assumption,omitempty"`
+	Evidence   []Evidence `json:"evidence,omitempty"`
+	Note       string     `json:"note,omitempty"` // why a rule was not exercised, when known
 }
 
 // Report is the whole compliance verdict.
 type Report struct {
-	SchemaVersion int             `json:"schema_version"`
-	Bot           string          `json:"bot"`
-	Rows          []Row           `json:"rules"`
-	Probes        []probes.Result `json:"probes"`
-	Scenarios     int             `json:"scenarios"`
-	Elapsed       time.Duration   `json:"elapsed_ns"`
+	SchemaVersion int    `json:"schema_version"`
+	Bot           string `json:"bot"`
+	// FailOn is the least severity of a failed rule that fails the check.
+	FailOn string `json:"fail_on"`
+	Rows   []Row  `json:"rules"`
+	// Contract lists the failures that are no rule's: the bot did not do
+	// what a trigger of the contract asks. Each fails the check.
+	Contract  []Evidence      `json:"contract"`
+	Probes    []probes.Result `json:"probes"`
+	Scenarios int             `json:"scenarios"`
+	Elapsed   time.Duration   `json:"elapsed_ns"`
 }
 
 // SchemaVersion is the version of the JSON report's shape.
@@ -83,10 +101,33 @@ func (r *Report) Counts() (pass, fail, none int) {
 	return
 }
 
-// Failed reports whether any rule failed.
-func (r *Report) Failed() bool { _, f, _ := r.Counts(); return f > 0 }
+// Failing returns the failed rules whose severity is level or above.
+func (r *Report) Failing(level rules.Severity) []string {
+	var out []string
+	for _, row := range r.Rows {
+		if row.Verdict == Fail && rules.AtLeast(rules.Severity(row.Severity), level) {
+			out = append(out, row.Rule)
+		}
+	}
+	return out
+}
 
-// RulesOf returns the rule ids among sc's tags.
+// Failed reports whether the check fails at its FailOn level (failure
+// when unset): a failed rule of that severity or above, or a contract
+// failure.
+func (r *Report) Failed() bool {
+	return len(r.Contract) > 0 || len(r.Failing(r.level())) > 0
+}
+
+// level is the report's FailOn, failure when unset.
+func (r *Report) level() rules.Severity {
+	if r.FailOn == "" {
+		return rules.Failure
+	}
+	return rules.Severity(r.FailOn)
+}
+
+// RulesOf returns the rule ids among sc's tags: the rules it exercises.
 func RulesOf(sc *scenarios.Scenario) []string {
 	var out []string
 	for _, t := range sc.Tags {
@@ -97,15 +138,41 @@ func RulesOf(sc *scenarios.Scenario) []string {
 	return out
 }
 
+// Options tunes a check.
+type Options struct {
+	// Seed overrides the scenarios' seeds when non-zero.
+	Seed int64
+	// Checks, when set, replaces every scenario's practice thresholds.
+	Checks *findings.Options
+	// FailOn is the least severity that fails the check; empty means
+	// failure.
+	FailOn rules.Severity
+}
+
 // Check plays suite against the bot behind h, then the security probes, and
 // judges every rule; bot names it in the report. seed overrides the
 // scenarios' seeds when non-zero. An error means the bot could not be run to
 // the end (for an external bot, a *external.BotError): there is no verdict
 // then, only that error.
 func Check(h Target, bot string, suite []*scenarios.Scenario, seed int64) (*Report, error) {
+	return CheckWith(h, bot, suite, Options{Seed: seed})
+}
+
+// CheckWith is Check with options. A rule fails only on its own evidence:
+// a finding of that rule, or a failed expectation that names it. Tags only
+// say which rules a scenario exercises. A failed expectation that names no
+// rule is a contract failure; a problem that an earlier finding explains is
+// shown under that finding.
+func CheckWith(h Target, bot string, suite []*scenarios.Scenario, o Options) (*Report, error) {
 	began := time.Now()
-	evidence := map[string][]Evidence{}
-	opts := RunOptions(h, seed)
+	fails := map[string][]Evidence{}
+	passes := map[string][]Evidence{}
+	blocked := map[string][]string{}
+	rep := &Report{SchemaVersion: SchemaVersion, Bot: bot, FailOn: string(o.FailOn), Scenarios: len(suite), Contract: []Evidence{}}
+	if rep.FailOn == "" {
+		rep.FailOn = string(rules.Failure)
+	}
+	opts := RunOptions(h, o.Seed)
 	var world *sim.World
 	after := opts.AfterStep
 	opts.AfterStep = func(w *sim.World, st *scenarios.Step) error {
@@ -114,81 +181,158 @@ func Check(h Target, bot string, suite []*scenarios.Scenario, seed int64) (*Repo
 	}
 	for _, sc := range suite {
 		world = nil
-		res := scenarios.Run(sc, opts)
+		run := sc
+		if o.Checks != nil {
+			cp := *sc
+			cp.Checks = *o.Checks
+			run = &cp
+		}
+		res := scenarios.Run(run, opts)
 		if err := h.Err(); err != nil {
 			return nil, err
 		}
-		ev := scenarioEvidence(sc, res, world)
+		v := res.Verdict()
+		charged := map[string]bool{}
+		for _, f := range v.Findings {
+			charged[f.Rule] = true
+			fails[f.Rule] = append(fails[f.Rule], findingEvidence(res, world, f))
+		}
+		for _, c := range v.Failed {
+			ev := checkEvidence(res, world, c)
+			if c.Contract() {
+				rep.Contract = append(rep.Contract, ev)
+				continue
+			}
+			charged[c.Rule] = true
+			fails[c.Rule] = append(fails[c.Rule], ev)
+		}
 		for _, id := range RulesOf(sc) {
-			evidence[id] = append(evidence[id], ev)
+			switch {
+			case charged[id]:
+			case res.Passed:
+				passes[id] = append(passes[id], Evidence{Scenario: res.File, Name: res.Name, Passed: true})
+			default:
+				blocked[id] = append(blocked[id], res.File)
+			}
 		}
 	}
 	results, err := probes.Run(h)
 	if err != nil {
 		return nil, err
 	}
+	rep.Probes = results
 	probeRows := map[string][]probes.Result{}
 	for _, p := range results {
 		probeRows[p.Rule] = append(probeRows[p.Rule], p)
 	}
-	rep := &Report{SchemaVersion: SchemaVersion, Bot: bot, Probes: results, Scenarios: len(suite)}
 	for _, rule := range rules.All() {
-		rep.Rows = append(rep.Rows, judge(rule, evidence[rule.ID], probeRows[rule.ID]))
+		rep.Rows = append(rep.Rows, judge(rule, fails[rule.ID], passes[rule.ID], blocked[rule.ID], probeRows[rule.ID]))
 	}
 	rep.Elapsed = time.Since(began)
 	return rep, nil
 }
 
-func scenarioEvidence(sc *scenarios.Scenario, res scenarios.Result, w *sim.World) Evidence {
-	ev := Evidence{Scenario: res.File, Name: res.Name, Passed: res.Passed, Assumed: res.Assumed}
-	if f := res.Failure; f != nil {
-		ev.Step = fmt.Sprintf("step %d", f.Step)
-		if f.StepName != "" {
-			ev.Step += " (" + f.StepName + ")"
+// findingEvidence shows a finding with the timeline of its subscriber
+// around it.
+func findingEvidence(res scenarios.Result, w *sim.World, f findings.Finding) Evidence {
+	ev := Evidence{Scenario: res.File, Name: res.Name, Problems: []string{f.Detail}, Consequences: f.Consequences}
+	ev.Finding = &f
+	ev.Step = "at " + f.At.UTC().Format(findings.TimeFormat)
+	if e := f.Evidence(); e != "" {
+		ev.Step += " (" + e + ")"
+	}
+	if w == nil {
+		return ev
+	}
+	led := w.Graph.Ledger()
+	if f.PSID == "" {
+		ev.Who = "no known subscriber"
+		for _, c := range led.CallsFor("") {
+			if c.PSID == "" {
+				ev.Timeline = append(ev.Timeline, c.At.UTC().Format(findings.TimeFormat)+"  call #"+fmt.Sprint(c.Seq)+"  "+c.Describe())
+			}
 		}
-		ev.Step += " at " + f.Pos.String()
-		ev.Problems = f.Problems
+		ev.Timeline = excerpt(ev.Timeline, len(ev.Timeline)-1)
+		return ev
+	}
+	for _, s := range w.Subscribers() {
+		if s.PSID == f.PSID {
+			ev.Who = s.Alias
+		}
+	}
+	if ev.Who == "" {
+		ev.Who = f.PSID
+	}
+	lines := findings.Timeline(led, f.PSID, res.Findings)
+	at := len(lines) - 1
+	for i, l := range lines {
+		if strings.Contains(l, "finding "+f.String()) || (f.CallSeq > 0 && strings.Contains(l, fmt.Sprintf("call #%d  ", f.CallSeq))) {
+			at = i
+			break
+		}
+	}
+	ev.Timeline = excerpt(lines, at)
+	return ev
+}
+
+// checkEvidence shows a failed expectation or step with the timeline of the
+// subscriber it concerns.
+func checkEvidence(res scenarios.Result, w *sim.World, c scenarios.FailedCheck) Evidence {
+	ev := Evidence{Scenario: res.File, Name: res.Name, Step: c.Step, Trigger: c.Trigger, Problems: []string{c.Problem}}
+	if f := res.Failure; f != nil {
 		ev.Who, ev.Timeline = f.Who, f.Timeline
 	}
 	if len(ev.Timeline) == 0 && w != nil {
 		for _, s := range w.Subscribers() {
-			if ev.Who != "" && s.Alias != ev.Who {
-				continue
-			}
 			ev.Who = s.Alias
 			ev.Timeline = scenarios.Timeline(w, s.Alias, res.Findings)
 			break
 		}
 	}
-	if n := len(ev.Timeline); n > excerptLines {
-		ev.Timeline = append([]string{fmt.Sprintf("... (%d earlier lines)", n-excerptLines)}, ev.Timeline[n-excerptLines:]...)
-	}
+	ev.Timeline = excerpt(ev.Timeline, len(ev.Timeline)-1)
 	return ev
 }
 
-func judge(rule rules.Rule, evs []Evidence, pr []probes.Result) Row {
-	row := Row{Rule: rule.ID, Kind: string(rule.Kind), Severity: string(rule.Severity), Text: rule.Text, Verdict: NotExercised}
+// excerpt keeps at most excerptLines of lines, ending a few lines after at.
+func excerpt(lines []string, at int) []string {
+	if len(lines) <= excerptLines {
+		return lines
+	}
+	end := min(len(lines), at+4)
+	begin := max(0, end-excerptLines)
+	out := lines[begin:end]
+	if begin > 0 {
+		out = append([]string{fmt.Sprintf("... (%d earlier lines)", begin)}, out...)
+	}
+	if end < len(lines) {
+		out = append(out, fmt.Sprintf("... (%d later lines)", len(lines)-end))
+	}
+	return out
+}
+
+func judge(rule rules.Rule, fails, passes []Evidence, blocked []string, pr []probes.Result) Row {
+	row := Row{Rule: rule.ID, Kind: string(rule.Kind), Severity: string(rule.Severity), Text: rule.Text, Verdict: NotExercised,
+		Assumed: rule.Assumption != "", Assumption: rule.Assumption}
 	for _, p := range pr {
 		ev := Evidence{Name: "probe " + p.Name, Passed: p.Verdict == probes.Pass,
 			Problems: []string{"sent " + p.Sent, "bot answered " + p.Answer, p.Evidence}}
-		if p.Verdict == probes.NotExercised {
+		switch p.Verdict {
+		case probes.NotExercised:
 			row.Note = "probe " + p.Name + ": " + p.Evidence
-			continue
-		}
-		evs = append(evs, ev)
-	}
-	sort.SliceStable(evs, func(i, j int) bool { return !evs[i].Passed && evs[j].Passed })
-	for _, ev := range evs {
-		if ev.Assumed {
-			row.Assumed = true
-		}
-		switch {
-		case !ev.Passed:
-			row.Verdict = Fail
-		case row.Verdict == NotExercised:
-			row.Verdict = Pass
+		case probes.Pass:
+			passes = append(passes, ev)
+		default:
+			fails = append(fails, ev)
 		}
 	}
-	row.Evidence = evs
+	switch {
+	case len(fails) > 0:
+		row.Verdict = Fail
+	case len(passes) > 0:
+		row.Verdict = Pass
+	case len(blocked) > 0 && row.Note == "":
+		row.Note = "its scenarios failed before judging it: " + strings.Join(blocked, ", ")
+	}
+	row.Evidence = append(fails, passes...)
 	return row
 }

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/otnsim/otnsim/rules"
 )
 
 // WriteText renders the report for a terminal: one row per rule, then the
@@ -16,7 +18,7 @@ func WriteText(w io.Writer, r *Report) {
 		if row.Assumed {
 			mark = " [assumed]"
 		}
-		fmt.Fprintf(w, "%-14s %-19s %s%s\n", strings.ToUpper(string(row.Verdict)), row.Rule, row.Text, mark)
+		fmt.Fprintf(w, "%-14s %-19s %s%s\n", verdictLabel(row), row.Rule, row.Text, mark)
 		if row.Verdict == Pass && len(row.Evidence) > 0 {
 			fmt.Fprintf(w, "%-14s %-19s by %s\n", "", "", evidenceName(row.Evidence[0]))
 		}
@@ -28,7 +30,7 @@ func WriteText(w io.Writer, r *Report) {
 		if row.Verdict != Fail {
 			continue
 		}
-		fmt.Fprintf(w, "\n--- %s: %s\n", row.Rule, row.Text)
+		fmt.Fprintf(w, "\n--- %s [%s]: %s\n", row.Rule, row.Severity, row.Text)
 		for _, ev := range row.Evidence {
 			if ev.Passed {
 				continue
@@ -36,14 +38,37 @@ func WriteText(w io.Writer, r *Report) {
 			writeEvidence(w, ev)
 		}
 	}
+	for _, ev := range r.Contract {
+		fmt.Fprintf(w, "\n--- CONTRACT: the bot did not do what a trigger asks\n")
+		writeEvidence(w, ev)
+	}
 	pass, fail, none := r.Counts()
 	verdict := "ok"
-	if fail > 0 {
+	if r.Failed() {
 		verdict = "FAIL"
 	}
-	fmt.Fprintf(w, "\n%s: %d rules passed, %d failed, %d not exercised (%d scenarios, %d probes, %s)\n",
-		verdict, pass, fail, none, r.Scenarios, len(r.Probes), r.Elapsed.Round(time.Millisecond))
+	contract := ""
+	if n := len(r.Contract); n > 0 {
+		contract = fmt.Sprintf(", %d contract failure(s)", n)
+	}
+	fmt.Fprintf(w, "\n%s: %d rules passed, %d failed%s, %d not exercised (%d scenarios, %d probes, %s; failing at %s and above)\n",
+		verdict, pass, fail, contract, none, r.Scenarios, len(r.Probes), r.Elapsed.Round(time.Millisecond), r.level())
 	fmt.Fprintln(w, "[assumed]: the verdict rests on a platform behaviour Meta does not document; fakegraph takes a default reading, switchable in its fidelity settings.")
+}
+
+// verdictLabel is a row's verdict as the text report shows it: a failed
+// rule of severity warning or info reads WARN or INFO.
+func verdictLabel(row Row) string {
+	if row.Verdict != Fail {
+		return strings.ToUpper(string(row.Verdict))
+	}
+	switch rules.Severity(row.Severity) {
+	case rules.Warning:
+		return "WARN"
+	case rules.Info:
+		return "INFO"
+	}
+	return "FAIL"
 }
 
 func evidenceName(ev Evidence) string {
@@ -63,8 +88,17 @@ func writeEvidence(w io.Writer, ev Evidence) {
 	if ev.Step != "" {
 		fmt.Fprintf(w, "      %s\n", ev.Step)
 	}
+	if ev.Trigger != "" {
+		fmt.Fprintf(w, "      after trigger %s\n", ev.Trigger)
+	}
 	for _, p := range ev.Problems {
 		fmt.Fprintf(w, "        %s\n", p)
+	}
+	if len(ev.Consequences) > 0 {
+		fmt.Fprintf(w, "      consequences (not charged to other rules):\n")
+		for _, c := range ev.Consequences {
+			fmt.Fprintf(w, "        %s\n", c)
+		}
 	}
 	if len(ev.Timeline) > 0 {
 		fmt.Fprintf(w, "      timeline of %s:\n", ev.Who)

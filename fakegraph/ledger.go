@@ -114,6 +114,10 @@ type Call struct {
 	// a fault took effect, but the bot never heard so: its answer was lost
 	// or replaced by the fault's error (Code and Subcode then say which).
 	Fault string `json:"fault,omitempty"`
+	// StaleToken marks a refused token that has this page's form but that
+	// this server never issued: one from before a reset, or from another
+	// world a shared bot took part in.
+	StaleToken bool `json:"stale_token,omitempty"`
 	// Answered is what the bot received when a fault struck, in words:
 	// "no answer (connection dropped)" or "error 2 (HTTP 500)".
 	Answered string `json:"answered,omitempty"`

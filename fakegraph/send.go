@@ -255,6 +255,7 @@ func (s *Server) resolve(r Recipient, call *Call) (*userState, *tokenRecord, *Er
 	case r.OneTimeNotifToken != "":
 		t, ok := s.tokens[r.OneTimeNotifToken]
 		if !ok {
+			call.StaleToken = tokenOrigin(r.OneTimeNotifToken, s.set.TokenLength, s.pageTag()) == originOurs
 			return nil, nil, s.unknownToken(r.OneTimeNotifToken)
 		}
 		call.TokenSeq, call.Topic = t.seq, t.topic

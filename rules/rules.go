@@ -38,6 +38,10 @@ type Rule struct {
 	Severity Severity
 	Text     string // the rule in our words
 	Source   string // where the rule comes from
+	// Assumption says what a verdict of this rule takes for granted that
+	// Meta does not document (fakegraph's switchable reading); empty when
+	// the rule rests on documented facts only.
+	Assumption string
 }
 
 // Rule ids.
@@ -69,42 +73,54 @@ const (
 )
 
 var catalogue = map[string]Rule{
-	ReqWindow:     {ReqWindow, Platform, Failure, "an OTN request may only be sent inside the 24-hour window", "Messenger Platform docs: One-Time Notification"},
-	ReqFormat:     {ReqFormat, Platform, Failure, "the request template needs a title of at most 65 characters and a payload", "Messenger Platform docs: One-Time Notification"},
-	TokenOnce:     {TokenOnce, Platform, Failure, "a token delivers exactly one message; a second use is refused", "Messenger Platform docs: One-Time Notification"},
-	TokenExpiry:   {TokenExpiry, Platform, Failure, "a token is valid for one year from the opt-in", "Messenger Platform docs: One-Time Notification"},
-	TokenScope:    {TokenScope, Platform, Failure, "a token works only for the page that issued it", "Messenger Platform docs: One-Time Notification"},
-	Region:        {Region, Platform, Failure, "OTN is unavailable where the page, an admin or the user is in Europe or Japan", "Messenger Platform changelog, Dec 2020 and Mar 2021"},
-	Feature:       {Feature, Platform, Failure, "the page must have been granted the One-Time Notification feature", "Messenger Platform docs: Advanced Messaging"},
-	Content:       {Content, Platform, Failure, "a notification is a single message of an allowed type", "Messenger Platform docs: One-Time Notification"},
-	Win24h:        {Win24h, Platform, Failure, "outside the 24-hour window, no standard message without a token or an allowed tag", "Messenger Platform docs: Messaging Policy"},
-	WinReopen:     {WinReopen, Platform, Info, "a user's reply reopens the 24-hour window", "Messenger Platform docs: Messaging Policy"},
-	InWindowKeep:  {InWindowKeep, Practice, Warning, "inside the window, send normally and keep the token", "seed platforms' documented behaviour"},
-	Idle:          {Idle, Practice, Warning, "do not interrupt: notify only after the subscriber has been idle (default 5 minutes)", "seed platforms' documented behaviour"},
-	TopicMatch:    {TopicMatch, Practice, Failure, "a notification is sent only with a token of the same topic", "seed platforms' documented behaviour"},
-	ReqThrottle:   {ReqThrottle, Practice, Warning, "no bursts of OTN requests to one subscriber", "Messenger Platform docs: One-Time Notification"},
-	Multi:         {Multi, Platform, Info, "several tokens per subscriber (one per consent) are all usable, each once", "Messenger Platform docs: One-Time Notification"},
-	HookSignature: {HookSignature, Security, Failure, "the bot rejects webhook events with a missing or wrong signature", "Messenger Platform docs: Webhooks"},
-	HookVerify:    {HookVerify, Security, Failure, "the bot answers the verification handshake only with the right verify token", "Messenger Platform docs: Webhooks"},
-	HookReplay:    {HookReplay, Security, Failure, "a replayed (duplicate) event is processed at most once", "Messenger Platform docs: Webhooks"},
-	SendAuth:      {SendAuth, Platform, Failure, "every Graph call carries a valid page access token (and a matching appsecret_proof when given or required)", "Graph API docs: access tokens, securing requests"},
-	SendFormat:    {SendFormat, Platform, Failure, "a Send API call is well formed: one recipient, a valid message or sender action, valid messaging_type and notification_type", "Messenger Platform docs: Send API reference"},
-	SendRate:      {SendRate, Platform, Failure, "the page stays within the Send API rate limits (per second, per thread, per 24 hours)", "Messenger Platform docs: rate limiting"},
-	UserAvailable: {UserAvailable, Platform, Failure, "messages go only to known users who can receive them (not blocked, not deactivated)", "Messenger Platform docs: Send API error codes"},
-	ReqSpam:       {ReqSpam, Platform, Failure, "repeated OTN requests for the same topic to one user are refused as spam", "Messenger Platform docs: One-Time Notification (threshold assumed)"},
-	WinTag:        {WinTag, Platform, Failure, "a MESSAGE_TAG send names a valid message tag (a tag used outside its limits, or a retired one, breaks WIN-24H)", "Messenger Platform docs: message tags"},
+	ReqWindow:     {ReqWindow, Platform, Failure, "an OTN request may only be sent inside the 24-hour window", "Messenger Platform docs: One-Time Notification", ""},
+	ReqFormat:     {ReqFormat, Platform, Failure, "the request template needs a title of at most 65 characters and a payload", "Messenger Platform docs: One-Time Notification", ""},
+	TokenOnce:     {TokenOnce, Platform, Failure, "a token delivers exactly one message; a second use is refused", "Messenger Platform docs: One-Time Notification", ""},
+	TokenExpiry:   {TokenExpiry, Platform, Failure, "a token is valid for one year from the opt-in", "Messenger Platform docs: One-Time Notification", ""},
+	TokenScope:    {TokenScope, Platform, Failure, "a token works only for the page that issued it", "Messenger Platform docs: One-Time Notification", ""},
+	Region:        {Region, Platform, Failure, "OTN is unavailable where the page, an admin or the user is in Europe or Japan", "Messenger Platform changelog, Dec 2020 and Mar 2021", ""},
+	Feature:       {Feature, Platform, Failure, "the page must have been granted the One-Time Notification feature", "Messenger Platform docs: Advanced Messaging", ""},
+	Content:       {Content, Platform, Failure, "a notification is a single message of an allowed type", "Messenger Platform docs: One-Time Notification", ""},
+	Win24h:        {Win24h, Platform, Failure, "outside the 24-hour window, no standard message without a token or an allowed tag", "Messenger Platform docs: Messaging Policy", ""},
+	WinReopen:     {WinReopen, Platform, Info, "a user's reply reopens the 24-hour window", "Messenger Platform docs: Messaging Policy", ""},
+	InWindowKeep:  {InWindowKeep, Practice, Warning, "inside the window, send normally and keep the token", "seed platforms' documented behaviour", ""},
+	Idle:          {Idle, Practice, Warning, "do not interrupt: notify only after the subscriber has been idle (default 5 minutes)", "seed platforms' documented behaviour", ""},
+	TopicMatch:    {TopicMatch, Practice, Failure, "a notification is sent only with a token of the same topic", "seed platforms' documented behaviour", ""},
+	ReqThrottle:   {ReqThrottle, Practice, Warning, "no bursts of OTN requests to one subscriber", "Messenger Platform docs: One-Time Notification", ""},
+	Multi:         {Multi, Platform, Info, "several tokens per subscriber (one per consent) are all usable, each once", "Messenger Platform docs: One-Time Notification", ""},
+	HookSignature: {HookSignature, Security, Failure, "the bot rejects webhook events with a missing or wrong signature", "Messenger Platform docs: Webhooks", ""},
+	HookVerify:    {HookVerify, Security, Failure, "the bot answers the verification handshake only with the right verify token", "Messenger Platform docs: Webhooks", ""},
+	HookReplay:    {HookReplay, Security, Failure, "a replayed (duplicate) event is processed at most once", "Messenger Platform docs: Webhooks", ""},
+	SendAuth:      {SendAuth, Platform, Failure, "every Graph call carries a valid page access token (and a matching appsecret_proof when given or required)", "Graph API docs: access tokens, securing requests", ""},
+	SendFormat:    {SendFormat, Platform, Failure, "a Send API call is well formed: one recipient, a valid message or sender action, valid messaging_type and notification_type", "Messenger Platform docs: Send API reference", ""},
+	SendRate:      {SendRate, Platform, Failure, "the page stays within the Send API rate limits (per second, per thread, per 24 hours)", "Messenger Platform docs: rate limiting", ""},
+	UserAvailable: {UserAvailable, Platform, Failure, "messages go only to known users who can receive them (not blocked, not deactivated)", "Messenger Platform docs: Send API error codes", ""},
+	ReqSpam:       {ReqSpam, Platform, Failure, "repeated OTN requests for the same topic to one user are refused as spam", "Messenger Platform docs: One-Time Notification (threshold assumed)", ""},
+	WinTag:        {WinTag, Platform, Failure, "a MESSAGE_TAG send names a valid message tag (a tag used outside its limits, or a retired one, breaks WIN-24H)", "Messenger Platform docs: message tags", ""},
+}
+
+// assumptions are the undocumented facts rules rest on, by rule id.
+var assumptions = map[string]string{
+	TokenOnce:   "the error Meta answers for a token used a second time",
+	TokenExpiry: "the error Meta answers for an expired token",
+	TokenScope:  "the error Meta answers for a token of another page",
+	ReqSpam:     "the spam guard's threshold (3 requests for one topic to one person in 24 hours) and its error",
+	Region:      "the error Meta answers for an OTN call where the region rules apply",
+	Feature:     "the error Meta answers for a page without the feature",
 }
 
 // Lookup returns the rule with the given id.
 func Lookup(id string) (Rule, bool) {
 	r, ok := catalogue[id]
+	r.Assumption = assumptions[id]
 	return r, ok
 }
 
 // All returns the whole catalogue sorted by id.
 func All() []Rule {
 	out := make([]Rule, 0, len(catalogue))
-	for _, r := range catalogue {
+	for id := range catalogue {
+		r, _ := Lookup(id)
 		out = append(out, r)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })

@@ -150,7 +150,7 @@ func Run(sc *Scenario, opts RunOptions) Result {
 		if w != nil {
 			led := w.Graph.Ledger()
 			res.Failure.Order = len(led.Events) + len(led.Calls)
-			res.Findings = findings.Detect(led, sc.Checks)
+			res.Findings = ownFindings(w, findings.Detect(led, sc.Checks), opts.PSID != nil)
 			if who != "" {
 				if s, ok := w.Subscriber(who); ok {
 					res.Failure.PSID = s.PSID
@@ -205,7 +205,7 @@ func Run(sc *Scenario, opts RunOptions) Result {
 			res.Assumed = true
 		}
 	}
-	res.Findings = findings.Detect(led, sc.Checks)
+	res.Findings = ownFindings(w, findings.Detect(led, sc.Checks), opts.PSID != nil)
 	res.Virtual = w.Clock.Now().Sub(start)
 	res.Passed = true
 	res.Elapsed = time.Since(began)
@@ -217,4 +217,31 @@ func (sc *Scenario) posOf(st *Step) Pos {
 		return Pos{File: sc.File, Line: 1, Col: 1}
 	}
 	return st.Pos
+}
+
+// ownFindings drops, for a bot shared by many scenarios (shared), the
+// findings about other worlds: calls for PSIDs that are not this world's
+// subscribers, or with a token of this page's form this world never issued.
+// They are calls the bot made for subscribers of earlier scenarios, which
+// Meta would never see.
+func ownFindings(w *sim.World, fs []findings.Finding, shared bool) []findings.Finding {
+	if !shared {
+		return fs
+	}
+	mine := map[string]bool{}
+	for _, s := range w.Subscribers() {
+		mine[s.PSID] = true
+	}
+	calls := w.Graph.Ledger().Calls
+	out := fs[:0]
+	for _, f := range fs {
+		if f.PSID != "" && !mine[f.PSID] {
+			continue
+		}
+		if f.PSID == "" && f.CallSeq > 0 && f.CallSeq <= len(calls) && calls[f.CallSeq-1].StaleToken {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/otnsim/otnsim/compliance"
+	"github.com/otnsim/otnsim/findings"
 	"github.com/otnsim/otnsim/scenarios"
 )
 
@@ -16,21 +17,34 @@ const checkUsage = `Usage: otnsim check [flags] [PATH...] (--bot-cmd CMD | --bot
 Judges a bot, in any language, rule by rule: plays the compliance suite
 against it over HTTP (the external bot contract), sends it the security
 probes (unsigned, wrongly signed, oversized and replayed webhooks, a wrong
-verify token), and prints one row per rule of the catalogue: pass, fail or
-not exercised, with the evidence of each failure (the scenario, the step,
-and an excerpt of the subscriber's timeline). [assumed] marks a verdict that
-rests on a platform behaviour Meta does not document.
+verify token, a right SHA-1 with a wrong SHA-256, empty and short digests,
+a signed body with non-ASCII text), and prints one row per rule of the
+catalogue: pass, fail (WARN or INFO for a rule of that severity) or not
+exercised. [assumed] marks a rule that rests on a platform behaviour Meta
+does not document.
+
+A rule fails only on its own evidence: a finding of that rule (every call
+Meta refused under it, and the practice rules found in the ledger), or a
+failed expectation that names it (rule: in the scenario). Each failure shows
+the finding's call and event numbers, expected versus observed, and an
+excerpt of the subscriber's timeline; later problems it explains are listed
+under it as consequences. A failed expectation that names no rule is a
+contract failure: the bot did not do what a trigger asks. Tags only say which
+rules a scenario exercises.
 
 PATH defaults to the shipped compliance suite (scenarios/compliance/, built
-into the binary). A scenario exercises the rules whose ids are among its tags.
+into the binary).
 
 Examples:
-  otnsim check --bot-cmd "node examples/node-bot/bot.js"
+  otnsim check --bot-cmd "python3 examples/python-bot/bot.py" --settle 0
   otnsim check --bot-cmd "./mybot" --junit compliance.xml --json compliance.json
+  otnsim check --bot-cmd "./mybot" --fail-on warning --idle-after 10m
   otnsim check --bot-url http://127.0.0.1:3000 --settle 100ms
 
-Exit status: 0 no rule failed, 1 a rule failed, 2 usage or input error, or a
-bot that could not be run (it crashed, hung, answered 5xx or never listened).
+Exit status: 0 no rule failed at --fail-on or above (default failure:
+warnings are printed but pass) and no contract failure, 1 otherwise, 2 usage
+or input error, or a bot that could not be run (it crashed, hung, answered
+5xx or never listened).
 
 Flags:
 `
@@ -45,10 +59,17 @@ func checkCmd(args []string, stdout, stderr io.Writer) int {
 	seed := fs.Int64("seed", 0, "override every scenario's seed (0 keeps each file's own)")
 	jsonOut := fs.String("json", "", "also write the report as JSON to `FILE`")
 	junitOut := fs.String("junit", "", "also write the report as JUnit XML to `FILE`")
+	verdict := addVerdictFlags(fs, true)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitPass
 		}
+		return exitUsage
+	}
+	level, err := verdict.level()
+	if err != nil {
+		fmt.Fprintln(stderr, "otnsim check:", err)
+		fs.Usage()
 		return exitUsage
 	}
 	if !bot.given() {
@@ -57,7 +78,6 @@ func checkCmd(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	var suite []*scenarios.Scenario
-	var err error
 	if fs.NArg() == 0 {
 		suite, err = scenarios.LoadFS(scenarios.Shipped(), "compliance")
 	} else {
@@ -72,7 +92,8 @@ func checkCmd(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	defer h.Stop()
-	rep, err := compliance.Check(h, bot.describe(), suite, *seed)
+	rep, err := compliance.CheckWith(h, bot.describe(), suite, compliance.Options{
+		Seed: *seed, FailOn: level, Checks: verdict.checks(findings.DefaultOptions())})
 	if err != nil {
 		printBotError(stderr, "check", err)
 		return exitUsage
