@@ -143,7 +143,7 @@ var _ = Describe("the external bot harness", func() {
 			}()
 		})
 		defer bot.Close()
-		h := startURL(bot, external.Config{Settle: 50 * time.Millisecond, StepTimeout: 300 * time.Millisecond})
+		h := startURL(bot, external.Config{Settle: 250 * time.Millisecond, StepTimeout: time.Second})
 		graphURL = h.GraphURL()
 		w, err := sim.NewWorld(sim.Options{Seed: 1, Bot: h.Factory()})
 		Expect(err).NotTo(HaveOccurred())

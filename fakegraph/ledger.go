@@ -258,8 +258,8 @@ func (l Ledger) Timeline(psid string) []TimelineEntry {
 	var out []TimelineEntry
 	var actions []time.Time
 	for _, e := range l.Events {
-		if e.PSID != psid && (e.PSID != "" || e.Kind != "trigger") {
-			continue // a trigger for everyone shows in every timeline
+		if e.PSID != psid && (e.PSID != "" || (e.Kind != "trigger" && e.Kind != "step")) {
+			continue // a trigger or step for everyone shows in every timeline
 		}
 		if e.Kind == "trigger" {
 			out = append(out, TimelineEntry{At: e.At, Order: e.Order, Ref: "event #" + itoa(e.Seq), Text: "trigger " + e.Detail})
@@ -356,6 +356,15 @@ func (c Call) Describe() string {
 		v += " [" + c.Rule + "]"
 	}
 	return s + v
+}
+
+// RecordStep notes in the ledger that something outside the bot acted, such
+// as a scenario's harness posting a Send API call itself: what follows is a
+// new reaction, not the bot's answer to the last event.
+func (s *Server) RecordStep(detail string) {
+	s.mu.Lock()
+	s.ledger.addEvent(Event{At: s.clock.Now(), Kind: "step", Detail: detail})
+	s.mu.Unlock()
 }
 
 // RecordTrigger notes in the ledger that the bot was asked to act: the

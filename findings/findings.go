@@ -457,7 +457,7 @@ func (d *detector) refusal(c *fakegraph.Call) {
 		}
 	}
 	r, _ := rules.Lookup(rule)
-	d.add(rule, c, c.PSID, c.At, c.Order, r.Text, observed, events...)
+	d.add(rule, c, c.PSID, c.At, c.Order, "no call Meta refuses under this rule ("+r.Text+")", observed, events...)
 }
 
 func itoa(n int) string { return fmt.Sprint(n) }

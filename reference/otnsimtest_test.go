@@ -166,7 +166,9 @@ func TestOTNSimCatchesFaultyHandlers(t *testing.T) {
 	for _, s := range []string{
 		"OTN-IDLE (practice, warning): do not interrupt",
 		"compliance/idle-guard.yaml (Compliance: notify only once the subscriber has been idle 5 minutes)",
-		"step 6 (expect) at compliance/idle-guard.yaml:",
+		"at 2026-01-05T09:04:59.999Z (call #",
+		"4m59.999s after their last action",
+		"consequences (not charged to other rules):",
 		"count: expected 0, got 1",
 		"timeline of ana:",
 		"send message to id UPDATE (window open) -> ok",

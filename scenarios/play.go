@@ -100,6 +100,7 @@ func (r *runner) step(st *Step) ([]string, string) {
 // harnessSend posts a Send API call as the bot would, through the same
 // in-process route. Its verdict lands in the ledger like any other call.
 func harnessSend(w *sim.World, s *SendSpec) ([]string, string) {
+	w.Graph.RecordStep("the scenario's send: step, playing a careless bot")
 	body := map[string]any{}
 	who := s.To
 	if s.To != "" {

@@ -3,11 +3,13 @@ package scenarios
 import (
 	"fmt"
 	"runtime"
+	"sort"
 	"sync"
 	"time"
 
 	"github.com/otnsim/otnsim/fakegraph"
 	"github.com/otnsim/otnsim/findings"
+	"github.com/otnsim/otnsim/rules"
 	"github.com/otnsim/otnsim/sim"
 )
 
@@ -25,6 +27,41 @@ type Result struct {
 	Virtual  time.Duration // virtual time that passed
 	Assumed  bool          // a verdict the scenario relied on rests on an [assumed] fact
 	Findings []findings.Finding
+	// Named lists the rules the scenario's expectations name (rule:),
+	// sorted: findings of those rules are what the scenario is about.
+	Named []string
+}
+
+// Unexpected returns the findings of the verdict whose rule the scenario
+// names in no expectation and whose severity is min or above.
+func (r Result) Unexpected(min rules.Severity) []findings.Finding {
+	named := map[string]bool{}
+	for _, id := range r.Named {
+		named[id] = true
+	}
+	var out []findings.Finding
+	for _, f := range r.Verdict().Findings {
+		if !named[f.Rule] && rules.AtLeast(f.Severity, min) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// namedRules returns the rules sc's expectations name, sorted.
+func namedRules(sc *Scenario) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, st := range sc.Steps {
+		for _, e := range st.Expect {
+			if e.Rule != "" && !seen[e.Rule] {
+				seen[e.Rule] = true
+				out = append(out, e.Rule)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Failure says where and why a scenario failed.
@@ -128,7 +165,7 @@ func Run(sc *Scenario, opts RunOptions) Result {
 		return last
 	}
 	began := time.Now()
-	res := Result{File: sc.File, Name: sc.Name, Case: sc.Case, Tags: sc.Tags, Seed: sc.Seed}
+	res := Result{File: sc.File, Name: sc.Name, Case: sc.Case, Tags: sc.Tags, Seed: sc.Seed, Named: namedRules(sc)}
 	if opts.Seed != 0 {
 		res.Seed = opts.Seed
 	}

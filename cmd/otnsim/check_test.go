@@ -101,9 +101,29 @@ var _ = Describe("otnsim check", func() {
 
 	It("writes JUnit that validates against the XSD when a rule fails", func() {
 		ju := filepath.Join(GinkgoT().TempDir(), "r.xml")
-		code, _, _ := otnsim("check", "--bot-cmd", buildBot("ignore-idle"), "--settle", "0", "--junit", ju)
+		code, _, _ := otnsim("check", "--bot-cmd", buildBot("ignore-idle"), "--settle", "0", "--junit", ju, "--fail-on", "warning")
 		Expect(code).To(Equal(1))
 		Expect(junitProblems(ju)).To(BeEmpty())
+		raw, err := os.ReadFile(ju)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(raw)).To(ContainSubstring("<failure"))
+	})
+
+	It("passes a broken warning-level rule by default, printing it, and fails it at --fail-on warning", func() {
+		code, out, _ := otnsim("check", "--bot-cmd", buildBot("ignore-idle"), "--settle", "0")
+		Expect(code).To(Equal(0), out)
+		Expect(out).To(ContainSubstring("WARN           OTN-IDLE"))
+		Expect(out).To(MatchRegexp(`ok: \d+ rules passed, 1 failed, 0 not exercised .*failing at failure and above`))
+		code, out, _ = otnsim("check", "--bot-cmd", buildBot("ignore-idle"), "--settle", "0", "--fail-on", "warning")
+		Expect(code).To(Equal(1), out)
+		Expect(out).To(MatchRegexp(`FAIL: \d+ rules passed, 1 failed`))
+		code, out, _ = otnsim("check", "--bot-cmd", buildBot("clean"), "--settle", "0", "--idle-after", "10m")
+		Expect(code).To(Equal(0), out)
+		Expect(out).To(ContainSubstring("WARN           OTN-IDLE"), "a careful bot's 5 minutes are too few for an idle period of 10")
+		Expect(out).To(ContainSubstring("expected a notification only after 10m0s of idleness"))
+		code, _, errOut := otnsim("check", "--bot-cmd", buildBot("ignore-idle"), "--fail-on", "sometimes")
+		Expect(code).To(Equal(2))
+		Expect(errOut).To(ContainSubstring("--fail-on"))
 	})
 
 	It("exits 1 when a rule fails, naming the rule and the evidence", func() {
