@@ -137,8 +137,17 @@ func records(led fakegraph.Ledger) []record {
 		ordered = ordered && c.Order > 0
 	}
 	if ordered {
-		sort.Slice(out, func(i, j int) bool { return out[i].order < out[j].order })
-		return out
+		// Each slice is in recording order already: merge them.
+		merged := make([]record, 0, len(out))
+		ev, calls := out[:len(led.Events)], out[len(led.Events):]
+		for len(ev) > 0 || len(calls) > 0 {
+			if len(calls) == 0 || (len(ev) > 0 && ev[0].order < calls[0].order) {
+				merged, ev = append(merged, ev[0]), ev[1:]
+			} else {
+				merged, calls = append(merged, calls[0]), calls[1:]
+			}
+		}
+		return merged
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if !out[i].at.Equal(out[j].at) {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/otnsim/otnsim/fakegraph"
 	"github.com/otnsim/otnsim/findings"
 	"github.com/otnsim/otnsim/load/report"
 	"github.com/otnsim/otnsim/platform"
@@ -111,34 +110,38 @@ func fmtTime(ns int64) string { return time.Unix(0, ns).UTC().Format(time.RFC333
 // cross-check of what the engine counted, and the tokens' state at the end.
 func (w *world) finish(r *report.Report) {
 	l := w.graph.Ledger()
+	checks := findings.DefaultOptions()
+	if w.opts.Checks != nil {
+		checks = *w.opts.Checks
+	}
+	// The one detector judges the ledger, as run and check do.
+	for _, f := range findings.Detect(l, checks) {
+		r.Findings[f.Rule]++
+		psid := f.PSID
+		if psid == "" && f.CallSeq > 0 {
+			if c := l.Calls[f.CallSeq-1]; c.TokenSeq > 0 && c.TokenSeq <= len(l.Tokens) {
+				psid = l.Tokens[c.TokenSeq-1].PSID
+			}
+		}
+		if i, ok := w.index[psid]; ok {
+			g := w.base + int(i)
+			r.AddSample(f.Rule, report.FindingSample{Subscriber: g, PSID: psid, At: f.At.UTC().Format(time.RFC3339Nano),
+				Detail: f.Detail, Replay: w.opts.replayCommand(g)})
+		}
+	}
 	spentBySeq := map[int]int{}
 	var okToken int64
-	pageAffected := w.graph.PageAffected()
+	pageAffected := l.PageAffected
 	regionLearned := map[string]bool{}
 	for _, c := range l.Calls {
 		switch {
 		case !c.OK && c.Rule == rules.Region && !pageAffected && !regionLearned[c.PSID]:
 			// A page cannot know a user's country before Meta refuses the
-			// first OTN call in their thread; only a repeat is the bot's
-			// mistake.
+			// first OTN call in their thread: the detector does not count
+			// it, and the summary shows how often it happened.
 			regionLearned[c.PSID] = true
 			w.counters.RegionLearned++
-		case !c.OK:
-			rule := c.Rule
-			if rule == "" {
-				rule = "(no rule)"
-			}
-			r.Findings[rule]++
-			psid := c.PSID
-			if psid == "" && c.TokenSeq > 0 && c.TokenSeq <= len(l.Tokens) {
-				psid = l.Tokens[c.TokenSeq-1].PSID
-			}
-			if i, ok := w.index[psid]; ok {
-				g := w.base + int(i)
-				r.AddSample(rule, report.FindingSample{Subscriber: g, PSID: psid, At: c.At.UTC().Format(time.RFC3339Nano),
-					Detail: refusal(c), Replay: w.opts.replayCommand(g)})
-			}
-		case c.TokenSeq > 0:
+		case c.OK && c.TokenSeq > 0:
 			okToken++
 			spentBySeq[c.TokenSeq]++
 		}
@@ -167,17 +170,4 @@ func (w *world) finish(r *report.Report) {
 	}
 	r.Counters.Add(w.counters)
 	r.AddViolations(w.violCount, w.violations)
-}
-
-// refusal says what a refused call was, in one line.
-func refusal(c fakegraph.Call) string {
-	what := string(c.Kind)
-	if c.TokenSeq > 0 {
-		what += fmt.Sprintf(" with token #%d", c.TokenSeq)
-	}
-	window := "closed"
-	if c.WindowOpen {
-		window = "open"
-	}
-	return fmt.Sprintf("%s refused with code %d/%d (window %s)", what, c.Code, c.Subcode, window)
 }

@@ -16,6 +16,7 @@
 package load
 
 import (
+	"github.com/otnsim/otnsim/findings"
 	"errors"
 	"fmt"
 	"net/http"
@@ -105,6 +106,9 @@ type Options struct {
 	// contract's tick trigger: when the clock moves on and at least this
 	// long has passed since the last tick (0: DefaultTickEvery).
 	TickEvery time.Duration
+	// Checks are the practice rules' thresholds the findings are judged
+	// by; nil means findings.DefaultOptions().
+	Checks *findings.Options
 	// Workers is how many chunks run at once (0: GOMAXPROCS; http: 4×GOMAXPROCS).
 	Workers int
 	// Chunk is how many subscribers share a world (0: DefaultChunk).

@@ -110,6 +110,11 @@ type RunOptions struct {
 	// and verify token of every world's page (the scenario's page settings
 	// stay): those the bot under test was built with.
 	Credentials *fakegraph.Page
+	// FailOn, when set, also fails a scenario whose expectations all hold
+	// but which has findings at this severity or above of rules that no
+	// expectation names (the scenario did not mean them). Empty judges
+	// expectations only.
+	FailOn rules.Severity
 }
 
 // ReferenceBot returns a factory for the reference bot with sc's bot section.
@@ -244,7 +249,36 @@ func Run(sc *Scenario, opts RunOptions) Result {
 	}
 	res.Findings = ownFindings(w, findings.Detect(led, sc.Checks), opts.PSID != nil)
 	res.Virtual = w.Clock.Now().Sub(start)
+	if opts.FailOn != "" {
+		if un := res.Unexpected(opts.FailOn); len(un) > 0 {
+			return unexpected(res, sc, w, un, began)
+		}
+	}
 	res.Passed = true
+	res.Elapsed = time.Since(began)
+	return res
+}
+
+// unexpected fails res, whose expectations held, for findings no
+// expectation names.
+func unexpected(res Result, sc *Scenario, w *sim.World, un []findings.Finding, began time.Time) Result {
+	f := &Failure{Step: len(sc.Steps), StepName: "findings", Pos: sc.posOf(nil)}
+	if n := len(sc.Steps); n > 0 {
+		f.Pos = sc.Steps[n-1].Pos
+	}
+	led := w.Graph.Ledger()
+	f.Order = len(led.Events) + len(led.Calls)
+	for _, x := range un {
+		f.Problems = append(f.Problems, fmt.Sprintf("unexpected finding %s (no expectation names %s: add one such as findings: {rule: %s}, or raise --fail-on)", x, x.Rule, x.Rule))
+		f.Rules = append(f.Rules, x.Rule)
+	}
+	for _, s := range w.Subscribers() {
+		if s.PSID == un[0].PSID {
+			f.Who, f.PSID = s.Alias, s.PSID
+			f.Timeline = timeline(w, s.Alias, res.Findings)
+		}
+	}
+	res.Failure = f
 	res.Elapsed = time.Since(began)
 	return res
 }

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/otnsim/otnsim/findings"
+	"github.com/otnsim/otnsim/rules"
 	"github.com/otnsim/otnsim/scenarios"
 )
 
@@ -112,6 +113,20 @@ func (p *printer) result(res scenarios.Result, sc *scenarios.Scenario) {
 	}
 	for _, pr := range f.Problems {
 		fmt.Fprintf(w, "        %s\n", pr)
+	}
+	v := res.Verdict()
+	charged := v.Charged(rules.Info)
+	if len(v.Contract()) > 0 {
+		charged = append(charged, "the trigger contract")
+	}
+	if len(charged) > 0 {
+		fmt.Fprintf(w, "      charged to: %s\n", strings.Join(charged, ", "))
+	}
+	for _, x := range v.Findings {
+		fmt.Fprintf(w, "      finding %s (%s)\n", x, x.Evidence())
+		for _, c := range x.Consequences {
+			fmt.Fprintf(w, "        consequence: %s\n", c)
+		}
 	}
 	if len(f.Timeline) > 0 {
 		fmt.Fprintf(w, "      timeline of %s:\n", f.Who)

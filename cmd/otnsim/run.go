@@ -35,6 +35,14 @@ Examples:
   otnsim run --run 'reuse|expiry' --tags boundary,-slow scenarios/
   otnsim run --json report.json --junit junit.xml scenarios/
   otnsim run --bot-cmd "python3 examples/python-bot/bot.py" scenarios/compliance
+  otnsim run --fail-on warning scenarios/
+
+A scenario fails when an expectation fails, or when the ledger shows a
+finding of a rule that no expectation of the scenario names (findings:
+{rule: X}, errors: {rule: X}, or rule: X on any expectation) at --fail-on
+severity or above (default failure: warnings are printed with -v but pass).
+A failure lists the rules it charges to the bot; a problem an earlier finding
+explains is shown as its consequence.
 
 Exit status: 0 all passed, 1 a scenario failed, 2 usage or input error.
 
@@ -79,10 +87,17 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&f.parallel, "parallel", 0, "scenarios played at once (0: one per CPU)")
 	fs.StringVar(&f.color, "color", "auto", "colour the output: auto (on a terminal), always, never")
 	bot := addBotFlags(fs, defaultSettle) // --bot-cmd, --bot-url, --settle, --step-timeout (botflags.go)
+	verdict := addVerdictFlags(fs, false)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitPass
 		}
+		return exitUsage
+	}
+	level, err := verdict.level()
+	if err != nil {
+		fmt.Fprintln(stderr, "otnsim run:", err)
+		fs.Usage()
 		return exitUsage
 	}
 	if fs.NArg() == 0 {
@@ -122,6 +137,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	defer ext.close()
 	opts.Parallel = f.parallel
+	opts.FailOn = level
 	if ext != nil {
 		opts.Parallel = 1 // one bot process serves the scenarios in turn
 	}
