@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -19,18 +20,29 @@ import (
 )
 
 // check runs the shipped compliance suite against a test bot.
-func check(bot string) *compliance.Report {
+func check(bot string) *compliance.Report { return checkCmd(bot) }
+
+// checkCmd runs the shipped compliance suite against the test bot named
+// bot, started with args; the report names the bot by both.
+func checkCmd(bot string, args ...string) *compliance.Report {
 	suite, err := scenarios.LoadFS(scenarios.Shipped(), "compliance")
 	Expect(err).NotTo(HaveOccurred())
+	command := shellQuote(filepath.Join(botDir, bot))
+	for _, a := range args {
+		command += " " + shellQuote(a)
+	}
 	// The test bots make their Send API calls before answering, so no quiet
 	// period is needed: settling waits only for calls in flight.
-	h, err := external.Start(external.Config{Command: filepath.Join(botDir, bot), Settle: -1})
+	h, err := external.Start(external.Config{Command: command, Settle: -1})
 	Expect(err).NotTo(HaveOccurred())
 	defer h.Stop()
-	rep, err := compliance.Check(h, bot, suite, 0)
+	rep, err := compliance.Check(h, strings.Join(append([]string{bot}, args...), " "), suite, 0)
 	Expect(err).NotTo(HaveOccurred(), "bot output:\n%s", h.Output())
 	return rep
 }
+
+// shellQuote quotes s for /bin/sh, which external.Config.Command runs.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 func verdicts(rep *compliance.Report, v compliance.Verdict) []string {
 	var out []string

@@ -6,6 +6,7 @@ package minibot
 import (
 	"bytes"
 	"crypto/hmac"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -27,6 +28,93 @@ type Faults struct {
 	SkipSignature        bool // accept webhooks without checking the signature
 	AskOutsideWindow     bool // send OTN requests with the window closed
 	IgnoreIdle           bool // notify subscribers who are still active
+
+	// InWindowSpend spends a token for every notification, even when the
+	// subscriber's window is open and a normal message would have done and
+	// kept the token (OTN-IN-WINDOW-KEEP).
+	InWindowSpend bool
+	// WindowAt24h takes the window for open until 24 hours after the last
+	// action inclusive (<= where < is right), so at exactly 24 hours it still
+	// sends normal messages, broadcasts and in-window notifications (WIN-24H).
+	// Its OTN requests keep the right check.
+	WindowAt24h bool
+	// ExpiryOffByOne takes a token for valid until one year after the opt-in
+	// inclusive (> where >= is right), so it spends a token at exactly 365
+	// days (OTN-TOKEN-EXPIRY).
+	ExpiryOffByOne bool
+	// Idle4m59 waits 4m59.999s of idleness before notifying instead of 5
+	// minutes (OTN-IDLE).
+	Idle4m59 bool
+	// Title66 allows request titles of up to 66 characters, one more than
+	// Meta's 65 (OTN-REQ-FORMAT).
+	Title66 bool
+	// SendAfter551 ignores Meta's 551 (the person cannot be reached) and
+	// keeps messaging the subscriber (USER-AVAILABLE).
+	SendAfter551 bool
+	// TextPlusImage sends a token notification as two messages with the
+	// same token: the text, then an image of the topic (OTN-CONTENT).
+	TextPlusImage bool
+	// TopicFallback, holding no token of exactly the notified topic, spends
+	// one of a topic equal to it but for letter case (OTN-TOPIC-MATCH).
+	TopicFallback bool
+	// NoDedupe processes a redelivered webhook event again (HOOK-REPLAY).
+	NoDedupe bool
+	// SHA1Only checks only the legacy X-Hub-Signature (HMAC-SHA1) header and
+	// ignores X-Hub-Signature-256 (HOOK-SIGNATURE).
+	SHA1Only bool
+	// ReserialisedHMAC verifies X-Hub-Signature-256 over the body parsed and
+	// serialised again instead of the raw bytes. It keeps the keys' order,
+	// as JSON.stringify(JSON.parse(body)) does in the usual form of this bug,
+	// so it works on ASCII events and refuses those whose non-ASCII text
+	// Meta sent as \u escapes (HOOK-SIGNATURE). (Re-marshalling a Go map
+	// would also sort the keys and refuse every event Meta sends.)
+	ReserialisedHMAC bool
+	// PrefixSignature refuses a missing X-Hub-Signature-256 but compares a
+	// present one with strings.HasPrefix, so "sha256=" alone, or any prefix
+	// of the right digest, passes (HOOK-SIGNATURE).
+	PrefixSignature bool
+	// AnyVerifyToken answers the verification handshake whatever the verify
+	// token (HOOK-VERIFY).
+	AnyVerifyToken bool
+	// NoDailyCap sends a subscriber any number of OTN requests a day, but
+	// never the same topic twice within 24 hours (OTN-REQ-THROTTLE).
+	NoDailyCap bool
+	// ReaskSameTopic keeps the daily cap for new topics, but re-asks a topic
+	// already asked whenever triggered, cap and hourly guard ignored, as a
+	// "reminder" (OTN-REQ-SPAM).
+	ReaskSameTopic bool
+	// ForgetRegion does not remember that Meta refused OTN (code 10) in a
+	// thread, and asks again on the next trigger (OTN-REGION).
+	ForgetRegion bool
+	// RetryPermission retries a refused OTN request once, right away, when
+	// Meta's permission error (code 10) is not the region one. The two
+	// share code 10, no subcode, type and status: it tells them apart by the
+	// message, which mentions the region (OTN-FEATURE).
+	RetryPermission bool
+	// LatestTokenOnly keeps the tokens of the subscriber's latest opt-in
+	// topic only: an opt-in for another topic drops the others (OTN-MULTI).
+	LatestTokenOnly bool
+	// NoReopen, once it has sent a subscriber a notification with a token,
+	// takes their window for closed until their next opt-in, whatever they
+	// write (WIN-REOPEN).
+	NoReopen bool
+	// NoMessagingType omits messaging_type on normal messages (SEND-FORMAT).
+	NoMessagingType bool
+	// StaleAccessToken makes every Send API call with an old page access
+	// token instead of OTNSIM_PAGE_ACCESS_TOKEN (SEND-AUTH).
+	StaleAccessToken bool
+	// BurstBroadcast shows a typing indicator before each broadcast message,
+	// with a fan-out bug: it sends typing_on to the whole audience before
+	// each recipient's message, n*n sender actions in the same second for n
+	// recipients, over the per-thread limit once n exceeds 20 and the page's
+	// once n*n+n exceeds 300 (SEND-RATE). No message goes out twice.
+	BurstBroadcast bool
+	// BadTag sends a broadcast to subscribers whose window has closed as a
+	// MESSAGE_TAG message with a tag Meta does not have (WIN-TAG).
+	BadTag bool
+	// WrongToken stores tokens in a 32-character column, so it sends a
+	// truncated token, one Meta never issued (OTN-TOKEN-SCOPE).
+	WrongToken bool
 }
 
 const (
@@ -37,10 +125,21 @@ const (
 	maxTitle = 65
 	// perDay is how many OTN requests one subscriber gets in 24 hours at most.
 	perDay = 3
-	// codeRegion is Meta's permission error for OTN in an affected thread.
+	// codeRegion is Meta's permission error for OTN in an affected thread
+	// (and, with another message, for a page without the OTN feature).
 	codeRegion = 10
 	// codeAway is Meta's "this person isn't available right now".
 	codeAway = 551
+	// codeParam and subcodeNoUser are Meta's "No matching user found": a
+	// PSID the page does not know, as those of earlier scenarios are.
+	codeParam, subcodeNoUser = 100, 2018001
+
+	// staleAccessToken is the StaleAccessToken fault's page access token.
+	staleAccessToken = "EAAGotnsimStalePageAccessTokenFromLastYear"
+	// badTag is the BadTag fault's message tag, one Meta never had.
+	badTag = "PROMOTION"
+	// tokenColumn is how much of a token the WrongToken fault keeps.
+	tokenColumn = 32
 )
 
 type token struct {
@@ -56,6 +155,7 @@ type person struct {
 	requests   []time.Time // OTN requests sent, for the daily cap
 	noOTN      bool        // Meta refused OTN in this thread (region rules)
 	away       bool        // Meta said they cannot be reached (551) until they write
+	notified   bool        // NoReopen: a token notification went out since the last opt-in
 }
 
 type bot struct {
@@ -114,7 +214,7 @@ func (b *bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/webhook" && r.Method == http.MethodGet:
 		q := r.URL.Query()
-		if q.Get("hub.mode") != "subscribe" || b.verify == "" || q.Get("hub.verify_token") != b.verify {
+		if q.Get("hub.mode") != "subscribe" || !b.faults.AnyVerifyToken && (b.verify == "" || q.Get("hub.verify_token") != b.verify) {
 			http.Error(w, "forbidden", http.StatusForbidden)
 			return
 		}
@@ -128,10 +228,71 @@ func (b *bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (b *bot) signed(body []byte, header string) bool {
+// signed reports whether h signs body with the app secret.
+func (b *bot) signed(body []byte, h http.Header) bool {
+	if b.faults.SHA1Only {
+		m := hmac.New(sha1.New, []byte(b.secret))
+		m.Write(body)
+		return hmac.Equal([]byte(h.Get("X-Hub-Signature")), []byte("sha1="+hex.EncodeToString(m.Sum(nil))))
+	}
+	if b.faults.ReserialisedHMAC {
+		body = reserialise(body)
+	}
 	m := hmac.New(sha256.New, []byte(b.secret))
 	m.Write(body)
-	return hmac.Equal([]byte(header), []byte("sha256="+hex.EncodeToString(m.Sum(nil))))
+	want, got := "sha256="+hex.EncodeToString(m.Sum(nil)), h.Get("X-Hub-Signature-256")
+	if b.faults.PrefixSignature {
+		return got != "" && strings.HasPrefix(want, got)
+	}
+	return hmac.Equal([]byte(got), []byte(want))
+}
+
+// reserialise is the ReserialisedHMAC fault: body parsed and serialised
+// again with json.Marshal, value by value, in the keys' order. Strings come
+// back unescaped (\u00e9 becomes é); what cannot be parsed is left as is.
+func reserialise(body []byte) []byte {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	type level struct {
+		object bool
+		n      int // keys and values so far
+	}
+	var out bytes.Buffer
+	var open []level
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return out.Bytes()
+		}
+		if err != nil {
+			return body
+		}
+		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+			open = open[:len(open)-1]
+			out.WriteByte(byte(d))
+			continue
+		}
+		if n := len(open); n > 0 {
+			l := &open[n-1]
+			switch {
+			case l.object && l.n%2 == 1:
+				out.WriteByte(':')
+			case l.n > 0:
+				out.WriteByte(',')
+			}
+			l.n++
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			out.WriteByte(byte(v))
+			open = append(open, level{object: v == '{'})
+		case json.Number:
+			out.WriteString(v.String())
+		default:
+			j, _ := json.Marshal(v)
+			out.Write(j)
+		}
+	}
 }
 
 func (b *bot) webhook(w http.ResponseWriter, r *http.Request) {
@@ -140,7 +301,7 @@ func (b *bot) webhook(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "too large", http.StatusRequestEntityTooLarge)
 		return
 	}
-	if !b.faults.SkipSignature && !b.signed(body, r.Header.Get("X-Hub-Signature-256")) {
+	if !b.faults.SkipSignature && !b.signed(body, r.Header) {
 		http.Error(w, "bad signature", http.StatusForbidden)
 		return
 	}
@@ -166,7 +327,7 @@ func (b *bot) webhook(w http.ResponseWriter, r *http.Request) {
 	sum := sha256.Sum256(body)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.seen[string(sum[:])] {
+	if b.seen[string(sum[:])] && !b.faults.NoDedupe {
 		_, _ = io.WriteString(w, "EVENT_RECEIVED")
 		return
 	}
@@ -183,7 +344,19 @@ func (b *bot) webhook(w http.ResponseWriter, r *http.Request) {
 				}
 				p.away = false
 			case m.Optin != nil && m.Optin.Type == "one_time_notif_req" && m.Optin.Token != "":
-				p.tokens[m.Optin.Payload] = append(p.tokens[m.Optin.Payload], token{m.Optin.Token, at})
+				topic, value := m.Optin.Payload, m.Optin.Token
+				if b.faults.LatestTokenOnly {
+					for other := range p.tokens {
+						if other != topic {
+							delete(p.tokens, other)
+						}
+					}
+				}
+				if b.faults.WrongToken && len(value) > tokenColumn {
+					value = value[:tokenColumn]
+				}
+				p.tokens[topic] = append(p.tokens[topic], token{value, at})
+				p.notified = false
 			}
 		}
 	}
@@ -203,10 +376,19 @@ func (b *bot) personLocked(psid string) *person {
 // each scenario, so it may go backwards between them: never keep a maximum.
 func (b *bot) setNowLocked(t time.Time) { b.now = t }
 
-// windowOpen says whether the 24-hour window is open at now. A time ahead
-// of now belongs to an earlier scenario that ran later in virtual time.
-func (p *person) windowOpen(now time.Time) bool {
-	return !p.lastActive.IsZero() && !now.Before(p.lastActive) && now.Before(p.lastActive.Add(window))
+// windowOpenLocked says whether p's 24-hour window is open at now; message
+// says whether a normal message depends on the answer (an OTN request does
+// not). A time ahead of now belongs to an earlier scenario that ran later in
+// virtual time.
+func (b *bot) windowOpenLocked(p *person, message bool) bool {
+	if p.lastActive.IsZero() || b.now.Before(p.lastActive) || b.faults.NoReopen && p.notified {
+		return false
+	}
+	end := p.lastActive.Add(window)
+	if message && b.faults.WindowAt24h {
+		return !b.now.After(end)
+	}
+	return b.now.Before(end)
 }
 
 func (b *bot) trigger(w http.ResponseWriter, r *http.Request) {
@@ -237,19 +419,18 @@ func (b *bot) trigger(w http.ResponseWriter, r *http.Request) {
 		b.requestLocked(t.Data.PSID, t.Data.Topic, t.Data.Title)
 	case "otn.notify":
 		for _, psid := range b.sortedLocked() {
-			if len(b.people[psid].tokens[t.Data.Topic]) > 0 {
+			if p := b.people[psid]; p != nil && len(p.tokens[b.tokenTopicLocked(p, t.Data.Topic)]) > 0 {
 				b.notifyLocked(psid, t.Data.Topic, t.Data.Text)
 			}
 		}
 	case "broadcast":
-		for _, psid := range b.sortedLocked() {
-			if p := b.people[psid]; !p.away && (b.faults.PromoteOutsideWindow || p.windowOpen(b.now)) {
-				p.sent(b.send(map[string]any{"recipient": map[string]string{"id": psid}, "messaging_type": "UPDATE", "message": map[string]string{"text": t.Data.Text}}))
-			}
-		}
+		b.broadcastLocked(t.Data.Text)
 	case "tick":
 		for _, psid := range b.sortedLocked() {
 			p := b.people[psid]
+			if p == nil {
+				continue
+			}
 			topics := make([]string, 0, len(p.pending))
 			for topic := range p.pending {
 				topics = append(topics, topic)
@@ -277,16 +458,60 @@ func (b *bot) sortedLocked() []string {
 	return out
 }
 
+// broadcastLocked sends text to every subscriber whose window is open.
+func (b *bot) broadcastLocked(text string) {
+	var audience []string
+	for _, psid := range b.sortedLocked() {
+		p := b.people[psid]
+		switch {
+		case p.away:
+		case b.faults.PromoteOutsideWindow || b.windowOpenLocked(p, true):
+			audience = append(audience, psid)
+		case b.faults.BadTag && !p.lastActive.IsZero() && !b.now.Before(p.lastActive):
+			b.sent(psid, b.send(map[string]any{"recipient": map[string]string{"id": psid}, "messaging_type": "MESSAGE_TAG", "tag": badTag,
+				"message": map[string]string{"text": text}}))
+		}
+	}
+	reachable := func(psid string) bool { p := b.people[psid]; return p != nil && !p.away }
+	for _, psid := range audience {
+		if b.faults.BurstBroadcast && reachable(psid) {
+			for _, q := range audience { // the bug: meant psid alone
+				if reachable(q) {
+					b.sent(q, b.send(map[string]any{"recipient": map[string]string{"id": q}, "sender_action": "typing_on"}))
+				}
+			}
+		}
+		if reachable(psid) {
+			b.sent(psid, b.send(b.message(psid, "UPDATE", text)))
+		}
+	}
+}
+
+// message is a normal text message to psid.
+func (b *bot) message(psid, messagingType, text string) map[string]any {
+	m := map[string]any{"recipient": map[string]string{"id": psid}, "messaging_type": messagingType, "message": map[string]string{"text": text}}
+	if b.faults.NoMessagingType {
+		delete(m, "messaging_type")
+	}
+	return m
+}
+
 func (b *bot) requestLocked(psid, topic, title string) {
 	p := b.personLocked(psid)
-	if !p.windowOpen(b.now) && !b.faults.AskOutsideWindow {
+	if !b.windowOpenLocked(p, false) && !b.faults.AskOutsideWindow {
 		return
 	}
 	if p.noOTN || p.away {
 		return // Meta said OTN is unavailable in this thread, or they cannot be reached
 	}
-	if last, ok := p.asked[topic]; ok && b.now.Sub(last) < time.Hour {
-		return // no bursts: one request per topic per hour
+	last, asked := p.asked[topic]
+	reminder := asked && b.faults.ReaskSameTopic
+	gap := time.Hour // no bursts: one request per topic per hour
+	if b.faults.NoDailyCap {
+		gap = window
+	}
+	if asked && !reminder && b.now.Sub(last) < gap {
+		return
 	}
 	recent := p.requests[:0:0]
 	for _, at := range p.requests {
@@ -294,10 +519,14 @@ func (b *bot) requestLocked(psid, topic, title string) {
 			recent = append(recent, at)
 		}
 	}
-	if p.requests = recent; len(recent) >= perDay {
+	if p.requests = recent; len(recent) >= perDay && !reminder && !b.faults.NoDailyCap {
 		return // and at most perDay requests a day
 	}
-	if len([]rune(title)) > maxTitle {
+	limit := maxTitle
+	if b.faults.Title66 {
+		limit++
+	}
+	if len([]rune(title)) > limit {
 		return // Meta would refuse it: skip, never truncate
 	}
 	if title == "" {
@@ -305,70 +534,138 @@ func (b *bot) requestLocked(psid, topic, title string) {
 	}
 	p.asked[topic] = b.now
 	p.requests = append(p.requests, b.now)
-	if code := b.send(map[string]any{"recipient": map[string]string{"id": psid}, "messaging_type": "RESPONSE",
+	req := map[string]any{"recipient": map[string]string{"id": psid}, "messaging_type": "RESPONSE",
 		"message": map[string]any{"attachment": map[string]any{"type": "template", "payload": map[string]string{
-			"template_type": "one_time_notif_req", "title": title, "payload": topic}}}}); code == codeRegion {
+			"template_type": "one_time_notif_req", "title": title, "payload": topic}}}}
+	no := b.send(req)
+	if no.code == codeRegion && b.faults.RetryPermission && !strings.Contains(strings.ToLower(no.message), "region") {
+		no = b.send(req) // not the region rules: perhaps a passing glitch
+	}
+	if no.code == codeRegion && !b.faults.ForgetRegion {
 		p.noOTN = true
+	}
+	b.sent(psid, no)
+}
+
+// sent notes what a refusal says about the subscriber psid. One Meta does
+// not know is forgotten.
+func (b *bot) sent(psid string, no refusal) {
+	p := b.people[psid]
+	switch {
+	case p == nil:
+	case no.code == codeAway && !b.faults.SendAfter551:
+		p.away = true
+	case no.code == codeParam && no.subcode == subcodeNoUser:
+		delete(b.people, psid)
 	}
 }
 
-// sent notes what a refusal says about the subscriber.
-func (p *person) sent(code int) {
-	if code == codeAway {
-		p.away = true
+// tokenTopicLocked is the topic whose tokens a notification of topic spends.
+func (b *bot) tokenTopicLocked(p *person, topic string) string {
+	if len(p.tokens[topic]) > 0 || !b.faults.TopicFallback {
+		return topic
 	}
+	others := make([]string, 0, len(p.tokens))
+	for other := range p.tokens {
+		others = append(others, other)
+	}
+	sort.Strings(others)
+	for _, other := range others {
+		if len(p.tokens[other]) > 0 && strings.EqualFold(other, topic) {
+			return other
+		}
+	}
+	return topic
+}
+
+// expired says whether t can no longer be used at now.
+func (b *bot) expired(t token) bool {
+	end := t.issued.Add(lifetime)
+	if b.faults.ExpiryOffByOne {
+		return b.now.After(end)
+	}
+	return !b.now.Before(end)
 }
 
 func (b *bot) notifyLocked(psid, topic, text string) {
 	p := b.people[psid]
-	if p.away {
+	if p == nil || p.away {
 		return
 	}
-	if !b.faults.IgnoreIdle && !p.lastActive.IsZero() && b.now.Sub(p.lastActive) < idle {
+	quiet := idle
+	if b.faults.Idle4m59 {
+		quiet = idle - time.Millisecond
+	}
+	if !b.faults.IgnoreIdle && !p.lastActive.IsZero() && b.now.Sub(p.lastActive) < quiet {
 		p.pending[topic] = text
 		return
 	}
-	if p.windowOpen(b.now) {
-		p.sent(b.send(map[string]any{"recipient": map[string]string{"id": psid}, "messaging_type": "UPDATE", "message": map[string]string{"text": text}}))
+	if b.windowOpenLocked(p, true) && !b.faults.InWindowSpend {
+		b.sent(psid, b.send(b.message(psid, "UPDATE", text)))
 		return
 	}
-	toks := p.tokens[topic]
-	for len(toks) > 0 && !b.now.Before(toks[0].issued.Add(lifetime)) {
+	key := b.tokenTopicLocked(p, topic)
+	toks := p.tokens[key]
+	for len(toks) > 0 && b.expired(toks[0]) {
 		toks = toks[1:] // expired: drop, never use
 	}
 	if len(toks) == 0 {
-		p.tokens[topic] = toks
+		p.tokens[key] = toks
 		return
 	}
 	t := toks[0]
 	if !b.faults.ReuseTokens {
 		toks = toks[1:]
 	}
-	p.tokens[topic] = toks
-	p.sent(b.send(map[string]any{"recipient": map[string]string{"one_time_notif_token": t.value}, "message": map[string]string{"text": text}}))
+	p.tokens[key] = toks
+	to := map[string]string{"one_time_notif_token": t.value}
+	no := b.send(map[string]any{"recipient": to, "message": map[string]string{"text": text}})
+	if no.code == 0 && b.faults.NoReopen {
+		p.notified = true
+	}
+	b.sent(psid, no)
+	if b.faults.TextPlusImage {
+		b.sent(psid, b.send(map[string]any{"recipient": to, "message": map[string]any{"attachment": map[string]any{"type": "image",
+			"payload": map[string]any{"url": "https://shop.example/images/" + url.PathEscape(key) + ".jpg", "is_reusable": true}}}}))
+	}
 }
 
-// send posts one Send API call; refusals are logged and dropped. It returns
-// the Graph error code of a refusal, 0 when the call went through.
-func (b *bot) send(msg map[string]any) int {
+// refusal is what a refused Send API call says; the zero refusal means
+// the call went through.
+type refusal struct {
+	code    int // the Graph error code, -1 when the call failed in transit
+	subcode int
+	message string
+}
+
+// send posts one Send API call; refusals are logged and dropped.
+func (b *bot) send(msg map[string]any) refusal {
 	body, _ := json.Marshal(msg)
-	u := b.graph + "/v19.0/me/messages?access_token=" + url.QueryEscape(b.token)
+	access := b.token
+	if b.faults.StaleAccessToken {
+		access = staleAccessToken
+	}
+	u := b.graph + "/v19.0/me/messages?access_token=" + url.QueryEscape(access)
 	resp, err := http.Post(u, "application/json", bytes.NewReader(body))
 	if err != nil {
 		b.logf("send: %v", err)
-		return -1
+		return refusal{code: -1, message: err.Error()}
 	}
 	defer resp.Body.Close()
 	answer, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode == http.StatusOK {
-		return 0
+		return refusal{}
 	}
 	b.logf("send refused: HTTP %d %s", resp.StatusCode, answer)
 	var e struct {
 		Error struct {
-			Code int `json:"code"`
+			Code    int    `json:"code"`
+			Subcode int    `json:"error_subcode"`
+			Message string `json:"message"`
 		} `json:"error"`
 	}
-	_ = json.Unmarshal(answer, &e)
-	return e.Error.Code
+	if json.Unmarshal(answer, &e) != nil || e.Error.Code == 0 {
+		e.Error.Code = -1
+	}
+	return refusal{code: e.Error.Code, subcode: e.Error.Subcode, message: e.Error.Message}
 }

@@ -1,0 +1,122 @@
+package compliance_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/otnsim/otnsim/compliance"
+	"github.com/otnsim/otnsim/rules"
+)
+
+// zoo is every fault the faulty test bot knows (testdata/bots/faulty), with
+// the mistake it makes and the rules that mistake breaks: the only rules
+// otnsim check may fail it on.
+var zoo = []struct {
+	fault, mistake string
+	intended       []string
+}{
+	// The faults that also have a command of their own.
+	{"reuse-tokens", "keeps a token after spending it", []string{rules.TokenOnce}},
+	{"promo-outside-window", "broadcasts to everyone, window or not", []string{rules.Win24h}},
+	{"skip-signature", "accepts webhooks without checking the signature", []string{rules.HookSignature}},
+	{"ask-outside-window", "sends OTN requests with the window closed", []string{rules.ReqWindow}},
+	{"ignore-idle", "notifies subscribers who are still active", []string{rules.Idle}},
+
+	{"in-window-spend", "spends the token even inside the window", []string{rules.InWindowKeep}},
+	{"window-at-24h", "takes the window for open at exactly 24 hours and sends a normal message then", []string{rules.Win24h}},
+	{"expiry-off-by-one", "takes a token for valid at exactly one year", []string{rules.TokenExpiry}},
+	{"idle-4m59", "waits 4m59.999s of idleness instead of 5 minutes", []string{rules.Idle}},
+	{"title-66", "allows request titles of 66 characters", []string{rules.ReqFormat}},
+	{"send-after-551", "keeps messaging a subscriber after Meta answered 551", []string{rules.UserAvailable}},
+	{"text-plus-image", "sends a notification as text plus an image, both with the token", []string{rules.Content}},
+	{"topic-fallback", "spends a token of a topic equal but for case when none of the exact topic is held", []string{rules.TopicMatch}},
+	{"no-dedupe", "processes a redelivered event again", []string{rules.HookReplay}},
+	{"sha1-only", "checks only the legacy SHA-1 signature", []string{rules.HookSignature}},
+	{"reserialised-hmac", "verifies the signature over the body serialised again, not the raw bytes", []string{rules.HookSignature}},
+	{"prefix-signature", "compares the signature with strings.HasPrefix", []string{rules.HookSignature}},
+	{"any-verify-token", "answers the handshake whatever the verify token", []string{rules.HookVerify}},
+	{"no-daily-cap", "has no daily cap of 3 OTN requests, though it never asks a topic twice a day", []string{rules.ReqThrottle}},
+	{"reask-same-topic", "re-asks a topic already asked whenever triggered, cap ignored", []string{rules.ReqSpam}},
+	{"forget-region", "asks again in a thread where Meta refused OTN for the region", []string{rules.Region}},
+	{"retry-permission", "retries a request refused for a permission other than the region's, right away", []string{rules.Feature}},
+	{"latest-token-only", "keeps the tokens of the latest opt-in topic only", []string{rules.Multi}},
+	{"no-reopen", "takes the window for closed after a token notification, whatever the subscriber writes", []string{rules.WinReopen}},
+	{"no-messaging-type", "omits messaging_type on normal messages", []string{rules.SendFormat}},
+	{"stale-access-token", "sends every call with a stale page access token", []string{rules.SendAuth}},
+	{"burst-broadcast", "sends typing_on to the whole audience before each broadcast message", []string{rules.SendRate}},
+	{"bad-tag", "sends a broadcast to closed windows with an invalid message tag", []string{rules.WinTag}},
+	{"wrong-token", "sends a truncated token", []string{rules.TokenScope}},
+}
+
+// zooEntries is one table entry per fault of the zoo, and one for the
+// careful minibot, which breaks no rule.
+func zooEntries() []TableEntry {
+	entries := []TableEntry{Entry("clean: the careful minibot fails nothing", "clean", []string(nil))}
+	for _, z := range zoo {
+		entries = append(entries, Entry(z.fault+": "+z.mistake, z.fault, z.intended))
+	}
+	return entries
+}
+
+// failing describes the rules rep fails, each with its first failing evidence.
+func failing(rep *compliance.Report) string {
+	var b strings.Builder
+	for _, row := range rep.Rows {
+		if row.Verdict != compliance.Fail {
+			continue
+		}
+		for _, ev := range row.Evidence {
+			if !ev.Passed {
+				fmt.Fprintf(&b, "\n  %s by %s", row.Rule, ev.Name)
+				if len(ev.Problems) > 0 {
+					fmt.Fprintf(&b, ": %s", ev.Problems[0])
+				}
+				break
+			}
+		}
+	}
+	return b.String()
+}
+
+var _ = Describe("otnsim check judges the faulty-bot zoo precisely", func() {
+	DescribeTable("each faulty bot fails exactly its intended rules",
+		func(fault string, intended []string) {
+			var rep *compliance.Report
+			if fault == "clean" {
+				rep = check("clean")
+			} else {
+				rep = checkCmd("faulty", fault)
+			}
+			Expect(verdicts(rep, compliance.Fail)).To(ConsistOf(intended), "%s fails:%s", fault, failing(rep))
+		},
+		zooEntries(),
+	)
+
+	It("runs the faulty bot with one known fault only, and the table judges every fault it knows", func() {
+		for _, args := range [][]string{nil, {"no-such-fault"}, {"reuse-tokens", "ignore-idle"}} {
+			cmd := exec.Command(filepath.Join(botDir, "faulty"), args...)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			var exit *exec.ExitError
+			Expect(errors.As(err, &exit)).To(BeTrue(), "faulty %v: %v", args, err)
+			Expect(exit.ExitCode()).To(Equal(2), "faulty %v", args)
+			Expect(stderr.String()).To(ContainSubstring("usage: faulty FAULT"))
+		}
+		out, _ := exec.Command(filepath.Join(botDir, "faulty")).CombinedOutput()
+		_, list, ok := strings.Cut(string(out), "faults: ")
+		Expect(ok).To(BeTrue(), string(out))
+		var judged []string
+		for _, z := range zoo {
+			judged = append(judged, z.fault)
+		}
+		Expect(strings.Split(strings.TrimSpace(list), ", ")).To(ConsistOf(judged))
+	})
+})
