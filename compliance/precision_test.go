@@ -95,6 +95,21 @@ var _ = Describe("otnsim check judges the faulty-bot zoo precisely", func() {
 				rep = checkCmd("faulty", fault)
 			}
 			Expect(verdicts(rep, compliance.Fail)).To(ConsistOf(intended), "%s fails:%s", fault, failing(rep))
+			var contract []string
+			for _, ev := range rep.Contract {
+				contract = append(contract, ev.Scenario+": "+strings.Join(ev.Problems, "; "))
+			}
+			Expect(contract).To(BeEmpty(), "%s breaks no contract beside its rules", fault)
+			for _, row := range rep.Rows {
+				for _, ev := range row.Evidence {
+					if !ev.Passed && ev.Scenario != "" {
+						Expect(ev.Problems).NotTo(BeEmpty())
+						if ev.Finding != nil {
+							Expect(ev.Finding.Calls).NotTo(BeEmpty(), "a finding names the calls that prove it")
+						}
+					}
+				}
+			}
 		},
 		zooEntries(),
 	)
