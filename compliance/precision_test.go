@@ -12,7 +12,10 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/otnsim/otnsim/compliance"
+	"github.com/otnsim/otnsim/compliance/testdata/bots/minibot"
+	"github.com/otnsim/otnsim/fakegraph"
 	"github.com/otnsim/otnsim/rules"
+	"github.com/otnsim/otnsim/scenarios"
 )
 
 // zoo is every fault the faulty test bot knows (testdata/bots/faulty), with
@@ -133,5 +136,53 @@ var _ = Describe("otnsim check judges the faulty-bot zoo precisely", func() {
 			judged = append(judged, z.fault)
 		}
 		Expect(strings.Split(strings.TrimSpace(list), ", ")).To(ConsistOf(judged))
+	})
+})
+
+// runCharged plays the shipped suite as `otnsim run` does, against the
+// minibot with faults f in this process, and returns the rules the
+// scenarios' verdicts charge (at any severity) and their contract failures.
+func runCharged(f minibot.Faults) (charged, contract []string) {
+	suite, err := scenarios.LoadFS(scenarios.Shipped(), "compliance")
+	Expect(err).NotTo(HaveOccurred())
+	page := fakegraph.DefaultPage()
+	ip, err := compliance.NewInProcess(mini(f, page), compliance.InProcessConfig{Page: page})
+	Expect(err).NotTo(HaveOccurred())
+	defer ip.Close()
+	seen := map[string]bool{}
+	for _, sc := range suite {
+		res := scenarios.Run(sc, compliance.RunOptions(ip, 0))
+		Expect(ip.Err()).NotTo(HaveOccurred())
+		v := res.Verdict()
+		for _, id := range v.Charged(rules.Info) {
+			if !seen[id] {
+				seen[id] = true
+				charged = append(charged, id)
+			}
+		}
+		for _, c := range v.Contract() {
+			contract = append(contract, res.File+": "+c.Problem)
+		}
+	}
+	return charged, contract
+}
+
+var _ = Describe("otnsim run judges the faulty-bot zoo precisely, in process", func() {
+	It("charges each faulty bot with exactly its intended rules that scenarios judge", func() {
+		named := minibot.Named()
+		for _, z := range zoo {
+			var want []string
+			for _, id := range z.intended {
+				if r, _ := rules.Lookup(id); r.Kind != rules.Security {
+					want = append(want, id) // security rules are the probes', which run does not send
+				}
+			}
+			got, contract := runCharged(named[z.fault])
+			Expect(got).To(ConsistOf(want), z.fault)
+			Expect(contract).To(BeEmpty(), z.fault)
+		}
+		got, contract := runCharged(minibot.Faults{})
+		Expect(got).To(BeEmpty())
+		Expect(contract).To(BeEmpty())
 	})
 })
