@@ -56,18 +56,21 @@ func (g *graphMux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.mu.Unlock()
 
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	// Deferred: a dropped connection (an armed fault) aborts the handler
+	// with a panic, and the call is over all the same.
+	defer func() {
+		g.mu.Lock()
+		g.inflight--
+		g.log = append(g.log, GraphRequest{Seq: len(g.log) + 1, Method: r.Method, Path: r.URL.Path, Body: body, Status: rec.status})
+		g.signalLocked()
+		g.mu.Unlock()
+	}()
 	if h == nil {
 		// Between worlds: answer like Graph does for a call it cannot place.
 		writeNoWorld(rec)
-	} else {
-		h.ServeHTTP(rec, r)
+		return
 	}
-
-	g.mu.Lock()
-	g.inflight--
-	g.log = append(g.log, GraphRequest{Seq: len(g.log) + 1, Method: r.Method, Path: r.URL.Path, Body: body, Status: rec.status})
-	g.signalLocked()
-	g.mu.Unlock()
+	h.ServeHTTP(rec, r)
 }
 
 func writeNoWorld(w http.ResponseWriter) {

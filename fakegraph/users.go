@@ -1,8 +1,11 @@
 package fakegraph
 
 import (
+	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"time"
 
 	"github.com/otnsim/otnsim/platform"
@@ -110,7 +113,7 @@ func (s *Server) userAction(psid, kind, detail string) (time.Time, string, error
 		d += " (window opens until " + now.Add(platform.Window).UTC().Format(time.RFC3339Nano) + ")"
 	}
 	s.ledger.addEvent(Event{At: now, PSID: psid, Kind: kind, Detail: d})
-	return now, "m_" + s.randomString(24), nil
+	return now, s.eventMID(psid), nil
 }
 
 // NotifyMe plays psid tapping "Notify Me" on the latest OTN request with the
@@ -209,4 +212,17 @@ func (s *Server) LookupUser(psid string) (User, bool) {
 		return User{}, false
 	}
 	return u.User, true
+}
+
+// eventMID returns a new message id for an event from psid. The seeded
+// random part is mixed with the PSID, so that worlds that share a seed but
+// not their subscribers (scenarios played one after another against one bot
+// process) never send the same mid: a bot that deduplicates by mid would
+// take the second world's events for replays. Callers hold s.mu.
+func (s *Server) eventMID(psid string) string {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(psid))
+	var salt [8]byte
+	binary.BigEndian.PutUint64(salt[:], h.Sum64())
+	return "m_" + base64.RawURLEncoding.EncodeToString(salt[:6]) + s.randomString(18)
 }
