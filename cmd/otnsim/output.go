@@ -117,7 +117,7 @@ func (p *printer) result(res scenarios.Result, sc *scenarios.Scenario) {
 	v := res.Verdict()
 	charged := v.Charged(rules.Info)
 	if len(v.Contract()) > 0 {
-		charged = append(charged, "the trigger contract")
+		charged = append(charged, "no rule (a contract failure: the bot did not do what the scenario expects)")
 	}
 	if len(charged) > 0 {
 		fmt.Fprintf(w, "      charged to: %s\n", strings.Join(charged, ", "))
