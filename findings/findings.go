@@ -423,6 +423,7 @@ func (d *detector) refusal(c *fakegraph.Call) {
 	}
 	t := d.thread(c.PSID)
 	rule := c.Rule
+	expected := ""
 	observed := "call #" + itoa(c.Seq) + " " + c.Describe()
 	var events []int
 	switch rule {
@@ -458,6 +459,7 @@ func (d *detector) refusal(c *fakegraph.Call) {
 			// Spent and reused in one reaction: two messages for one
 			// notification.
 			rule = rules.Content
+			expected = "one message per notification, each token used once"
 			observed = fmt.Sprintf("token #%d carried call #%d and then call #%d in one reaction: two messages for one notification", c.TokenSeq, first.Seq, c.Seq)
 		default:
 			if ok {
@@ -465,8 +467,11 @@ func (d *detector) refusal(c *fakegraph.Call) {
 			}
 		}
 	}
-	r, _ := rules.Lookup(rule)
-	d.add(rule, c, c.PSID, c.At, c.Order, "no call Meta refuses under this rule ("+r.Text+")", observed, events...)
+	if expected == "" {
+		r, _ := rules.Lookup(rule)
+		expected = "no call Meta refuses under this rule (" + r.Text + ")"
+	}
+	d.add(rule, c, c.PSID, c.At, c.Order, expected, observed, events...)
 }
 
 func itoa(n int) string { return fmt.Sprint(n) }
