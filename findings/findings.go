@@ -381,7 +381,8 @@ func (d *detector) idle(c *fakegraph.Call, t *thread, trigger mark) {
 	if d.opts.IdleAfter <= 0 || t.active.order == 0 {
 		return
 	}
-	quiet := c.At.Sub(t.active.at)
+	// A bot knows the action's time from the webhook, to the millisecond.
+	quiet := c.At.Sub(t.active.at.Truncate(time.Millisecond))
 	if quiet >= d.opts.IdleAfter {
 		return
 	}

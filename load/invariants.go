@@ -115,7 +115,8 @@ func (w *world) finish(r *report.Report) {
 		checks = *w.opts.Checks
 	}
 	// The one detector judges the ledger, as run and check do.
-	for _, f := range findings.Detect(l, checks) {
+	fs := findings.Detect(l, checks)
+	for _, f := range fs {
 		r.Findings[f.Rule]++
 		psid := f.PSID
 		if psid == "" && f.CallSeq > 0 {
@@ -166,7 +167,7 @@ func (w *world) finish(r *report.Report) {
 		}
 	}
 	if w.opts.Only != nil {
-		r.Timeline = findings.Timeline(l, w.psids[0], nil)
+		r.Timeline = findings.Timeline(l, w.psids[0], fs)
 	}
 	r.Counters.Add(w.counters)
 	r.AddViolations(w.violCount, w.violations)

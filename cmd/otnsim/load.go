@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/otnsim/otnsim/external"
+	"github.com/otnsim/otnsim/findings"
 	"github.com/otnsim/otnsim/load"
 	"github.com/otnsim/otnsim/load/profile"
-	"github.com/otnsim/otnsim/load/report"
 	"github.com/otnsim/otnsim/sim/clock"
 )
 
@@ -23,10 +23,15 @@ timezone mix, behaviour drawn from a profile) against a bot and fakegraph,
 and checks the token invariants throughout: a token is spent at most once,
 never unless issued, never after expiry, and no message reaches a
 subscriber outside the 24-hour window without a token. A violation fails the
-run and names the subscriber with the command that replays them. Every Send
-API call Meta would refuse is a finding of its rule; findings at or above
---fail-on (default: failure) fail the run too, and the summary names the
-first subscriber behind each failing rule with its replay command.
+run and names the subscriber with the command that replays them. The
+ledger is judged as otnsim run and otnsim check judge it: every call Meta
+refused under a rule (but the ones a bot cannot foresee, such as the first
+region refusal in a thread) and the practice rules (OTN-IN-WINDOW-KEEP,
+OTN-IDLE, OTN-TOPIC-MATCH, OTN-REQ-THROTTLE, with the thresholds
+--idle-after, --throttle-max and --throttle-window) are findings. Findings at
+or above --fail-on (default: failure; warnings are printed but pass) fail
+the run too, and the summary names the first subscriber behind each rule
+with the command that replays them.
 
 The bot is the reference bot (the profile's bot section), or your own with
 --bot-cmd or --bot-url, driven through the external bot contract: signed
@@ -79,7 +84,7 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 	workers := fs.Int("workers", 0, "chunks run at once (default: one per CPU; 4 per CPU with --http)")
 	chunk := fs.Int("chunk", 0, "subscribers per simulated world (default: up to 2000, smaller for small populations)")
 	progress := fs.String("progress", "auto", "progress output: auto (a bar on a terminal, lines otherwise), bar, lines or none")
-	failOn := fs.String("fail-on", "failure", "least severity of finding that fails the run: failure, warning or info")
+	verdict := addVerdictFlags(fs, true) // --fail-on and the practice thresholds
 	bot := addBotFlags(fs, loadSettle)
 	procs := fs.Int("bot-procs", 1, "bot processes to start with --bot-cmd, each playing its share of the chunks")
 	tick := fs.String("tick", "1m", "with --bot-cmd/--bot-url: the least virtual time between two ticks sent to the bot")
@@ -94,12 +99,13 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	level, err := report.ParseSeverity(*failOn)
+	level, err := verdict.level()
 	if err != nil {
-		fmt.Fprintf(stderr, "otnsim load: --fail-on: %v\n", err)
+		fmt.Fprintf(stderr, "otnsim load: %v\n", err)
 		return exitUsage
 	}
 	opts := load.NewOptions(*n, *days, *seed)
+	opts.Checks = verdict.checks(findings.DefaultOptions())
 	opts.Workers, opts.Chunk = *workers, *chunk
 	if *only >= 0 {
 		opts = opts.Replay(*only)

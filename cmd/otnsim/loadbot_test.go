@@ -75,4 +75,21 @@ var _ = Describe("otnsim load --fail-on", func() {
 		Expect(out).To(MatchRegexp(`OTN-TOKEN-ONCE \[failure\] \d+, first: subscriber \d+`))
 		Expect(out).To(ContainSubstring("replay: otnsim load --subscribers 600 --days 30 --seed 1 --profile ../../load/profiles/careless-bot.yaml --subscriber "))
 	})
+
+	It("prints warnings but passes them by default, and fails on them at --fail-on warning", func() {
+		args := []string{"load", "--profile", "../../load/profiles/flash-sale.yaml", "--subscribers", "600", "--days", "7", "--progress", "none"}
+		code, out, _ := otnsim(args...)
+		Expect(code).To(Equal(0), out)
+		Expect(out).To(ContainSubstring("findings     none"), "the reference bot waits 5 minutes")
+		strict := append(args, "--idle-after", "30m")
+		code, out, _ = otnsim(strict...)
+		Expect(code).To(Equal(0), out)
+		Expect(out).To(MatchRegexp(`findings     OTN-IDLE \d+`))
+		code, out, _ = otnsim(append(strict, "--fail-on", "warning")...)
+		Expect(code).To(Equal(1), out)
+		Expect(out).To(MatchRegexp(`OTN-IDLE \[warning\] \d+, first: subscriber \d+ at .*: expected a notification only after 30m0s of idleness`))
+		code, _, errOut := otnsim(append(args, "--idle-after", "soon")...)
+		Expect(code).To(Equal(2))
+		Expect(errOut).To(ContainSubstring("idle-after"))
+	})
 })
