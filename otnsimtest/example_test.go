@@ -122,13 +122,15 @@ func ExampleHaveDelivered() {
 	//         2026-01-05T09:00:00.000Z  send otn_request to id RESPONSE topic "restock" (window open) -> ok
 	//         2026-01-07T09:00:00.000Z  send message to one_time_notif_token #1 topic "restock" (window closed) -> ok
 	//     timeline of ana (PSID 7779185060412984):
-	//       2026-01-05T09:00:00.000Z  message "hello" (window opens until 2026-01-06T09:00:00Z)
-	//       2026-01-05T09:00:00.000Z  webhook delivered, bot answered 200
-	//       2026-01-05T09:00:00.000Z  send otn_request to id RESPONSE topic "restock" (window open) -> ok
-	//       2026-01-05T09:00:00.000Z  notify_me "restock": token #1 issued, expires 2027-01-05T09:00:00Z
-	//       2026-01-05T09:00:00.000Z  webhook delivered, bot answered 200
+	//       2026-01-05T09:00:00.000Z  event #1  message "hello" (window opens until 2026-01-06T09:00:00Z)
+	//       2026-01-05T09:00:00.000Z  event #2  webhook delivered, bot answered 200
+	//       2026-01-05T09:00:00.000Z  event #3  trigger otn.request topic "restock"
+	//       2026-01-05T09:00:00.000Z  call #1  send otn_request to id RESPONSE topic "restock" (window open) -> ok
+	//       2026-01-05T09:00:00.000Z  event #4  notify_me "restock": token #1 issued, expires 2027-01-05T09:00:00Z
+	//       2026-01-05T09:00:00.000Z  event #5  webhook delivered, bot answered 200
 	//       2026-01-06T09:00:00.000Z  window closes
-	//       2026-01-07T09:00:00.000Z  send message to one_time_notif_token #1 topic "restock" (window closed) -> ok
+	//       2026-01-07T09:00:00.000Z  event #6  trigger otn.notify topic "restock"
+	//       2026-01-07T09:00:00.000Z  call #2  send message to one_time_notif_token #1 topic "restock" (window closed) -> ok
 }
 
 // HaveFinding looks for a rule's findings (package findings) for one
