@@ -16,9 +16,9 @@
 package load
 
 import (
-	"github.com/otnsim/otnsim/findings"
 	"errors"
 	"fmt"
+	"github.com/otnsim/otnsim/findings"
 	"net/http"
 	"runtime"
 	"strconv"
