@@ -158,10 +158,15 @@ var _ = Describe("otnsim check against the test bots", func() {
 		Expect(json.Unmarshal(js.Bytes(), &back)).To(Succeed())
 		Expect(back["schema_version"]).To(BeEquivalentTo(1))
 		Expect(back["rules"]).To(HaveLen(len(rules.All())))
+		Expect(back["contract"]).To(BeEmpty())
+		Expect(js.String()).To(MatchRegexp(`"calls": \[\s*\d+`), "a failure's finding names its calls")
+		Expect(js.String()).To(ContainSubstring(`"expected": "no call Meta refuses under this rule`))
 
 		var ju bytes.Buffer
 		Expect(compliance.WriteJUnit(&ju, rep)).To(Succeed())
 		Expect(junitXSD().Validate(ju.Bytes())).To(BeEmpty())
+		Expect(ju.String()).To(MatchRegexp(`at 2026-\S+ \(call #\d+`), "the failure text carries the evidence's sequence numbers")
+		Expect(ju.String()).To(ContainSubstring("timeline of ana:"))
 		var doc struct {
 			Tests    int `xml:"tests,attr"`
 			Failures int `xml:"failures,attr"`

@@ -135,7 +135,25 @@ var _ = Describe("otnsim check judges the faulty-bot zoo precisely", func() {
 		for _, z := range zoo {
 			judged = append(judged, z.fault)
 		}
+		judged = append(judged, "ignore-notify") // judged below: it breaks no rule
 		Expect(strings.Split(strings.TrimSpace(list), ", ")).To(ConsistOf(judged))
+	})
+
+	It("reports a bot that breaks the trigger contract, and no rule, as contract failures naming the trigger and the step", func() {
+		rep := checkCmd("faulty", "ignore-notify")
+		Expect(verdicts(rep, compliance.Fail)).To(BeEmpty(), failing(rep))
+		Expect(rep.Contract).NotTo(BeEmpty())
+		Expect(rep.Failed()).To(BeTrue(), "a contract failure fails the check")
+		for _, ev := range rep.Contract {
+			Expect(ev.Trigger).To(HavePrefix("otn.notify at compliance/"), ev.Scenario)
+			Expect(ev.Step).To(MatchRegexp(`^step \d+ \(expect\) at compliance/`))
+			Expect(ev.Problems).NotTo(BeEmpty())
+		}
+		var text bytes.Buffer
+		compliance.WriteText(&text, rep)
+		Expect(text.String()).To(ContainSubstring("--- CONTRACT: the bot did not do what a trigger asks"))
+		Expect(text.String()).To(ContainSubstring("after trigger otn.notify at compliance/"))
+		Expect(text.String()).To(MatchRegexp(`FAIL: \d+ rules passed, 0 failed, \d+ contract failure\(s\)`))
 	})
 })
 

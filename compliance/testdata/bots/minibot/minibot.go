@@ -115,6 +115,9 @@ type Faults struct {
 	// WrongToken stores tokens in a 32-character column, so it sends a
 	// truncated token, one Meta never issued (OTN-TOKEN-SCOPE).
 	WrongToken bool
+	// IgnoreNotify answers otn.notify 200 and does nothing: it breaks the
+	// trigger contract, not a rule of the catalogue.
+	IgnoreNotify bool
 }
 
 const (
@@ -418,6 +421,9 @@ func (b *bot) trigger(w http.ResponseWriter, r *http.Request) {
 	case "otn.request":
 		b.requestLocked(t.Data.PSID, t.Data.Topic, t.Data.Title)
 	case "otn.notify":
+		if b.faults.IgnoreNotify {
+			break
+		}
 		for _, psid := range b.sortedLocked() {
 			if p := b.people[psid]; p != nil && len(p.tokens[b.tokenTopicLocked(p, t.Data.Topic)]) > 0 {
 				b.notifyLocked(psid, t.Data.Topic, t.Data.Text)
@@ -704,6 +710,7 @@ func Named() map[string]Faults {
 		"stale-access-token": {StaleAccessToken: true}, // SEND-AUTH
 		"burst-broadcast":    {BurstBroadcast: true},   // SEND-RATE
 		"bad-tag":            {BadTag: true},           // WIN-TAG
+		"ignore-notify":      {IgnoreNotify: true},     // the trigger contract only
 		"wrong-token":        {WrongToken: true},       // OTN-TOKEN-SCOPE
 	}
 }
