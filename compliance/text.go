@@ -53,7 +53,12 @@ func WriteText(w io.Writer, r *Report) {
 	}
 	fmt.Fprintf(w, "\n%s: %d rules passed, %d failed%s, %d not exercised (%d scenarios, %d probes, %s; failing at %s and above)\n",
 		verdict, pass, fail, contract, none, r.Scenarios, len(r.Probes), r.Elapsed.Round(time.Millisecond), r.level())
-	fmt.Fprintln(w, "[assumed]: the verdict rests on a platform behaviour Meta does not document; fakegraph takes a default reading, switchable in its fidelity settings.")
+	for _, row := range r.Rows {
+		if row.Assumed {
+			fmt.Fprintln(w, "[assumed]: the verdict rests on a platform behaviour Meta does not document; fakegraph takes a default reading, switchable in its fidelity settings.")
+			break
+		}
+	}
 }
 
 // verdictLabel is a row's verdict as the text report shows it: a failed

@@ -65,7 +65,7 @@ func Check(bot http.Handler, opts ...Option) (*compliance.Report, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	suite, err := scenarios.LoadFS(scenarios.Shipped(), "compliance")
+	suite, err := scenarios.LoadEmbedded("compliance")
 	if err != nil {
 		return nil, fmt.Errorf("otnsimtest: %w", err)
 	}

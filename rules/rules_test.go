@@ -34,3 +34,11 @@ var _ = Describe("the catalogue", func() {
 		Expect(ok).To(BeFalse())
 	})
 })
+
+var _ = Describe("the catalogue's advice", func() {
+	It("says how to fix every rule", func() {
+		for _, r := range rules.All() {
+			Expect(r.Fix).NotTo(BeEmpty(), r.ID)
+		}
+	})
+})

@@ -30,9 +30,22 @@ func isScenario(name string) bool {
 // recursively, leaving out testdata), in lexical order; a table scenario yields one Scenario per
 // case. It returns every mistake in every file,
 // not only the first; err is an ErrorList when files are malformed.
+//
+// A path "embedded:" names every suite built into the binary, and
+// "embedded:DIR" (or "embedded:DIR/FILE.yaml") one of them, as
+// LoadEmbedded reads them.
 func Load(paths ...string) ([]*Scenario, error) {
 	var files []string
+	var embedded []*Scenario
 	for _, p := range paths {
+		if root, ok := strings.CutPrefix(p, EmbeddedPrefix); ok {
+			scs, err := LoadEmbedded(root)
+			if err != nil {
+				return nil, err
+			}
+			embedded = append(embedded, scs...)
+			continue
+		}
 		info, err := os.Stat(p)
 		if err != nil {
 			return nil, fmt.Errorf("load scenarios: %w", err)
@@ -57,11 +70,99 @@ func Load(paths ...string) ([]*Scenario, error) {
 			return nil, fmt.Errorf("load scenarios: %w", err)
 		}
 	}
+	if len(files) == 0 && len(embedded) > 0 {
+		return embedded, nil
+	}
 	if len(files) == 0 {
 		return nil, fmt.Errorf("load scenarios: no *.yaml files under %s", strings.Join(paths, ", "))
 	}
 	sort.Strings(files)
-	return parseAll(files, os.ReadFile)
+	out, err := parseAll(files, os.ReadFile)
+	return append(embedded, out...), err
+}
+
+// EmbeddedPrefix marks the scenario files built into the binary: their
+// names, in reports and positions, read "embedded:compliance/x.yaml", never
+// to be mistaken for a file on disk.
+const EmbeddedPrefix = "embedded:"
+
+// LoadEmbedded parses the shipped suites built into the binary under root
+// ("" or "." for all, "compliance" for one family, or one file), naming
+// each file with EmbeddedPrefix. "otnsim scenarios export" writes them out.
+func LoadEmbedded(root string) ([]*Scenario, error) {
+	root = strings.Trim(root, "/")
+	if root == "" {
+		root = "."
+	}
+	info, err := fs.Stat(shipped, root)
+	if err != nil {
+		return nil, fmt.Errorf("load scenarios: no embedded suite %q (see otnsim scenarios list): %w", root, err)
+	}
+	var files []string
+	if info.IsDir() {
+		err = fs.WalkDir(shipped, root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() && isScenario(d.Name()) {
+				files = append(files, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("load scenarios: %w", err)
+		}
+	} else {
+		files = []string{root}
+	}
+	sort.Strings(files)
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = EmbeddedPrefix + f
+	}
+	return parseAll(names, func(name string) ([]byte, error) {
+		return fs.ReadFile(shipped, strings.TrimPrefix(name, EmbeddedPrefix))
+	})
+}
+
+// EmbeddedSuites returns the families built into the binary, sorted.
+func EmbeddedSuites() []string {
+	entries, _ := fs.ReadDir(shipped, ".")
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+// Export writes the suites built into the binary under dir, one folder per
+// family, and returns how many files it wrote. Existing files are replaced.
+func Export(dir string) (int, error) {
+	n := 0
+	err := fs.WalkDir(shipped, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		src, err := fs.ReadFile(shipped, path)
+		if err != nil {
+			return err
+		}
+		dst := filepath.Join(dir, filepath.FromSlash(path))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(dst, src, 0o644); err != nil {
+			return err
+		}
+		n++
+		return nil
+	})
+	if err != nil {
+		return n, fmt.Errorf("export scenarios: %w", err)
+	}
+	return n, nil
 }
 
 // skipDir reports folders a walk leaves out, as the go tool does: testdata,

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 
 	"github.com/otnsim/otnsim/compliance"
 	"github.com/otnsim/otnsim/findings"
+	"github.com/otnsim/otnsim/rules"
 	"github.com/otnsim/otnsim/scenarios"
 )
 
@@ -60,6 +62,8 @@ func checkCmd(args []string, stdout, stderr io.Writer) int {
 	jsonOut := fs.String("json", "", "also write the report as JSON to `FILE`")
 	junitOut := fs.String("junit", "", "also write the report as JUnit XML to `FILE`")
 	verdict := addVerdictFlags(fs, true)
+	runRe := fs.String("run", "", "play only the scenarios whose name or file matches this regular expression")
+	only := fs.String("rule", "", "judge only rule `ID`: play the scenarios tagged with it (and its probes) and report its row alone")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitPass
@@ -77,14 +81,9 @@ func checkCmd(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	var suite []*scenarios.Scenario
-	if fs.NArg() == 0 {
-		suite, err = scenarios.LoadFS(scenarios.Shipped(), "compliance")
-	} else {
-		suite, err = scenarios.Load(fs.Args()...)
-	}
+	suite, err := checkSuite(fs.Args(), *runRe, *only)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
+		fmt.Fprintln(stderr, "otnsim check:", err)
 		return exitUsage
 	}
 	h := bot.start("check", stderr)
@@ -93,7 +92,7 @@ func checkCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	defer h.Stop()
 	rep, err := compliance.CheckWith(h, bot.describe(), suite, compliance.Options{
-		Seed: *seed, FailOn: level, Checks: verdict.checks(findings.DefaultOptions())})
+		Seed: *seed, FailOn: level, Checks: verdict.checks(findings.DefaultOptions()), Only: *only})
 	if err != nil {
 		printBotError(stderr, "check", err)
 		return exitUsage
@@ -130,4 +129,40 @@ func writeReport(path string, rep *compliance.Report, write func(io.Writer, *com
 		return fmt.Errorf("write report: %w", err)
 	}
 	return nil
+}
+
+// checkSuite loads the scenarios check plays: paths, or the embedded
+// compliance suite; then those matching run, and with rule set only those
+// tagged with it.
+func checkSuite(paths []string, run, rule string) ([]*scenarios.Scenario, error) {
+	if len(paths) == 0 {
+		paths = []string{scenarios.EmbeddedPrefix + "compliance"}
+	}
+	suite, err := scenarios.Load(paths...)
+	if err != nil {
+		return nil, err
+	}
+	var f scenarios.Filter
+	if run != "" {
+		re, err := regexp.Compile(run)
+		if err != nil {
+			return nil, fmt.Errorf("--run: %w", err)
+		}
+		f.Run = re
+	}
+	if rule != "" {
+		r, ok := rules.Lookup(rule)
+		if !ok {
+			return nil, fmt.Errorf("--rule: %q is no rule of the catalogue (otnsim rules lists them)", rule)
+		}
+		if r.Kind == rules.Security {
+			return nil, nil // its probes alone judge it
+		}
+		f.Tags = []string{rule}
+	}
+	chosen := scenarios.Select(suite, f)
+	if len(chosen) == 0 {
+		return nil, fmt.Errorf("no scenario matches (of %d loaded)", len(suite))
+	}
+	return chosen, nil
 }

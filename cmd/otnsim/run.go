@@ -13,10 +13,13 @@ import (
 	"github.com/otnsim/otnsim/scenarios"
 )
 
-const runUsage = `Usage: otnsim run [flags] PATH...
+const runUsage = `Usage: otnsim run [flags] [PATH...]
 
 Runs every *.yaml scenario under each PATH (files or folders, walked
 recursively) against the reference bot, in process, on a simulated clock.
+Without PATH it runs the suites built into the binary; "embedded:" names
+them all, "embedded:compliance" one family ("otnsim scenarios list" lists
+them, "otnsim scenarios export DIR" writes them out).
 Scenarios run in parallel, each in its own world; the results are the same
 as a serial run under the same seeds. Prints one line per scenario, in file
 order, and a summary; a failure names the step, the expected versus actual
@@ -31,6 +34,8 @@ see "otnsim help check"); a scenario's bot: section does not apply to it.
 
 Examples:
   otnsim run scenarios/
+  otnsim run                                  # the embedded suites
+  otnsim run embedded:compliance
   otnsim run -v --seed 42 scenarios/window
   otnsim run --run 'reuse|expiry' --tags boundary,-slow scenarios/
   otnsim run --json report.json --junit junit.xml scenarios/
@@ -100,10 +105,9 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	if fs.NArg() == 0 {
-		fmt.Fprintln(stderr, "otnsim run: no PATH given")
-		fs.Usage()
-		return exitUsage
+	paths := fs.Args()
+	if len(paths) == 0 {
+		paths = []string{scenarios.EmbeddedPrefix} // the suites built into the binary
 	}
 	filter := scenarios.Filter{}
 	if f.run != "" {
@@ -121,7 +125,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "otnsim run: --color must be auto, always or never, got %q\n", f.color)
 		return exitUsage
 	}
-	all, err := scenarios.Load(fs.Args()...)
+	all, err := scenarios.Load(paths...)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
