@@ -27,7 +27,13 @@ Flags:
 `
 
 func init() {
-	commands["rules"] = command{summary: "list the rule catalogue (ids, kinds, severities)", run: rulesCmd}
+	commands["rules"] = command{summary: "list the rule catalogue (ids, kinds, severities)", run: rulesCmd,
+		flags: func(fs *flag.FlagSet) { defineRulesFlags(fs) }}
+}
+
+// defineRulesFlags defines otnsim rules's flags on fs.
+func defineRulesFlags(fs *flag.FlagSet) (asJSON *bool) {
+	return fs.Bool("json", false, "print the catalogue as a JSON array")
 }
 
 // ruleRow is one rule in --json output.
@@ -41,8 +47,8 @@ type ruleRow struct {
 
 func rulesCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("rules", rulesUsage, stderr)
-	asJSON := fs.Bool("json", false, "print the catalogue as a JSON array")
-	if err := fs.Parse(args); err != nil {
+	asJSON := defineRulesFlags(fs)
+	if err := parseArgs(fs, args, stdout); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitPass
 		}
@@ -50,7 +56,7 @@ func rulesCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "otnsim rules: unexpected argument %q\n", fs.Arg(0))
-		fs.Usage()
+		usageHint(fs)
 		return exitUsage
 	}
 	all := rules.All()

@@ -29,9 +29,10 @@ var _ = Describe("otnsim rules", func() {
 		Expect(rows[0]).To(HaveKey("severity"))
 	})
 
-	It("refuses arguments with usage and exit 2", func() {
+	It("refuses arguments with a pointer to its help and exit 2", func() {
 		code, _, errOut := otnsim("rules", "extra")
 		Expect(code).To(Equal(2))
-		Expect(errOut).To(ContainSubstring("Usage: otnsim rules"))
+		Expect(errOut).To(ContainSubstring(`unexpected argument "extra"`))
+		Expect(errOut).To(ContainSubstring("Run 'otnsim rules --help' for usage."))
 	})
 })
