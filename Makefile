@@ -4,6 +4,9 @@ BIN      ?= bin/otnsim
 PKGS     := ./...
 BENCHTIME ?= 1s
 FUZZTIME ?= 30s
+# VERSION is stamped into the binary by make build; otnsim version prints it.
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  = -X main.version=$(VERSION)
 
 .PHONY: all run test bench build lint fuzz tidy clean
 
@@ -21,9 +24,9 @@ test:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)
 
-## build: the otnsim binary under bin/
+## build: the otnsim binary under bin/, stamped with VERSION (git describe)
 build:
-	$(GO) build -o $(BIN) ./cmd/otnsim
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/otnsim
 
 ## lint: gofmt and go vet
 lint:

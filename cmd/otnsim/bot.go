@@ -48,7 +48,8 @@ Flags:
 `
 
 func init() {
-	commands["bot"] = command{summary: "run the reference bot as an HTTP service (external bot contract)", run: botCmd}
+	commands["bot"] = command{summary: "run the reference bot as an HTTP service (external bot contract)", run: botCmd,
+		flags: func(fs *flag.FlagSet) { defineBotFlags(fs) }}
 }
 
 func env(name, def string) string {
@@ -58,8 +59,14 @@ func env(name, def string) string {
 	return def
 }
 
-func botCmd(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("bot", botUsage, stderr)
+// botOptions are otnsim bot's flags.
+type botOptions struct {
+	addr, graphURL, pageID, pageToken, appSecret, verifyToken, db, config, preset *string
+}
+
+// defineBotFlags defines otnsim bot's flags on fs, with their defaults from
+// the environment.
+func defineBotFlags(fs *flag.FlagSet) botOptions {
 	defAddr := "127.0.0.1:8080"
 	if p := os.Getenv("PORT"); p != "" {
 		defAddr = "127.0.0.1:" + p
@@ -73,7 +80,13 @@ func botCmd(args []string, stdout, stderr io.Writer) int {
 	db := fs.String("db", os.Getenv("OTNSIM_BOT_DB"), "SQLite file for durable state (empty: in memory)")
 	config := fs.String("config", "", "YAML file with the bot setup (the bot: section of a scenario file or load profile)")
 	preset := fs.String("preset", "", "policy preset when no --config is given: careful, flow-builder, broadcaster, instant")
-	if err := fs.Parse(args); err != nil {
+	return botOptions{addr, graphURL, pageID, pageToken, appSecret, verifyToken, db, config, preset}
+}
+
+func botCmd(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("bot", botUsage, stderr)
+	o := defineBotFlags(fs)
+	if err := parseArgs(fs, args, stdout); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitPass
 		}
@@ -81,16 +94,17 @@ func botCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "otnsim bot: unexpected argument %q\n", fs.Arg(0))
+		usageHint(fs)
 		return exitUsage
 	}
-	setup, err := botSetup(*config, *preset)
+	setup, err := botSetup(*o.config, *o.preset)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
 	var store reference.Store = reference.NewMemoryStore()
-	if *db != "" {
-		s, err := sqlitestore.Open(*db)
+	if *o.db != "" {
+		s, err := sqlitestore.Open(*o.db)
 		if err != nil {
 			fmt.Fprintf(stderr, "otnsim bot: %v\n", err)
 			return exitUsage
@@ -98,10 +112,10 @@ func botCmd(args []string, stdout, stderr io.Writer) int {
 		store = s
 	}
 	client := &http.Client{Timeout: 10 * time.Second}
-	clk := reference.NewHarnessClock(harnessNow(client, *graphURL))
+	clk := reference.NewHarnessClock(harnessNow(client, *o.graphURL))
 	bot, err := reference.New(reference.Config{
-		GraphURL: *graphURL, PageID: *pageID, PageAccessToken: *pageToken, AppSecret: *appSecret,
-		VerifyToken: *verifyToken, Client: client, Clock: clk, Store: store, Setup: setup,
+		GraphURL: *o.graphURL, PageID: *o.pageID, PageAccessToken: *o.pageToken, AppSecret: *o.appSecret,
+		VerifyToken: *o.verifyToken, Client: client, Clock: clk, Store: store, Setup: setup,
 		Logf: func(format string, a ...any) { fmt.Fprintf(stderr, "otnsim bot: "+format+"\n", a...) },
 	})
 	if err != nil {
@@ -109,13 +123,13 @@ func botCmd(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	defer bot.Close()
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", *o.addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "otnsim bot: %v\n", err)
 		return exitUsage
 	}
 	srv := &http.Server{Handler: bot, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(stdout, "otnsim bot listening on http://%s (graph %s, store %s)\n", ln.Addr(), *graphURL, storeName(*db))
+	fmt.Fprintf(stdout, "otnsim bot listening on http://%s (graph %s, store %s)\n", ln.Addr(), *o.graphURL, storeName(*o.db))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)

@@ -94,10 +94,10 @@ func (p *botProcess) trigger(clk clock.Clock, name string, data map[string]any) 
 
 var _ = Describe("otnsim bot", func() {
 	It("prints help with examples and exits 0", func() {
-		code, _, errOut := otnsim("bot", "--help")
+		code, out, _ := otnsim("bot", "--help")
 		Expect(code).To(Equal(0))
-		Expect(errOut).To(ContainSubstring("Examples:"))
-		Expect(errOut).To(ContainSubstring("OTNSIM_GRAPH_URL"))
+		Expect(out).To(ContainSubstring("Examples:"))
+		Expect(out).To(ContainSubstring("OTNSIM_GRAPH_URL"))
 	})
 
 	It("exits 2 on a bad flag, an unknown preset or a bad config file", func() {

@@ -27,7 +27,7 @@ type botFlags struct {
 func addBotFlags(fs *flag.FlagSet, settle time.Duration) *botFlags {
 	b := &botFlags{}
 	fs.StringVar(&b.cmd, "bot-cmd", "", "shell command that starts the bot under test, with the external bot contract's environment (OTNSIM_GRAPH_URL, OTNSIM_PAGE_ID, OTNSIM_PAGE_ACCESS_TOKEN, OTNSIM_APP_SECRET, OTNSIM_VERIFY_TOKEN, PORT)")
-	fs.StringVar(&b.url, "bot-url", "", "base URL of a bot already running (configured with `otnsim serve`'s printed values; fakegraph then listens on --graph-addr)")
+	fs.StringVar(&b.url, "bot-url", "", "base URL of a bot already running (configured with the values otnsim serve prints; fakegraph then listens on --graph-addr)")
 	fs.StringVar(&b.graphAddr, "graph-addr", "", "where fakegraph listens for the bot (default: a free loopback port with --bot-cmd, "+external.DefaultURLGraphAddr+" with --bot-url)")
 	fs.DurationVar(&b.settle, "settle", settle, "after each step, wait until the bot's Graph API calls have been quiet this long (real time)")
 	fs.DurationVar(&b.stepTimeout, "step-timeout", external.DefaultStepTimeout, "the most a step, with its settling, may take before the bot counts as hung")

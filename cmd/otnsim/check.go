@@ -52,57 +52,74 @@ Flags:
 `
 
 func init() {
-	commands["check"] = command{summary: "judge a bot in any language, rule by rule, over HTTP", run: checkCmd}
+	commands["check"] = command{summary: "judge a bot in any language, rule by rule, over HTTP", run: checkCmd,
+		flags: func(fs *flag.FlagSet) { defineCheckFlags(fs) }}
+}
+
+// checkFlags are otnsim check's options.
+type checkFlags struct {
+	bot               *botFlags
+	seed              *int64
+	jsonOut, junitOut *string
+	verdict           *verdictFlags
+	run, only         *string
+}
+
+// defineCheckFlags defines otnsim check's flags on fs.
+func defineCheckFlags(fs *flag.FlagSet) checkFlags {
+	return checkFlags{
+		bot:      addBotFlags(fs, defaultSettle),
+		seed:     fs.Int64("seed", 0, "override every scenario's seed (0 keeps each file's own)"),
+		jsonOut:  fs.String("json", "", "also write the report as JSON to `FILE`"),
+		junitOut: fs.String("junit", "", "also write the report as JUnit XML to `FILE`"),
+		verdict:  addVerdictFlags(fs, true),
+		run:      fs.String("run", "", "play only the scenarios whose name or file matches this regular expression"),
+		only:     fs.String("rule", "", "judge only rule `ID`: play the scenarios tagged with it (and its probes) and report its row alone"),
+	}
 }
 
 func checkCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("check", checkUsage, stderr)
-	bot := addBotFlags(fs, defaultSettle)
-	seed := fs.Int64("seed", 0, "override every scenario's seed (0 keeps each file's own)")
-	jsonOut := fs.String("json", "", "also write the report as JSON to `FILE`")
-	junitOut := fs.String("junit", "", "also write the report as JUnit XML to `FILE`")
-	verdict := addVerdictFlags(fs, true)
-	runRe := fs.String("run", "", "play only the scenarios whose name or file matches this regular expression")
-	only := fs.String("rule", "", "judge only rule `ID`: play the scenarios tagged with it (and its probes) and report its row alone")
-	if err := fs.Parse(args); err != nil {
+	f := defineCheckFlags(fs)
+	if err := parseArgs(fs, args, stdout); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitPass
 		}
 		return exitUsage
 	}
-	level, err := verdict.level()
+	level, err := f.verdict.level()
 	if err != nil {
 		fmt.Fprintln(stderr, "otnsim check:", err)
-		fs.Usage()
+		usageHint(fs)
 		return exitUsage
 	}
-	if !bot.given() {
+	if !f.bot.given() {
 		fmt.Fprintln(stderr, "otnsim check: give the bot with --bot-cmd CMD or --bot-url URL")
-		fs.Usage()
+		usageHint(fs)
 		return exitUsage
 	}
-	suite, err := checkSuite(fs.Args(), *runRe, *only)
+	suite, err := checkSuite(fs.Args(), *f.run, *f.only)
 	if err != nil {
 		fmt.Fprintln(stderr, "otnsim check:", err)
 		return exitUsage
 	}
-	h := bot.start("check", stderr)
+	h := f.bot.start("check", stderr)
 	if h == nil {
 		return exitUsage
 	}
 	defer h.Stop()
-	rep, err := compliance.CheckWith(h, bot.describe(), suite, compliance.Options{
-		Seed: *seed, FailOn: level, Checks: verdict.checks(findings.DefaultOptions()), Only: *only})
+	rep, err := compliance.CheckWith(h, f.bot.describe(), suite, compliance.Options{
+		Seed: *f.seed, FailOn: level, Checks: f.verdict.checks(findings.DefaultOptions()), Only: *f.only})
 	if err != nil {
 		printBotError(stderr, "check", err)
 		return exitUsage
 	}
 	compliance.WriteText(stdout, rep)
-	if err := writeReport(*jsonOut, rep, compliance.WriteJSON); err != nil {
+	if err := writeReport(*f.jsonOut, rep, compliance.WriteJSON); err != nil {
 		fmt.Fprintln(stderr, "otnsim check:", err)
 		return exitUsage
 	}
-	if err := writeReport(*junitOut, rep, compliance.WriteJUnit); err != nil {
+	if err := writeReport(*f.junitOut, rep, compliance.WriteJUnit); err != nil {
 		fmt.Fprintln(stderr, "otnsim check:", err)
 		return exitUsage
 	}

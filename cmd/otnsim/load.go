@@ -68,27 +68,54 @@ Flags:
 `
 
 func init() {
-	commands["load"] = command{summary: "run a generated population against the bot at scale (benchmark and invariants)", run: loadCmd}
+	commands["load"] = command{summary: "run a generated population against the bot at scale (benchmark and invariants)", run: loadCmd,
+		flags: func(fs *flag.FlagSet) { defineLoadFlags(fs) }}
+}
+
+// loadFlags are otnsim load's options.
+type loadFlags struct {
+	n         int
+	days      float64
+	seed      int64
+	profPath  string
+	shardFlag string
+	jsonPath  string
+	useHTTP   bool
+	only      int
+	workers   int
+	chunk     int
+	progress  string
+	procs     int
+	tick      string
+	verdict   *verdictFlags
+	bot       *botFlags
+}
+
+// defineLoadFlags defines otnsim load's flags on fs.
+func defineLoadFlags(fs *flag.FlagSet) *loadFlags {
+	o := &loadFlags{}
+	fs.IntVar(&o.n, "subscribers", 10000, "subscribers in the whole population")
+	fs.Float64Var(&o.days, "days", 30, "virtual days to run")
+	fs.Int64Var(&o.seed, "seed", 1, "seed of the population and its behaviour")
+	fs.StringVar(&o.profPath, "profile", "", "profile file (YAML); default: a small shop")
+	fs.StringVar(&o.shardFlag, "shard", "", "run only shard i/N of the population (0 <= i < N)")
+	fs.StringVar(&o.jsonPath, "json", "", "also write the report as JSON to this file")
+	fs.BoolVar(&o.useHTTP, "http", false, "serve fakegraph and the bot on loopback and talk HTTP")
+	fs.IntVar(&o.only, "subscriber", -1, "replay only the subscriber with this index and print their timeline")
+	fs.IntVar(&o.workers, "workers", 0, "chunks run at once (default: one per CPU; 4 per CPU with --http)")
+	fs.IntVar(&o.chunk, "chunk", 0, "subscribers per simulated world (default: up to 2000, smaller for small populations)")
+	fs.StringVar(&o.progress, "progress", "auto", "progress output: auto (a bar on a terminal, lines otherwise), bar, lines or none")
+	o.verdict = addVerdictFlags(fs, true) // --fail-on and the practice thresholds
+	o.bot = addBotFlags(fs, loadSettle)
+	fs.IntVar(&o.procs, "bot-procs", 1, "bot processes to start with --bot-cmd, each playing its share of the chunks")
+	fs.StringVar(&o.tick, "tick", "1m", "with --bot-cmd/--bot-url: the least virtual time between two ticks sent to the bot")
+	return o
 }
 
 func loadCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("load", loadUsage, stderr)
-	n := fs.Int("subscribers", 10000, "subscribers in the whole population")
-	days := fs.Float64("days", 30, "virtual days to run")
-	seed := fs.Int64("seed", 1, "seed of the population and its behaviour")
-	profPath := fs.String("profile", "", "profile file (YAML); default: a small shop")
-	shardFlag := fs.String("shard", "", "run only shard i/N of the population (0 <= i < N)")
-	jsonPath := fs.String("json", "", "also write the report as JSON to this file")
-	useHTTP := fs.Bool("http", false, "serve fakegraph and the bot on loopback and talk HTTP")
-	only := fs.Int("subscriber", -1, "replay only the subscriber with this index and print their timeline")
-	workers := fs.Int("workers", 0, "chunks run at once (default: one per CPU; 4 per CPU with --http)")
-	chunk := fs.Int("chunk", 0, "subscribers per simulated world (default: up to 2000, smaller for small populations)")
-	progress := fs.String("progress", "auto", "progress output: auto (a bar on a terminal, lines otherwise), bar, lines or none")
-	verdict := addVerdictFlags(fs, true) // --fail-on and the practice thresholds
-	bot := addBotFlags(fs, loadSettle)
-	procs := fs.Int("bot-procs", 1, "bot processes to start with --bot-cmd, each playing its share of the chunks")
-	tick := fs.String("tick", "1m", "with --bot-cmd/--bot-url: the least virtual time between two ticks sent to the bot")
-	if err := fs.Parse(args); err != nil {
+	o := defineLoadFlags(fs)
+	if err := parseArgs(fs, args, stdout); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitPass
 		}
@@ -96,55 +123,55 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "otnsim load: unexpected argument %q\n", fs.Arg(0))
-		fs.Usage()
+		usageHint(fs)
 		return exitUsage
 	}
-	level, err := verdict.level()
+	level, err := o.verdict.level()
 	if err != nil {
 		fmt.Fprintf(stderr, "otnsim load: %v\n", err)
 		return exitUsage
 	}
-	opts := load.NewOptions(*n, *days, *seed)
-	opts.Checks = verdict.checks(findings.DefaultOptions())
-	opts.Workers, opts.Chunk = *workers, *chunk
-	if *only >= 0 {
-		opts = opts.Replay(*only)
+	opts := load.NewOptions(o.n, o.days, o.seed)
+	opts.Checks = o.verdict.checks(findings.DefaultOptions())
+	opts.Workers, opts.Chunk = o.workers, o.chunk
+	if o.only >= 0 {
+		opts = opts.Replay(o.only)
 	}
-	if *useHTTP {
+	if o.useHTTP {
 		opts.Engine = load.HTTP
 	}
-	if *profPath != "" {
-		p, err := profile.Load(*profPath)
+	if o.profPath != "" {
+		p, err := profile.Load(o.profPath)
 		if err != nil {
 			fmt.Fprintf(stderr, "otnsim load: %v\n", err)
 			return exitUsage
 		}
-		opts.Profile, opts.ProfileName = p, *profPath
+		opts.Profile, opts.ProfileName = p, o.profPath
 	}
-	if *shardFlag != "" {
-		sh, err := load.ParseShard(*shardFlag)
+	if o.shardFlag != "" {
+		sh, err := load.ParseShard(o.shardFlag)
 		if err != nil {
 			fmt.Fprintf(stderr, "otnsim load: %v\n", err)
 			return exitUsage
 		}
 		opts.Shard = sh
 	}
-	if bot.given() {
+	if o.bot.given() {
 		if opts.Engine == load.HTTP {
 			fmt.Fprintln(stderr, "otnsim load: --http is for the reference bot; a bot given with --bot-cmd or --bot-url is always reached over HTTP")
 			return exitUsage
 		}
-		if *procs < 1 || (*procs > 1 && bot.cmd == "") {
+		if o.procs < 1 || (o.procs > 1 && o.bot.cmd == "") {
 			fmt.Fprintln(stderr, "otnsim load: --bot-procs wants a number of at least 1, and more than 1 only with --bot-cmd")
 			return exitUsage
 		}
-		d, err := clock.ParseDuration(*tick)
+		d, err := clock.ParseDuration(o.tick)
 		if err != nil || d <= 0 {
-			fmt.Fprintf(stderr, "otnsim load: --tick %q: want a virtual duration above 0, e.g. 1m\n", *tick)
+			fmt.Fprintf(stderr, "otnsim load: --tick %q: want a virtual duration above 0, e.g. 1m\n", o.tick)
 			return exitUsage
 		}
 		opts.TickEvery = d
-		harnesses, ok := startBots(bot, *procs, stderr)
+		harnesses, ok := startBots(o.bot, o.procs, stderr)
 		if !ok {
 			return exitUsage
 		}
@@ -156,9 +183,9 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 		for _, h := range harnesses {
 			opts.External = append(opts.External, h)
 		}
-		opts.BotName = bot.describe()
+		opts.BotName = o.bot.describe()
 	}
-	mode, err := progressMode(*progress, stderr)
+	mode, err := progressMode(o.progress, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "otnsim load: %v\n", err)
 		return exitUsage
@@ -184,8 +211,8 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, line)
 	}
 	rep.WriteSummary(stdout)
-	if *jsonPath != "" {
-		if err := rep.WriteFile(*jsonPath); err != nil {
+	if o.jsonPath != "" {
+		if err := rep.WriteFile(o.jsonPath); err != nil {
 			fmt.Fprintf(stderr, "otnsim load: %v\n", err)
 			return exitUsage
 		}

@@ -75,19 +75,19 @@ var _ = Describe("otnsim load", func() {
 		Entry("a bad shard", "want i/N", "load", "--shard", "4/4"),
 		Entry("a missing profile", "read profile", "load", "--profile", "no/such.yaml"),
 		Entry("no subscribers", "subscribers 0", "load", "--subscribers", "0"),
-		Entry("an unknown flag", "Usage", "load", "--bogus"),
+		Entry("an unknown flag", "unknown flag --bogus", "load", "--bogus"),
 		Entry("a bad progress mode", "--progress", "load", "--progress", "loud"),
-		Entry("report without subcommand", "Usage", "report"),
+		Entry("report without subcommand", "want a subcommand: merge or show", "report"),
 		Entry("merge of a missing file", "read report", "report", "merge", "nope.json"),
 	)
 
 	It("documents load and report with examples", func() {
-		code, _, stderr := otnsim("load", "--help")
+		code, stdout, _ := otnsim("load", "--help")
 		Expect(code).To(Equal(0))
-		Expect(stderr).To(ContainSubstring("Examples:"))
-		code, _, stderr = otnsim("report", "--help")
+		Expect(stdout).To(ContainSubstring("Examples:"))
+		code, stdout, _ = otnsim("report", "--help")
 		Expect(code).To(Equal(0))
-		Expect(stderr).To(ContainSubstring("otnsim report merge shard-*.json"))
+		Expect(stdout).To(ContainSubstring("otnsim report merge shard-*.json"))
 	})
 })
 

@@ -14,7 +14,7 @@ import (
 	"github.com/otnsim/otnsim/scenarios"
 )
 
-// ANSI colours, used only on a terminal (or with --color always).
+// ANSI colours, used only on a terminal without NO_COLOR (or with --color always).
 const (
 	green = "\x1b[32m"
 	red   = "\x1b[31m"
@@ -42,7 +42,20 @@ func isTerminal(w io.Writer) bool {
 
 func newPrinter(w io.Writer, color string, verbose bool) *printer {
 	tty := isTerminal(w)
-	return &printer{w: w, color: color == "always" || (color == "auto" && tty), live: tty, verbose: verbose}
+	return &printer{w: w, color: colorOn(color, tty), live: tty, verbose: verbose}
+}
+
+// colorOn decides --color: always and never say so; auto colours a
+// terminal unless NO_COLOR is set to anything but "" (https://no-color.org:
+// it changes the default, and an explicit --color always still wins).
+func colorOn(mode string, tty bool) bool {
+	switch mode {
+	case "always":
+		return true
+	case "auto":
+		return tty && os.Getenv("NO_COLOR") == ""
+	}
+	return false
 }
 
 func (p *printer) paint(code, s string) string {

@@ -30,35 +30,46 @@ Flags:
 `
 
 func init() {
-	commands["report"] = command{summary: "merge or show load run reports (report merge A.json B.json ...)", run: reportCmd}
+	commands["report"] = command{summary: "merge or show load run reports (report merge A.json B.json ...)", run: reportCmd,
+		flags: func(fs *flag.FlagSet) { defineReportFlags(fs) },
+		words: func() []string { return []string{"merge", "show"} }}
+}
+
+// defineReportFlags defines otnsim report's flags on fs.
+func defineReportFlags(fs *flag.FlagSet) (jsonPath *string) {
+	return fs.String("json", "", "write the merged report as JSON to this file")
 }
 
 func reportCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("report", reportUsage, stderr)
-	if len(args) == 0 || (args[0] != "merge" && args[0] != "show") {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
-			fs.Usage()
-			return exitPass
-		}
-		fmt.Fprintln(stderr, "otnsim report: want a subcommand: merge or show")
-		fs.Usage()
-		return exitUsage
-	}
-	sub := args[0]
-	jsonPath := fs.String("json", "", "write the merged report as JSON to this file")
-	if err := fs.Parse(args[1:]); err != nil {
+	jsonPath := defineReportFlags(fs)
+	if err := parseArgs(fs, args, stdout); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitPass
 		}
 		return exitUsage
 	}
-	if fs.NArg() == 0 || (sub == "show" && fs.NArg() != 1) {
+	sub, files := fs.Arg(0), fs.Args()
+	if sub != "merge" && sub != "show" {
+		switch s := nearest(sub, []string{"merge", "show"}); {
+		case sub == "":
+			fmt.Fprintln(stderr, "otnsim report: want a subcommand: merge or show")
+		case s != "":
+			fmt.Fprintf(stderr, "otnsim report: unknown subcommand %q (did you mean %s?)\n", sub, s)
+		default:
+			fmt.Fprintf(stderr, "otnsim report: unknown subcommand %q: want merge or show\n", sub)
+		}
+		usageHint(fs)
+		return exitUsage
+	}
+	files = files[1:]
+	if len(files) == 0 || (sub == "show" && len(files) != 1) {
 		fmt.Fprintf(stderr, "otnsim report %s: give report files\n", sub)
-		fs.Usage()
+		usageHint(fs)
 		return exitUsage
 	}
 	var reps []*report.Report
-	for _, path := range fs.Args() {
+	for _, path := range files {
 		r, err := report.ReadFile(path)
 		if err != nil {
 			fmt.Fprintf(stderr, "otnsim report: %v\n", err)

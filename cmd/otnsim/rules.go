@@ -33,7 +33,13 @@ Flags:
 `
 
 func init() {
-	commands["rules"] = command{summary: "list the rule catalogue (ids, kinds, severities)", run: rulesCmd}
+	commands["rules"] = command{summary: "list the rule catalogue (ids, kinds, severities)", run: rulesCmd,
+		flags: func(fs *flag.FlagSet) { defineRulesFlags(fs) }}
+}
+
+// defineRulesFlags defines otnsim rules's flags on fs.
+func defineRulesFlags(fs *flag.FlagSet) (asJSON *bool) {
+	return fs.Bool("json", false, "print the catalogue as a JSON array")
 }
 
 // ruleRow is one rule in --json output.
@@ -50,8 +56,8 @@ type ruleRow struct {
 
 func rulesCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("rules", rulesUsage, stderr)
-	asJSON := fs.Bool("json", false, "print the catalogue as a JSON array")
-	if err := fs.Parse(args); err != nil {
+	asJSON := defineRulesFlags(fs)
+	if err := parseArgs(fs, args, stdout); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitPass
 		}

@@ -29,9 +29,9 @@ var _ = Describe("otnsim rules", func() {
 		Expect(rows[0]).To(HaveKey("severity"))
 	})
 
-	It("refuses arguments with usage and exit 2", func() {
+	It("refuses an argument that is no rule id, with exit 2", func() {
 		code, _, errOut := otnsim("rules", "extra")
 		Expect(code).To(Equal(2))
-		Expect(errOut).To(ContainSubstring("Usage: otnsim rules"))
+		Expect(errOut).To(ContainSubstring(`"extra" is no rule of the catalogue`))
 	})
 })

@@ -54,18 +54,9 @@ Exit status: 0 all passed, 1 a scenario failed, 2 usage or input error.
 Flags:
 `
 
-func newFlagSet(name, help string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, help)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
 func init() {
-	commands["run"] = command{summary: "run scenario files against the reference bot on a simulated clock", run: runCmd}
+	commands["run"] = command{summary: "run scenario files against the reference bot on a simulated clock", run: runCmd,
+		flags: func(fs *flag.FlagSet) { defineRunFlags(fs) }}
 }
 
 // runFlags are otnsim run's options.
@@ -80,9 +71,9 @@ type runFlags struct {
 	color    string
 }
 
-func runCmd(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("run", runUsage, stderr)
-	var f runFlags
+// defineRunFlags defines otnsim run's flags on fs.
+func defineRunFlags(fs *flag.FlagSet) (*runFlags, *botFlags, *verdictFlags) {
+	f := &runFlags{}
 	fs.Int64Var(&f.seed, "seed", 0, "override every scenario's seed (0 keeps each file's own)")
 	fs.StringVar(&f.run, "run", "", "run only scenarios whose name or file matches this regular expression")
 	fs.StringVar(&f.tags, "tags", "", "run only scenarios with any of these comma-separated tags; -TAG excludes")
@@ -90,10 +81,15 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.junit, "junit", "", "write a JUnit XML report to this file")
 	fs.BoolVar(&f.verbose, "v", false, "also print each scenario's description and findings")
 	fs.IntVar(&f.parallel, "parallel", 0, "scenarios played at once (0: one per CPU)")
-	fs.StringVar(&f.color, "color", "auto", "colour the output: auto (on a terminal), always, never")
+	fs.StringVar(&f.color, "color", "auto", "colour the output: auto (on a terminal, unless NO_COLOR is set), always, never")
 	bot := addBotFlags(fs, defaultSettle) // --bot-cmd, --bot-url, --settle, --step-timeout (botflags.go)
-	verdict := addVerdictFlags(fs, false)
-	if err := fs.Parse(args); err != nil {
+	return f, bot, addVerdictFlags(fs, false)
+}
+
+func runCmd(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("run", runUsage, stderr)
+	f, bot, verdict := defineRunFlags(fs)
+	if err := parseArgs(fs, args, stdout); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitPass
 		}
@@ -102,7 +98,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	level, err := verdict.level()
 	if err != nil {
 		fmt.Fprintln(stderr, "otnsim run:", err)
-		fs.Usage()
+		usageHint(fs)
 		return exitUsage
 	}
 	paths := fs.Args()
@@ -153,7 +149,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	p.finish(chosen, results)
 	rep := scenarios.Report{Tool: "otnsim " + version, Seed: f.seed, Started: began, Elapsed: time.Since(began), Results: results}
-	if code := writeReports(rep, f, stderr); code != exitPass {
+	if code := writeReports(rep, *f, stderr); code != exitPass {
 		return code
 	}
 	passed, failed := rep.Counts()

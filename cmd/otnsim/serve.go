@@ -46,7 +46,8 @@ Flags:
 `
 
 func init() {
-	commands["serve"] = command{summary: "serve fakegraph and its control API over HTTP", run: serveCmd}
+	commands["serve"] = command{summary: "serve fakegraph and its control API over HTTP", run: serveCmd,
+		flags: func(fs *flag.FlagSet) { defineServeFlags(fs) }}
 }
 
 func serveCmd(args []string, stdout, stderr io.Writer) int {
@@ -64,8 +65,8 @@ type serveOptions struct {
 	noRateLimits                                              bool
 }
 
-func parseServeFlags(args []string, stderr io.Writer) (*serveOptions, error) {
-	fs := newFlagSet("serve", serveUsage, stderr)
+// defineServeFlags defines otnsim serve's flags on fs.
+func defineServeFlags(fs *flag.FlagSet) *serveOptions {
 	def := fakegraph.DefaultPage()
 	o := &serveOptions{}
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8787", "address to listen on")
@@ -83,7 +84,15 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveOptions, error) {
 	fs.StringVar(&o.controlKey, "control-key", "", "key the control API requires (mandatory off loopback)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed for tokens, ids and generated users")
 	fs.BoolVar(&o.noRateLimits, "no-rate-limits", false, "turn the Send API rate limits off")
-	if err := fs.Parse(args); err != nil {
+	return o
+}
+
+// parseServeFlags parses serve's command line; a usage error parseArgs
+// printed already is one isReported knows.
+func parseServeFlags(args []string, stdout, stderr io.Writer) (*serveOptions, error) {
+	fs := newFlagSet("serve", serveUsage, stderr)
+	o := defineServeFlags(fs)
+	if err := parseArgs(fs, args, stdout); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
@@ -126,10 +135,13 @@ func parseDate(v string) (time.Time, error) {
 
 // serve runs the server until ctx ends. ready, when set, learns the bound address.
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready func(addr string)) int {
-	o, err := parseServeFlags(args, stderr)
+	o, err := parseServeFlags(args, stdout, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitPass
+		}
+		if isReported(err) {
+			return exitUsage
 		}
 		fmt.Fprintf(stderr, "otnsim serve: %v\n", err)
 		return exitUsage

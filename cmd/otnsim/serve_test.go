@@ -184,7 +184,7 @@ var _ = Describe("otnsim serve", func() {
 		var out, errOut bytes.Buffer
 		Expect(serve(context.Background(), []string{"--addr", "0.0.0.0:0"}, &out, &errOut, nil)).To(Equal(exitUsage))
 		Expect(errOut.String()).To(ContainSubstring("--control-key"))
-		code, _, help := otnsim("serve", "--help")
+		code, help, _ := otnsim("serve", "--help")
 		Expect(code).To(Equal(0))
 		Expect(help).To(ContainSubstring("Examples:"))
 		code, _, _ = otnsim("serve", "--clock", "sundial")

@@ -31,12 +31,13 @@ Flags:
 `
 
 func init() {
-	commands["scenarios"] = command{summary: "list or export the scenario suites built into the binary", run: scenariosCmd}
+	commands["scenarios"] = command{summary: "list or export the scenario suites built into the binary", run: scenariosCmd,
+		words: func() []string { return []string{"list", "export"} }}
 }
 
 func scenariosCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("scenarios", scenariosUsage, stderr)
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args, stdout); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitPass
 		}
@@ -55,7 +56,7 @@ func scenariosCmd(args []string, stdout, stderr io.Writer) int {
 		return exitPass
 	default:
 		fmt.Fprintln(stderr, "otnsim scenarios: want \"list\" or \"export DIR\"")
-		fs.Usage()
+		usageHint(fs)
 		return exitUsage
 	}
 }
@@ -104,12 +105,13 @@ Flags:
 `
 
 func init() {
-	commands["schema"] = command{summary: "print the JSON Schema of scenario files or of run reports", run: schemaCmd}
+	commands["schema"] = command{summary: "print the JSON Schema of scenario files or of run reports", run: schemaCmd,
+		words: func() []string { return []string{"scenario", "report"} }}
 }
 
 func schemaCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("schema", schemaUsage, stderr)
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args, stdout); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitPass
 		}

@@ -27,7 +27,7 @@ func init() {
 
 func validateCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("validate", validateUsage, stderr)
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args, stdout); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitPass
 		}
@@ -35,7 +35,7 @@ func validateCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintln(stderr, "otnsim validate: no PATH given")
-		fs.Usage()
+		usageHint(fs)
 		return exitUsage
 	}
 	all, err := scenarios.Load(fs.Args()...)
