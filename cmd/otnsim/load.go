@@ -11,8 +11,10 @@ import (
 
 	"github.com/otnsim/otnsim/external"
 	"github.com/otnsim/otnsim/findings"
+	"github.com/otnsim/otnsim/internal/reportdoc"
 	"github.com/otnsim/otnsim/load"
 	"github.com/otnsim/otnsim/load/profile"
+	"github.com/otnsim/otnsim/load/report"
 	"github.com/otnsim/otnsim/sim/clock"
 )
 
@@ -62,7 +64,9 @@ Examples:
   otnsim load --profile load/profiles/careless-bot.yaml --fail-on warning
 
 Exit status: 0 passed, 1 an invariant was broken or a finding at or above
---fail-on, 2 usage or input error (or a bot that could not be run).
+--fail-on, 2 usage or input error (or a bot that could not be run). --json
+is written on every exit, 2 included: then with an error object that says
+why, with the bot's last output.
 
 Flags:
 `
@@ -94,15 +98,42 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitUsage
 	}
+	began := time.Now()
+	// abort writes the report of a run without counts, and returns code.
+	abort := func(code int, e *report.Error) int {
+		if *jsonPath == "" {
+			return code
+		}
+		rep := &report.Report{Version: report.FormatVersion, Tool: "otnsim " + version, Started: began, Error: e,
+			Engine: string(load.InProcess), Profile: *profPath, Seed: *seed, Population: *n, Days: *days,
+			Bot: "reference", Findings: map[string]int64{}, WallSeconds: time.Since(began).Seconds()}
+		rep.ShardSeconds = rep.WallSeconds
+		if rep.Profile == "" {
+			rep.Profile = profile.Default().Name
+		}
+		switch {
+		case bot.given():
+			rep.Engine, rep.Bot = "external", bot.describe()
+		case *useHTTP:
+			rep.Engine = string(load.HTTP)
+		}
+		if sh, err := load.ParseShard(*shardFlag); err == nil {
+			rep.Shards = []string{sh.String()}
+		}
+		if err := rep.WriteFile(*jsonPath); err != nil {
+			fmt.Fprintf(stderr, "otnsim load: %v\n", err)
+		}
+		return code
+	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "otnsim load: unexpected argument %q\n", fs.Arg(0))
 		fs.Usage()
-		return exitUsage
+		return abort(exitUsage, errorText(reportdoc.KindUsage, fmt.Sprintf("unexpected argument %q", fs.Arg(0))))
 	}
 	level, err := verdict.level()
 	if err != nil {
 		fmt.Fprintf(stderr, "otnsim load: %v\n", err)
-		return exitUsage
+		return abort(exitUsage, errorOf(reportdoc.KindUsage, err))
 	}
 	opts := load.NewOptions(*n, *days, *seed)
 	opts.Checks = verdict.checks(findings.DefaultOptions())
@@ -117,7 +148,7 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 		p, err := profile.Load(*profPath)
 		if err != nil {
 			fmt.Fprintf(stderr, "otnsim load: %v\n", err)
-			return exitUsage
+			return abort(exitUsage, errorOf(reportdoc.KindInput, err))
 		}
 		opts.Profile, opts.ProfileName = p, *profPath
 	}
@@ -125,28 +156,31 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 		sh, err := load.ParseShard(*shardFlag)
 		if err != nil {
 			fmt.Fprintf(stderr, "otnsim load: %v\n", err)
-			return exitUsage
+			return abort(exitUsage, errorOf(reportdoc.KindUsage, err))
 		}
 		opts.Shard = sh
 	}
 	if bot.given() {
 		if opts.Engine == load.HTTP {
-			fmt.Fprintln(stderr, "otnsim load: --http is for the reference bot; a bot given with --bot-cmd or --bot-url is always reached over HTTP")
-			return exitUsage
+			const msg = "--http is for the reference bot; a bot given with --bot-cmd or --bot-url is always reached over HTTP"
+			fmt.Fprintln(stderr, "otnsim load: "+msg)
+			return abort(exitUsage, errorText(reportdoc.KindUsage, msg))
 		}
 		if *procs < 1 || (*procs > 1 && bot.cmd == "") {
-			fmt.Fprintln(stderr, "otnsim load: --bot-procs wants a number of at least 1, and more than 1 only with --bot-cmd")
-			return exitUsage
+			const msg = "--bot-procs wants a number of at least 1, and more than 1 only with --bot-cmd"
+			fmt.Fprintln(stderr, "otnsim load: "+msg)
+			return abort(exitUsage, errorText(reportdoc.KindUsage, msg))
 		}
 		d, err := clock.ParseDuration(*tick)
 		if err != nil || d <= 0 {
-			fmt.Fprintf(stderr, "otnsim load: --tick %q: want a virtual duration above 0, e.g. 1m\n", *tick)
-			return exitUsage
+			msg := fmt.Sprintf("--tick %q: want a virtual duration above 0, e.g. 1m", *tick)
+			fmt.Fprintln(stderr, "otnsim load: "+msg)
+			return abort(exitUsage, errorText(reportdoc.KindUsage, msg))
 		}
 		opts.TickEvery = d
 		harnesses, ok := startBots(bot, *procs, stderr)
 		if !ok {
-			return exitUsage
+			return abort(exitUsage, errorOf(reportdoc.KindUsage, bot.startErr))
 		}
 		defer func() {
 			for _, h := range harnesses {
@@ -161,7 +195,7 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 	mode, err := progressMode(*progress, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "otnsim load: %v\n", err)
-		return exitUsage
+		return abort(exitUsage, errorOf(reportdoc.KindUsage, err))
 	}
 	pr := newProgressPrinter(stderr, mode)
 	opts.Progress = pr.update
@@ -171,15 +205,16 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		if _, isBot := external.AsBotError(err); isBot {
 			printBotError(stderr, "load", err)
-			return exitUsage
+			return abort(exitUsage, errorOf(reportdoc.KindError, err))
 		}
 		fmt.Fprintf(stderr, "otnsim load: %v\n", err)
 		if errors.Is(err, load.ErrUsage) {
-			return exitUsage
+			return abort(exitUsage, errorOf(reportdoc.KindUsage, err))
 		}
-		return exitFailed
+		return abort(exitFailed, errorOf(reportdoc.KindError, err))
 	}
 	rep.FailOn = string(level)
+	rep.Tool = "otnsim " + version
 	for _, line := range rep.Timeline {
 		fmt.Fprintln(stdout, line)
 	}
