@@ -68,9 +68,12 @@ type Row struct {
 	Note       string     `json:"note,omitempty"` // why a rule was not exercised, when known
 }
 
-// Report is the whole compliance verdict.
+// Report is the whole compliance verdict. WriteJSON writes it with the
+// header every otnsim report starts with (schema "otnsim-check", version
+// SchemaVersion, tool, started_at, elapsed_ms, summary, error); the fields
+// tagged json:"-" are in that header.
 type Report struct {
-	SchemaVersion int    `json:"schema_version"`
+	SchemaVersion int    `json:"-"`
 	Bot           string `json:"bot"`
 	// FailOn is the least severity of a failed rule that fails the check.
 	FailOn string `json:"fail_on"`
@@ -80,11 +83,21 @@ type Report struct {
 	Contract  []Evidence      `json:"contract"`
 	Probes    []probes.Result `json:"probes"`
 	Scenarios int             `json:"scenarios"`
-	Elapsed   time.Duration   `json:"elapsed_ns"`
+	Elapsed   time.Duration   `json:"-"`
+	// Tool names what wrote the report, as "otnsim VERSION".
+	Tool string `json:"-"`
+	// Started is when the check began.
+	Started time.Time `json:"-"`
+	// Error, when set, says why there is no verdict (the bot could not be
+	// run to the end, the suite could not be read): Rows, Contract and
+	// Probes are then empty, and otnsim check exits 2.
+	Error *ReportError `json:"-"`
 }
 
-// SchemaVersion is the version of the JSON report's shape.
-const SchemaVersion = 1
+// SchemaVersion is the version of the JSON report's shape
+// (compliance/report.schema.json). Version 1 had no header (schema_version,
+// elapsed_ns); version 2 has the header every otnsim report starts with.
+const SchemaVersion = 2
 
 // Counts returns how many rules passed, failed and were not exercised.
 func (r *Report) Counts() (pass, fail, none int) {
@@ -243,6 +256,7 @@ func CheckWith(h Target, bot string, suite []*scenarios.Scenario, o Options) (*R
 		}
 		rep.Rows = append(rep.Rows, judge(rule, fails[rule.ID], passes[rule.ID], blocked[rule.ID], probeRows[rule.ID]))
 	}
+	rep.Started = began
 	rep.Elapsed = time.Since(began)
 	return rep, nil
 }

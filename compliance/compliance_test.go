@@ -14,6 +14,7 @@ import (
 
 	"github.com/otnsim/otnsim/compliance"
 	"github.com/otnsim/otnsim/external"
+	"github.com/otnsim/otnsim/internal/schemacheck"
 	"github.com/otnsim/otnsim/internal/xsdcheck"
 	"github.com/otnsim/otnsim/rules"
 	"github.com/otnsim/otnsim/scenarios"
@@ -156,7 +157,14 @@ var _ = Describe("otnsim check against the test bots", func() {
 		Expect(compliance.WriteJSON(&js, rep)).To(Succeed())
 		var back map[string]any
 		Expect(json.Unmarshal(js.Bytes(), &back)).To(Succeed())
-		Expect(back["schema_version"]).To(BeEquivalentTo(1))
+		Expect(schemacheck.Report(js.Bytes())).To(Succeed())
+		Expect(back).To(HaveKeyWithValue("schema", "otnsim-check"))
+		Expect(back).To(HaveKeyWithValue("version", BeEquivalentTo(compliance.SchemaVersion)))
+		Expect(back).NotTo(HaveKey("schema_version"))
+		Expect(back).NotTo(HaveKey("error"))
+		Expect(back["summary"]).To(Equal(map[string]any{"rules": float64(len(rules.All())), "passed": float64(len(rules.All()) - 1),
+			"failed": 1.0, "not_exercised": 0.0, "contract": 0.0, "failing": 1.0}))
+		Expect(js.String()).To(MatchRegexp(`^\{\s*"schema": "otnsim-check",\s*"version": 2,\s*"tool": [^\n]+\s*"started_at": "2\d{3}-[^\n]+\s*"elapsed_ms": [^\n]+\s*"summary": \{`))
 		Expect(back["rules"]).To(HaveLen(len(rules.All())))
 		Expect(back["contract"]).To(BeEmpty())
 		Expect(js.String()).To(MatchRegexp(`"calls": \[\s*\d+`), "a failure's finding names its calls")
@@ -196,5 +204,30 @@ var _ = Describe("otnsim check against the test bots", func() {
 		Expect(junitXSD().Validate(ju.Bytes())).To(BeEmpty(), ju.String())
 		Expect(ju.String()).To(ContainSubstring("<skipped"))
 		Expect(ju.String()).To(ContainSubstring("<failure"))
+	})
+
+	It("writes a report without a verdict, with the error as JSON's error and JUnit's <error>", func() {
+		rep := &compliance.Report{SchemaVersion: compliance.SchemaVersion, Bot: "--bot-cmd ./hangs", Scenarios: 22,
+			Error: &compliance.ReportError{Kind: external.Hung, Message: "bot under test: POST /otnsim/trigger got no answer <&>", Output: "listening\n"}}
+		var js bytes.Buffer
+		Expect(compliance.WriteJSON(&js, rep)).To(Succeed())
+		Expect(schemacheck.Report(js.Bytes())).To(Succeed(), js.String())
+		var back struct {
+			FailOn string                 `json:"fail_on"`
+			Rules  []any                  `json:"rules"`
+			Error  compliance.ReportError `json:"error"`
+		}
+		Expect(json.Unmarshal(js.Bytes(), &back)).To(Succeed())
+		Expect(back.Error).To(Equal(*rep.Error))
+		Expect(back.Rules).NotTo(BeNil())
+		Expect(back.Rules).To(BeEmpty())
+		Expect(back.FailOn).To(Equal("failure"))
+
+		var ju bytes.Buffer
+		Expect(compliance.WriteJUnit(&ju, rep)).To(Succeed())
+		Expect(junitXSD().Validate(ju.Bytes())).To(BeEmpty(), ju.String())
+		Expect(ju.String()).To(ContainSubstring(`<error message="bot under test: POST /otnsim/trigger got no answer &lt;&amp;&gt;" type="hung">`))
+		Expect(ju.String()).To(ContainSubstring("listening"))
+		Expect(ju.String()).To(MatchRegexp(`<testsuite name="otnsim check" tests="1" failures="0" errors="1"`))
 	})
 })

@@ -26,6 +26,7 @@ func Run(opts Options) (*report.Report, error) {
 	}
 	r := &report.Report{
 		Version:    report.FormatVersion,
+		Started:    began,
 		Engine:     string(opts.Engine),
 		Profile:    opts.ProfileName,
 		Seed:       opts.Seed,
@@ -88,8 +89,10 @@ func Run(opts Options) (*report.Report, error) {
 				if at, ok := ext.(answerTimer); ok {
 					at.OnAnswer(nil)
 				}
-				if errs[k] == nil && ext != nil {
-					errs[k] = ext.Err()
+				if ext != nil {
+					if err := ext.Err(); err != nil {
+						errs[k] = err // the bot's own failure (hung, crashed) explains the chunk's
+					}
 				}
 				parts[k], hists[k] = part, h
 				d := done.Add(int64(chunks[k].hi - chunks[k].lo))

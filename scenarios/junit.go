@@ -23,7 +23,8 @@ func family(file string) string {
 
 // WriteJUnit writes the report as JUnit XML: one testcase per scenario,
 // grouped in one testsuite per folder; a failure carries the problems and
-// the subscriber's timeline.
+// the subscriber's timeline. A report with an Error gets a testsuite
+// "otnsim.run" whose one testcase carries it as <error>.
 func (r Report) WriteJUnit(w io.Writer) error {
 	host, _ := os.Hostname()
 	if host == "" {
@@ -73,6 +74,16 @@ func (r Report) WriteJUnit(w io.Writer) error {
 			}
 		}
 		out.Suites[i].Time = junit.Seconds(total)
+	}
+	if e := r.Error; e != nil {
+		out.Tests++
+		out.Errors++
+		out.Suites = append(out.Suites, junit.Suite{
+			Name: "otnsim.run", Tests: 1, Errors: 1, Time: junit.Seconds(r.Elapsed),
+			Timestamp: r.Started.UTC().Format("2006-01-02T15:04:05"), Hostname: host,
+			Properties: []junit.Property{{Name: "tool", Value: r.Tool}},
+			Cases:      []junit.Case{e.Case("otnsim run", "otnsim.run", r.Elapsed)},
+		})
 	}
 	return junit.Write(w, out)
 }

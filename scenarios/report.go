@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/otnsim/otnsim/findings"
+	"github.com/otnsim/otnsim/internal/reportdoc"
 	"github.com/otnsim/otnsim/rules"
 )
 
@@ -15,6 +16,14 @@ import (
 // changes meaning only with a new major number.
 const ReportSchemaVersion = 1
 
+// ReportSchemaID is the JSON report's schema field.
+const ReportSchemaID = "otnsim-report"
+
+// ReportError says why a report holds no verdict: the run could not be
+// carried out (a bad scenario file, a bot that crashed or hung). It is the
+// JSON report's "error" object and the JUnit report's <error>.
+type ReportError = reportdoc.Error
+
 // Report is one run of many scenarios, as the JSON and JUnit reports show it.
 type Report struct {
 	Tool    string // e.g. "otnsim dev"
@@ -22,6 +31,9 @@ type Report struct {
 	Started time.Time
 	Elapsed time.Duration
 	Results []Result
+	// Error, when set, says why the run has no verdict (otnsim run exits 2);
+	// Results are then empty.
+	Error *ReportError
 }
 
 // Counts returns how many results passed and failed.
@@ -45,6 +57,7 @@ type jsonReport struct {
 	StartedAt string         `json:"started_at"`
 	ElapsedMS float64        `json:"elapsed_ms"`
 	Summary   jsonSummary    `json:"summary"`
+	Error     *ReportError   `json:"error,omitempty"`
 	Scenarios []jsonScenario `json:"scenarios"`
 }
 
@@ -89,19 +102,20 @@ type jsonFailure struct {
 	Trigger  string   `json:"trigger,omitempty"`
 }
 
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+func ms(d time.Duration) float64 { return reportdoc.Milliseconds(d) }
 
 // WriteJSON writes the report as JSON, in the documented, versioned schema.
 func (r Report) WriteJSON(w io.Writer) error {
 	passed, failed := r.Counts()
 	out := jsonReport{
-		Schema:    "otnsim-report",
+		Schema:    ReportSchemaID,
 		Version:   ReportSchemaVersion,
-		Tool:      r.Tool,
+		Tool:      reportdoc.Tool(r.Tool),
 		Seed:      r.Seed,
-		StartedAt: r.Started.UTC().Format(time.RFC3339Nano),
+		StartedAt: reportdoc.StartedAt(r.Started),
 		ElapsedMS: ms(r.Elapsed),
 		Summary:   jsonSummary{Total: len(r.Results), Passed: passed, Failed: failed},
+		Error:     r.Error,
 		Scenarios: make([]jsonScenario, 0, len(r.Results)),
 	}
 	for _, res := range r.Results {

@@ -136,6 +136,38 @@ var _ = Describe("the JSON report", func() {
 		Expect(parsed.Summary.Total).To(Equal(len(all)))
 		Expect(buf.String()).To(ContainSubstring(`"rule": "OTN-TOKEN-ONCE"`))
 		Expect(buf.String()).To(ContainSubstring(`"timeline": [`))
+		Expect(buf.String()).NotTo(ContainSubstring(`"error"`))
+	})
+
+	It("validates with an error and no scenarios when the run had no verdict, and JUnit carries it as <error>", func() {
+		rep := scenarios.Report{Tool: "otnsim test", Started: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Elapsed: time.Millisecond,
+			Error: &scenarios.ReportError{Kind: "input", Message: "x.yaml:6:5: unknown step \"notfy_me\"\nx.yaml:9:26: unknown field \"isued\""}}
+		var buf bytes.Buffer
+		Expect(rep.WriteJSON(&buf)).To(Succeed())
+		sch := compileSchema("report.json", scenarios.ReportSchema())
+		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(buf.Bytes()))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(sch.Validate(inst)).To(Succeed(), buf.String())
+		var parsed struct {
+			Summary   struct{ Total int }
+			Error     scenarios.ReportError
+			Scenarios []any
+		}
+		Expect(json.Unmarshal(buf.Bytes(), &parsed)).To(Succeed())
+		Expect(parsed.Error).To(Equal(*rep.Error))
+		Expect(parsed.Scenarios).NotTo(BeNil())
+		Expect(parsed.Scenarios).To(BeEmpty())
+
+		buf.Reset()
+		Expect(rep.WriteJUnit(&buf)).To(Succeed())
+		src, err := os.ReadFile("testdata/junit.xsd")
+		Expect(err).NotTo(HaveOccurred())
+		xsd, err := xsdcheck.Compile(src)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(xsd.Validate(buf.Bytes())).To(BeEmpty(), buf.String())
+		Expect(buf.String()).To(ContainSubstring(`<testsuites name="otnsim" tests="1" failures="0" errors="1"`))
+		Expect(buf.String()).To(ContainSubstring(`<error message="x.yaml:6:5: unknown step &#34;notfy_me&#34;" type="input">`))
+		Expect(buf.String()).To(ContainSubstring(`x.yaml:9:26`))
 	})
 })
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ type botFlags struct {
 	startTimeout time.Duration
 	webhookPath  string
 	triggerPath  string
+	startErr     error // why start last returned nil, for the reports
 }
 
 // addBotFlags registers --bot-cmd, --bot-url and their tuning flags on fs,
@@ -52,7 +54,8 @@ func (b *botFlags) describe() string {
 // returns nil.
 func (b *botFlags) start(name string, stderr io.Writer) *external.Harness {
 	if b.cmd != "" && b.url != "" {
-		fmt.Fprintf(stderr, "otnsim %s: give --bot-cmd or --bot-url, not both\n", name)
+		b.startErr = errors.New("give --bot-cmd or --bot-url, not both")
+		fmt.Fprintf(stderr, "otnsim %s: %v\n", name, b.startErr)
 		return nil
 	}
 	settle := b.settle
@@ -65,6 +68,7 @@ func (b *botFlags) start(name string, stderr io.Writer) *external.Harness {
 		WebhookPath: b.webhookPath, TriggerPath: b.triggerPath,
 	})
 	if err != nil {
+		b.startErr = err
 		printBotError(stderr, name, err)
 		return nil
 	}

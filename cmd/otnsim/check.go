@@ -7,9 +7,11 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"time"
 
 	"github.com/otnsim/otnsim/compliance"
 	"github.com/otnsim/otnsim/findings"
+	"github.com/otnsim/otnsim/internal/reportdoc"
 	"github.com/otnsim/otnsim/rules"
 	"github.com/otnsim/otnsim/scenarios"
 )
@@ -46,7 +48,9 @@ Examples:
 Exit status: 0 no rule failed at --fail-on or above (default failure:
 warnings are printed but pass) and no contract failure, 1 otherwise, 2 usage
 or input error, or a bot that could not be run (it crashed, hung, answered
-5xx or never listened).
+5xx or never listened). --json and --junit are written on every exit, 2
+included: then with an error object (JSON) and an <error> testcase (JUnit)
+that say why, with the bot's last output.
 
 Flags:
 `
@@ -87,46 +91,69 @@ func checkCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitUsage
 	}
+	began := time.Now()
+	var suite []*scenarios.Scenario
+	var level rules.Severity
+	// abort writes the reports of a check without a verdict: exit 2.
+	abort := func(e *compliance.ReportError) int {
+		rep := &compliance.Report{SchemaVersion: compliance.SchemaVersion, Tool: "otnsim " + version, FailOn: string(level),
+			Scenarios: len(suite), Started: began, Elapsed: time.Since(began), Error: e}
+		if f.bot.given() {
+			rep.Bot = f.bot.describe()
+		}
+		writeCheckReports(stderr, *f.jsonOut, *f.junitOut, rep)
+		return exitUsage
+	}
 	level, err := f.verdict.level()
 	if err != nil {
 		fmt.Fprintln(stderr, "otnsim check:", err)
 		usageHint(fs)
-		return exitUsage
+		return abort(errorOf(reportdoc.KindUsage, err))
 	}
 	if !f.bot.given() {
-		fmt.Fprintln(stderr, "otnsim check: give the bot with --bot-cmd CMD or --bot-url URL")
+		const msg = "give the bot with --bot-cmd CMD or --bot-url URL"
+		fmt.Fprintln(stderr, "otnsim check: "+msg)
 		usageHint(fs)
-		return exitUsage
+		return abort(errorText(reportdoc.KindUsage, msg))
 	}
-	suite, err := checkSuite(fs.Args(), *f.run, *f.only)
+	suite, err = checkSuite(fs.Args(), *f.run, *f.only)
 	if err != nil {
 		fmt.Fprintln(stderr, "otnsim check:", err)
-		return exitUsage
+		return abort(errorOf(reportdoc.KindInput, err))
 	}
 	h := f.bot.start("check", stderr)
 	if h == nil {
-		return exitUsage
+		return abort(errorOf(reportdoc.KindUsage, f.bot.startErr))
 	}
 	defer h.Stop()
 	rep, err := compliance.CheckWith(h, f.bot.describe(), suite, compliance.Options{
 		Seed: *f.seed, FailOn: level, Checks: f.verdict.checks(findings.DefaultOptions()), Only: *f.only})
 	if err != nil {
 		printBotError(stderr, "check", err)
-		return exitUsage
+		return abort(errorOf(reportdoc.KindError, err))
 	}
+	rep.Tool = "otnsim " + version
 	compliance.WriteText(stdout, rep)
-	if err := writeReport(*f.jsonOut, rep, compliance.WriteJSON); err != nil {
-		fmt.Fprintln(stderr, "otnsim check:", err)
-		return exitUsage
-	}
-	if err := writeReport(*f.junitOut, rep, compliance.WriteJUnit); err != nil {
-		fmt.Fprintln(stderr, "otnsim check:", err)
+	if !writeCheckReports(stderr, *f.jsonOut, *f.junitOut, rep) {
 		return exitUsage
 	}
 	if rep.Failed() {
 		return exitFailed
 	}
 	return exitPass
+}
+
+// writeCheckReports writes the --json and --junit files that were asked for,
+// printing why one could not be; it reports whether all were written.
+func writeCheckReports(stderr io.Writer, jsonPath, junitPath string, rep *compliance.Report) bool {
+	ok := true
+	for _, e := range []error{writeReport(jsonPath, rep, compliance.WriteJSON), writeReport(junitPath, rep, compliance.WriteJUnit)} {
+		if e != nil {
+			fmt.Fprintln(stderr, "otnsim check:", e)
+			ok = false
+		}
+	}
+	return ok
 }
 
 // writeReport writes rep to path with write, when path is set.

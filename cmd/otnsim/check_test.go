@@ -11,6 +11,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/otnsim/otnsim/internal/schemacheck"
+
 	"github.com/otnsim/otnsim/internal/xsdcheck"
 	"github.com/otnsim/otnsim/rules"
 )
@@ -75,11 +77,14 @@ var _ = Describe("otnsim check", func() {
 		Expect(out).To(ContainSubstring("PASS           OTN-REGION"))
 		Expect(out).NotTo(ContainSubstring("NOT EXERCISED"))
 		Expect(out).To(MatchRegexp(fmt.Sprintf(`ok: %d rules passed, 0 failed, 0 not exercised \(%d scenarios, 11 probes`, len(rules.All()), shippedCompliance())))
+		Expect(schemacheck.File(js)).To(Succeed())
 		raw, err := os.ReadFile(js)
 		Expect(err).NotTo(HaveOccurred())
 		var rep map[string]any
 		Expect(json.Unmarshal(raw, &rep)).To(Succeed())
 		Expect(rep["rules"]).To(HaveLen(len(rules.All())))
+		Expect(rep).To(HaveKeyWithValue("tool", "otnsim "+version))
+		Expect(rep).NotTo(HaveKey("error"))
 		raw, err = os.ReadFile(ju)
 		Expect(err).NotTo(HaveOccurred())
 		var doc struct {
@@ -101,9 +106,11 @@ var _ = Describe("otnsim check", func() {
 
 	It("writes JUnit that validates against the XSD when a rule fails", func() {
 		ju := filepath.Join(GinkgoT().TempDir(), "r.xml")
-		code, _, _ := otnsim("check", "--bot-cmd", buildBot("ignore-idle"), "--settle", "0", "--junit", ju, "--fail-on", "warning")
+		js := filepath.Join(GinkgoT().TempDir(), "r.json")
+		code, _, _ := otnsim("check", "--bot-cmd", buildBot("ignore-idle"), "--settle", "0", "--junit", ju, "--json", js, "--fail-on", "warning")
 		Expect(code).To(Equal(1))
 		Expect(junitProblems(ju)).To(BeEmpty())
+		Expect(schemacheck.File(js)).To(Succeed())
 		raw, err := os.ReadFile(ju)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(string(raw)).To(ContainSubstring("<failure"))

@@ -8,6 +8,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/otnsim/otnsim/internal/schemacheck"
+
 	"github.com/otnsim/otnsim/rules"
 )
 
@@ -57,6 +59,7 @@ var _ = Describe("verdicts on contract-following external bots", func() {
 		js := filepath.Join(GinkgoT().TempDir(), "c.json")
 		code, out, _ := otnsim("check", "--settle", "0", "--bot-cmd", buildBot("clean"), "--json", js)
 		Expect(code).To(Equal(0), out)
+		Expect(schemacheck.File(js)).To(Succeed())
 		raw, err := os.ReadFile(js)
 		Expect(err).NotTo(HaveOccurred())
 		var rep struct {

@@ -11,8 +11,10 @@ import (
 
 	"github.com/otnsim/otnsim/external"
 	"github.com/otnsim/otnsim/findings"
+	"github.com/otnsim/otnsim/internal/reportdoc"
 	"github.com/otnsim/otnsim/load"
 	"github.com/otnsim/otnsim/load/profile"
+	"github.com/otnsim/otnsim/load/report"
 	"github.com/otnsim/otnsim/sim/clock"
 )
 
@@ -62,7 +64,9 @@ Examples:
   otnsim load --profile load/profiles/careless-bot.yaml --fail-on warning
 
 Exit status: 0 passed, 1 an invariant was broken or a finding at or above
---fail-on, 2 usage or input error (or a bot that could not be run).
+--fail-on, 2 usage or input error (or a bot that could not be run). --json
+is written on every exit, 2 included: then with an error object that says
+why, with the bot's last output.
 
 Flags:
 `
@@ -121,15 +125,42 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitUsage
 	}
+	began := time.Now()
+	// abort writes the report of a run without counts, and returns code.
+	abort := func(code int, e *report.Error) int {
+		if o.jsonPath == "" {
+			return code
+		}
+		rep := &report.Report{Version: report.FormatVersion, Tool: "otnsim " + version, Started: began, Error: e,
+			Engine: string(load.InProcess), Profile: o.profPath, Seed: o.seed, Population: o.n, Days: o.days,
+			Bot: "reference", Findings: map[string]int64{}, WallSeconds: time.Since(began).Seconds()}
+		rep.ShardSeconds = rep.WallSeconds
+		if rep.Profile == "" {
+			rep.Profile = profile.Default().Name
+		}
+		switch {
+		case o.bot.given():
+			rep.Engine, rep.Bot = "external", o.bot.describe()
+		case o.useHTTP:
+			rep.Engine = string(load.HTTP)
+		}
+		if sh, err := load.ParseShard(o.shardFlag); err == nil {
+			rep.Shards = []string{sh.String()}
+		}
+		if err := rep.WriteFile(o.jsonPath); err != nil {
+			fmt.Fprintf(stderr, "otnsim load: %v\n", err)
+		}
+		return code
+	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "otnsim load: unexpected argument %q\n", fs.Arg(0))
 		usageHint(fs)
-		return exitUsage
+		return abort(exitUsage, errorText(reportdoc.KindUsage, fmt.Sprintf("unexpected argument %q", fs.Arg(0))))
 	}
 	level, err := o.verdict.level()
 	if err != nil {
 		fmt.Fprintf(stderr, "otnsim load: %v\n", err)
-		return exitUsage
+		return abort(exitUsage, errorOf(reportdoc.KindUsage, err))
 	}
 	opts := load.NewOptions(o.n, o.days, o.seed)
 	opts.Checks = o.verdict.checks(findings.DefaultOptions())
@@ -144,7 +175,7 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 		p, err := profile.Load(o.profPath)
 		if err != nil {
 			fmt.Fprintf(stderr, "otnsim load: %v\n", err)
-			return exitUsage
+			return abort(exitUsage, errorOf(reportdoc.KindInput, err))
 		}
 		opts.Profile, opts.ProfileName = p, o.profPath
 	}
@@ -152,28 +183,31 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 		sh, err := load.ParseShard(o.shardFlag)
 		if err != nil {
 			fmt.Fprintf(stderr, "otnsim load: %v\n", err)
-			return exitUsage
+			return abort(exitUsage, errorOf(reportdoc.KindUsage, err))
 		}
 		opts.Shard = sh
 	}
 	if o.bot.given() {
 		if opts.Engine == load.HTTP {
-			fmt.Fprintln(stderr, "otnsim load: --http is for the reference bot; a bot given with --bot-cmd or --bot-url is always reached over HTTP")
-			return exitUsage
+			const msg = "--http is for the reference bot; a bot given with --bot-cmd or --bot-url is always reached over HTTP"
+			fmt.Fprintln(stderr, "otnsim load: "+msg)
+			return abort(exitUsage, errorText(reportdoc.KindUsage, msg))
 		}
 		if o.procs < 1 || (o.procs > 1 && o.bot.cmd == "") {
-			fmt.Fprintln(stderr, "otnsim load: --bot-procs wants a number of at least 1, and more than 1 only with --bot-cmd")
-			return exitUsage
+			const msg = "--bot-procs wants a number of at least 1, and more than 1 only with --bot-cmd"
+			fmt.Fprintln(stderr, "otnsim load: "+msg)
+			return abort(exitUsage, errorText(reportdoc.KindUsage, msg))
 		}
 		d, err := clock.ParseDuration(o.tick)
 		if err != nil || d <= 0 {
-			fmt.Fprintf(stderr, "otnsim load: --tick %q: want a virtual duration above 0, e.g. 1m\n", o.tick)
-			return exitUsage
+			msg := fmt.Sprintf("--tick %q: want a virtual duration above 0, e.g. 1m", o.tick)
+			fmt.Fprintln(stderr, "otnsim load: "+msg)
+			return abort(exitUsage, errorText(reportdoc.KindUsage, msg))
 		}
 		opts.TickEvery = d
 		harnesses, ok := startBots(o.bot, o.procs, stderr)
 		if !ok {
-			return exitUsage
+			return abort(exitUsage, errorOf(reportdoc.KindUsage, o.bot.startErr))
 		}
 		defer func() {
 			for _, h := range harnesses {
@@ -188,7 +222,7 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 	mode, err := progressMode(o.progress, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "otnsim load: %v\n", err)
-		return exitUsage
+		return abort(exitUsage, errorOf(reportdoc.KindUsage, err))
 	}
 	pr := newProgressPrinter(stderr, mode)
 	opts.Progress = pr.update
@@ -198,15 +232,16 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		if _, isBot := external.AsBotError(err); isBot {
 			printBotError(stderr, "load", err)
-			return exitUsage
+			return abort(exitUsage, errorOf(reportdoc.KindError, err))
 		}
 		fmt.Fprintf(stderr, "otnsim load: %v\n", err)
 		if errors.Is(err, load.ErrUsage) {
-			return exitUsage
+			return abort(exitUsage, errorOf(reportdoc.KindUsage, err))
 		}
-		return exitFailed
+		return abort(exitFailed, errorOf(reportdoc.KindError, err))
 	}
 	rep.FailOn = string(level)
+	rep.Tool = "otnsim " + version
 	for _, line := range rep.Timeline {
 		fmt.Fprintln(stdout, line)
 	}

@@ -9,6 +9,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/otnsim/otnsim/internal/schemacheck"
+
 	"github.com/otnsim/otnsim/load"
 	"github.com/otnsim/otnsim/load/report"
 )
@@ -22,9 +24,12 @@ var _ = Describe("otnsim load", func() {
 		Expect(stdout).To(MatchRegexp(`tokens       issued \d+, spent \d+, expired \d+, refused \d+`))
 		Expect(stdout).To(ContainSubstring("virtual days/s"))
 		Expect(stdout).To(ContainSubstring("peak memory"))
+		Expect(schemacheck.File(out)).To(Succeed())
 		r, err := report.ReadFile(out)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(r.Subscribers).To(Equal(500))
+		Expect(r.Tool).To(Equal("otnsim " + version))
+		Expect(r.Started.IsZero()).To(BeFalse())
 	})
 
 	It("merges four shard reports into the unsharded run's counters", func() {
@@ -35,11 +40,14 @@ var _ = Describe("otnsim load", func() {
 		for i := range 4 {
 			f := filepath.Join(dir, "shard-"+string(rune('0'+i))+".json")
 			Expect(otnsimCode("load", "--subscribers", "2000", "--seed", "9", "--shard", string(rune('0'+i))+"/4", "--json", f, "--progress", "none")).To(Equal(0))
+			Expect(schemacheck.File(f)).To(Succeed())
 			args = append(args, f)
 		}
 		code, stdout, stderr := otnsim(args...)
 		Expect(code).To(Equal(0), stderr)
 		Expect(stdout).To(ContainSubstring("shards 0/4, 1/4, 2/4, 3/4"))
+		Expect(schemacheck.File(whole)).To(Succeed())
+		Expect(schemacheck.File(filepath.Join(dir, "merged.json"))).To(Succeed())
 		a, err := report.ReadFile(whole)
 		Expect(err).NotTo(HaveOccurred())
 		m, err := report.ReadFile(filepath.Join(dir, "merged.json"))

@@ -9,6 +9,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/otnsim/otnsim/internal/schemacheck"
+
 	"github.com/otnsim/otnsim/load/report"
 )
 
@@ -20,6 +22,7 @@ var _ = Describe("otnsim load against a bot outside the process", func() {
 		Expect(code).To(Equal(0), "%s\n%s", out, errOut)
 		Expect(out).To(ContainSubstring("external engine"))
 		Expect(out).To(ContainSubstring("bot answer "))
+		Expect(schemacheck.File(js)).To(Succeed())
 		src, err := os.ReadFile(js)
 		Expect(err).NotTo(HaveOccurred())
 		var rep report.Report

@@ -8,6 +8,8 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/otnsim/otnsim/internal/schemacheck"
 )
 
 func otnsim(args ...string) (int, string, string) {
@@ -70,6 +72,8 @@ var _ = Describe("otnsim", func() {
 		Expect(out).To(ContainSubstring("idle/impatient-bot-caught.yaml"))
 		Expect(out).NotTo(ContainSubstring("idle/waits-five-minutes.yaml"))
 		Expect(out).NotTo(ContainSubstring("\x1b["), "no colour off a terminal")
+		Expect(schemacheck.File(jsonPath)).To(Succeed())
+		Expect(junitProblems(junitPath)).To(BeEmpty())
 		raw, err := os.ReadFile(jsonPath)
 		Expect(err).NotTo(HaveOccurred())
 		var rep struct {
@@ -88,9 +92,12 @@ var _ = Describe("otnsim", func() {
 	})
 
 	It("writes a failure's timeline into the JUnit report and exits 1", func() {
-		junitPath := filepath.Join(GinkgoT().TempDir(), "j.xml")
-		code, _, _ := otnsim("run", "--junit", junitPath, "testdata/wrong-expectation.yaml")
+		dir := GinkgoT().TempDir()
+		junitPath, jsonPath := filepath.Join(dir, "j.xml"), filepath.Join(dir, "r.json")
+		code, _, _ := otnsim("run", "--junit", junitPath, "--json", jsonPath, "testdata/wrong-expectation.yaml")
 		Expect(code).To(Equal(1))
+		Expect(junitProblems(junitPath)).To(BeEmpty())
+		Expect(schemacheck.File(jsonPath)).To(Succeed())
 		xml, err := os.ReadFile(junitPath)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(string(xml)).To(ContainSubstring("<failure message=\"step 5 (expect) at testdata/wrong-expectation.yaml:11:5"))

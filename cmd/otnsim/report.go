@@ -5,26 +5,36 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
+	"time"
 
+	"github.com/otnsim/otnsim/internal/reportdoc"
 	"github.com/otnsim/otnsim/load/report"
 )
 
-const reportUsage = `Usage: otnsim report merge [--json OUT] REPORT.json...
+const reportUsage = `Usage: otnsim report merge [--json OUT] [--allow-partial] REPORT.json...
        otnsim report show REPORT.json
 
 merge combines the --json reports of "otnsim load --shard i/N" runs into
 one: counters, findings and violations add up, Send API latency histograms
 merge exactly, wall time is the longest shard's and memory the largest.
 It refuses reports of different runs (seed, population, days, profile or
-engine) and a shard given twice, and notes when shards are missing.
+engine) or of different splits, a shard given twice, and a report that
+holds an error (a shard that could not be run). Each shard records its
+i/N: merge fails when a shard of the split is missing (shard-0 of 2 given
+alone), and lists it in the merged report's missing_shards, unless
+--allow-partial. It reads reports of format version 2 and 1, and writes 2;
+a merge it refuses still writes --json, with the error.
 show prints one report's summary.
 
 Examples:
   otnsim report merge shard-*.json
   otnsim report merge --json total.json shard-0.json shard-1.json shard-2.json shard-3.json
+  otnsim report merge --allow-partial --json some.json shard-0.json shard-2.json
   otnsim report show total.json
 
-Exit status: 0 no invariant broken, 1 an invariant was broken, 2 usage or input error.
+Exit status: 0 no invariant broken, 1 an invariant was broken or (merge,
+without --allow-partial) a shard is missing, 2 usage or input error.
 
 Flags:
 `
@@ -36,13 +46,14 @@ func init() {
 }
 
 // defineReportFlags defines otnsim report's flags on fs.
-func defineReportFlags(fs *flag.FlagSet) (jsonPath *string) {
-	return fs.String("json", "", "write the merged report as JSON to this file")
+func defineReportFlags(fs *flag.FlagSet) (jsonPath *string, partial *bool) {
+	return fs.String("json", "", "write the merged report as JSON to this file"),
+		fs.Bool("allow-partial", false, "merge: pass even when shards of the split are missing")
 }
 
 func reportCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("report", reportUsage, stderr)
-	jsonPath := defineReportFlags(fs)
+	jsonPath, partial := defineReportFlags(fs)
 	if err := parseArgs(fs, args, stdout); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitPass
@@ -63,27 +74,46 @@ func reportCmd(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	files = files[1:]
+	began := time.Now()
+	var reps []*report.Report
+	// abort writes the --json report of a merge refused: exit 2.
+	abort := func(e *report.Error) int {
+		if *jsonPath == "" || sub != "merge" {
+			return exitUsage
+		}
+		rep := &report.Report{Version: report.FormatVersion, Tool: "otnsim " + version, Started: began, Error: e, Findings: map[string]int64{}}
+		if len(reps) > 0 {
+			first := reps[0]
+			rep.Engine, rep.Profile, rep.Seed, rep.Population, rep.Days, rep.Bot = first.Engine, first.Profile, first.Seed, first.Population, first.Days, first.Bot
+		}
+		if err := rep.WriteFile(*jsonPath); err != nil {
+			fmt.Fprintf(stderr, "otnsim report: %v\n", err)
+		}
+		return exitUsage
+	}
 	if len(files) == 0 || (sub == "show" && len(files) != 1) {
 		fmt.Fprintf(stderr, "otnsim report %s: give report files\n", sub)
 		usageHint(fs)
-		return exitUsage
+		return abort(errorText(reportdoc.KindUsage, "give report files"))
 	}
-	var reps []*report.Report
 	for _, path := range files {
 		r, err := report.ReadFile(path)
 		if err != nil {
 			fmt.Fprintf(stderr, "otnsim report: %v\n", err)
-			return exitUsage
+			return abort(errorOf(reportdoc.KindInput, err))
 		}
 		reps = append(reps, r)
 	}
 	out := reps[0]
+	missing := false
 	if sub == "merge" {
 		var err error
 		if out, err = report.Merge(reps...); err != nil {
 			fmt.Fprintf(stderr, "otnsim report merge: %v\n", err)
-			return exitUsage
+			return abort(errorOf(reportdoc.KindInput, err))
 		}
+		out.Tool = "otnsim " + version
+		missing = !out.Complete() && !*partial
 	}
 	out.WriteSummary(stdout)
 	if *jsonPath != "" {
@@ -91,6 +121,14 @@ func reportCmd(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "otnsim report: %v\n", err)
 			return exitUsage
 		}
+	}
+	if missing {
+		what := fmt.Sprintf("the reports cover %d of %d subscribers", out.Subscribers, out.Population)
+		if len(out.MissingShards) > 0 {
+			what = fmt.Sprintf("%d of %d shards missing (%s)", len(out.MissingShards), len(out.MissingShards)+len(out.Shards), strings.Join(out.MissingShards, ", "))
+		}
+		fmt.Fprintf(stderr, "otnsim report merge: %s; give every shard, or --allow-partial to pass without them\n", what)
+		return exitFailed
 	}
 	if !out.Passed() {
 		return exitFailed

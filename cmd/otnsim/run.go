@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/otnsim/otnsim/internal/reportdoc"
 	"github.com/otnsim/otnsim/scenarios"
 )
 
@@ -49,7 +50,10 @@ severity or above (default failure: warnings are printed with -v but pass).
 A failure lists the rules it charges to the bot; a problem an earlier finding
 explains is shown as its consequence.
 
-Exit status: 0 all passed, 1 a scenario failed, 2 usage or input error.
+Exit status: 0 all passed, 1 a scenario failed, 2 usage or input error
+(or a bot that could not be run). --json and --junit are written on every
+exit, 2 included: then with an error object (JSON) and an <error> testcase
+(JUnit) that say why.
 
 Flags:
 `
@@ -95,11 +99,18 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitUsage
 	}
+	began := time.Now()
+	// abort writes the reports of a run without a verdict: exit 2.
+	abort := func(e *scenarios.ReportError) int {
+		rep := scenarios.Report{Tool: "otnsim " + version, Seed: f.seed, Started: began, Elapsed: time.Since(began), Error: e}
+		writeReports(rep, *f, stderr)
+		return exitUsage
+	}
 	level, err := verdict.level()
 	if err != nil {
 		fmt.Fprintln(stderr, "otnsim run:", err)
 		usageHint(fs)
-		return exitUsage
+		return abort(errorOf(reportdoc.KindUsage, err))
 	}
 	paths := fs.Args()
 	if len(paths) == 0 {
@@ -110,7 +121,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		re, err := regexp.Compile(f.run)
 		if err != nil {
 			fmt.Fprintf(stderr, "otnsim run: --run: %v\n", err)
-			return exitUsage
+			return abort(errorText(reportdoc.KindUsage, "--run: "+err.Error()))
 		}
 		filter.Run = re
 	}
@@ -119,21 +130,22 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if f.color != "auto" && f.color != "always" && f.color != "never" {
 		fmt.Fprintf(stderr, "otnsim run: --color must be auto, always or never, got %q\n", f.color)
-		return exitUsage
+		return abort(errorText(reportdoc.KindUsage, fmt.Sprintf("--color must be auto, always or never, got %q", f.color)))
 	}
 	all, err := scenarios.Load(paths...)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
-		return exitUsage
+		return abort(errorOf(reportdoc.KindInput, err))
 	}
 	chosen := scenarios.Select(all, filter)
 	if len(chosen) == 0 {
-		fmt.Fprintf(stderr, "otnsim run: no scenario matches (of %d loaded)\n", len(all))
-		return exitUsage
+		msg := fmt.Sprintf("no scenario matches (of %d loaded)", len(all))
+		fmt.Fprintln(stderr, "otnsim run: "+msg)
+		return abort(errorText(reportdoc.KindUsage, msg))
 	}
 	opts, ext, ok := bot.open("run", stderr, f.seed)
 	if !ok {
-		return exitUsage
+		return abort(errorOf(reportdoc.KindUsage, bot.startErr))
 	}
 	defer ext.close()
 	opts.Parallel = f.parallel
@@ -142,10 +154,10 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		opts.Parallel = 1 // one bot process serves the scenarios in turn
 	}
 	p := newPrinter(stdout, f.color, f.verbose)
-	began := time.Now()
+	began = time.Now()
 	results := scenarios.RunAll(chosen, opts, p.progress(chosen))
 	if ext.failed("run", stderr) {
-		return exitUsage
+		return abort(errorOf(reportdoc.KindError, ext.h.Err()))
 	}
 	p.finish(chosen, results)
 	rep := scenarios.Report{Tool: "otnsim " + version, Seed: f.seed, Started: began, Elapsed: time.Since(began), Results: results}

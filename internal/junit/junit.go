@@ -42,7 +42,7 @@ type Property struct {
 	Value string `xml:"value,attr"`
 }
 
-// Case is one <testcase>; at most one of Failure and Skipped is set.
+// Case is one <testcase>; at most one of Failure, Error and Skipped is set.
 type Case struct {
 	Name      string   `xml:"name,attr"`
 	Classname string   `xml:"classname,attr"`
@@ -50,12 +50,22 @@ type Case struct {
 	Line      int      `xml:"line,attr,omitempty"`
 	Time      string   `xml:"time,attr"`
 	Failure   *Failure `xml:"failure,omitempty"`
+	Error     *Error   `xml:"error,omitempty"`
 	Skipped   *Skipped `xml:"skipped,omitempty"`
 	SystemOut string   `xml:"system-out,omitempty"`
 }
 
 // Failure says why a case failed; Text is for people.
 type Failure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+// Error says why a case could not be run to a verdict (the bot crashed or
+// hung, an input was bad), as opposed to a Failure, which is a verdict.
+// Text is for people.
+type Error struct {
 	Message string `xml:"message,attr"`
 	Type    string `xml:"type,attr"`
 	Text    string `xml:",chardata"`

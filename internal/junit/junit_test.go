@@ -20,19 +20,21 @@ func TestJUnit(t *testing.T) {
 }
 
 var _ = Describe("Write", func() {
-	doc := junit.Suites{Name: "otnsim", Tests: 3, Failures: 1, Skipped: 1, Time: junit.Seconds(1500 * time.Millisecond),
+	doc := junit.Suites{Name: "otnsim", Tests: 4, Failures: 1, Errors: 1, Skipped: 1, Time: junit.Seconds(1500 * time.Millisecond),
 		Suites: []junit.Suite{{
-			Name: "otnsim.window", Tests: 3, Failures: 1, Skipped: 1, Time: "1.500000",
+			Name: "otnsim.window", Tests: 4, Failures: 1, Errors: 1, Skipped: 1, Time: "1.500000",
 			Properties: []junit.Property{{Name: "seed", Value: "7"}},
 			Cases: []junit.Case{
 				{Name: "passes", Classname: "otnsim.window", Time: "0.5", SystemOut: "findings:\nnone"},
 				{Name: "fails", Classname: "otnsim.window", File: "window/x.yaml", Line: 12, Time: "0.5",
 					Failure: &junit.Failure{Message: "step 3", Type: "ScenarioFailure", Text: "count: expected 1, got 0 <&>"}},
+				{Name: "errs", Classname: "otnsim.window", Time: "0",
+					Error: &junit.Error{Message: "bot under test: hung", Type: "hung", Text: "bot output:\n  | waiting <&>"}},
 				{Name: "skipped", Classname: "otnsim.window", Time: "0", Skipped: &junit.Skipped{Message: "not exercised"}},
 			},
 		}}}
 
-	It("writes a document the shipped JUnit XSD accepts", func() {
+	It("writes a document the shipped JUnit XSD accepts, an <error> included", func() {
 		src, err := os.ReadFile("../../scenarios/testdata/junit.xsd")
 		Expect(err).NotTo(HaveOccurred())
 		xsd, err := xsdcheck.Compile(src)
@@ -41,6 +43,7 @@ var _ = Describe("Write", func() {
 		Expect(junit.Write(&buf, doc)).To(Succeed())
 		Expect(buf.String()).To(HavePrefix(xml.Header))
 		Expect(xsd.Validate(buf.Bytes())).To(BeEmpty())
+		Expect(buf.String()).To(ContainSubstring(`<error message="bot under test: hung" type="hung">`))
 	})
 
 	It("round-trips through encoding/xml, escaping text", func() {

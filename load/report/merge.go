@@ -1,14 +1,24 @@
 package report
 
 import (
+	"errors"
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 )
+
+// ErrNoVerdict is returned when a report to merge holds an error instead of
+// counts: its shard could not be run.
+var ErrNoVerdict = errors.New("the report holds an error, not a run's counts")
 
 // Merge combines reports of shards of one run (or of partial runs of the
 // same configuration) into one: counters, findings and violations add up,
-// latency histograms merge, wall time and memory take the largest shard's.
-// It refuses reports of different runs and a shard given twice.
+// latency histograms merge, wall time and memory take the largest shard's,
+// the start the earliest shard's. It refuses reports of different runs, of
+// different splits (0/2 with 1/4), a shard given twice, and a report that
+// holds an error. The shards of the split that no report covers are the
+// merged report's MissingShards: see Complete.
 func Merge(rs ...*Report) (*Report, error) {
 	if len(rs) == 0 {
 		return nil, fmt.Errorf("merge: no reports")
@@ -16,6 +26,8 @@ func Merge(rs ...*Report) (*Report, error) {
 	first := rs[0]
 	out := &Report{
 		Version:    FormatVersion,
+		Tool:       first.Tool,
+		Started:    first.Started,
 		Engine:     first.Engine,
 		Profile:    first.Profile,
 		Seed:       first.Seed,
@@ -24,9 +36,13 @@ func Merge(rs ...*Report) (*Report, error) {
 		Bot:        first.Bot,
 		Findings:   map[string]int64{},
 	}
-	seen := map[string]bool{}
+	seen := map[int]bool{}
+	split := 0 // the N of the shards' i/N
 	h, wh := NewHistogram(), NewHistogram()
 	for i, r := range rs {
+		if e := r.Error; e != nil {
+			return nil, fmt.Errorf("merge report %d (shards %s): %s: %s: %w", i+1, strings.Join(r.Shards, ", "), e.Kind, e.Message, ErrNoVerdict)
+		}
 		if r.Engine != first.Engine || r.Profile != first.Profile || r.Seed != first.Seed ||
 			r.Population != first.Population || r.Days != first.Days {
 			return nil, fmt.Errorf("merge report %d (seed %d, %d subscribers, %v days, %s, %s) with report 1 (seed %d, %d subscribers, %v days, %s, %s): %w",
@@ -34,14 +50,27 @@ func Merge(rs ...*Report) (*Report, error) {
 		}
 		shards := r.Shards
 		if len(shards) == 0 {
-			shards = []string{"1/1"}
+			shards = []string{"0/1"} // the whole run
 		}
 		for _, s := range shards {
-			if seen[s] {
+			idx, n, err := parseShard(s)
+			if err != nil {
+				return nil, fmt.Errorf("merge report %d: %w", i+1, err)
+			}
+			if split == 0 {
+				split = n
+			}
+			if n != split {
+				return nil, fmt.Errorf("merge report %d: shard %s is of another split than shard %s: %w", i+1, s, out.Shards[0], ErrMismatch)
+			}
+			if seen[idx] {
 				return nil, fmt.Errorf("merge report %d: shard %s given twice: %w", i+1, s, ErrMismatch)
 			}
-			seen[s] = true
+			seen[idx] = true
 			out.Shards = append(out.Shards, s)
+		}
+		if !r.Started.IsZero() && (out.Started.IsZero() || r.Started.Before(out.Started)) {
+			out.Started = r.Started
 		}
 		out.Subscribers += r.Subscribers
 		out.Counters.Add(r.Counters)
@@ -70,7 +99,16 @@ func Merge(rs ...*Report) (*Report, error) {
 			wh.Merge(lh)
 		}
 	}
-	sort.Strings(out.Shards)
+	sort.Slice(out.Shards, func(a, b int) bool {
+		x, _, _ := parseShard(out.Shards[a])
+		y, _, _ := parseShard(out.Shards[b])
+		return x < y
+	})
+	for idx := range split {
+		if !seen[idx] {
+			out.MissingShards = append(out.MissingShards, fmt.Sprintf("%d/%d", idx, split))
+		}
+	}
 	if out.Subscribers > out.Population {
 		return nil, fmt.Errorf("merge: %d subscribers in the reports, more than the run's %d: %w", out.Subscribers, out.Population, ErrMismatch)
 	}
@@ -85,5 +123,14 @@ func Merge(rs ...*Report) (*Report, error) {
 	return out, nil
 }
 
-// Complete reports whether the report covers the whole population.
-func (r *Report) Complete() bool { return r.Subscribers == r.Population }
+// parseShard reads a report's "i/N" (0 <= i < N), as otnsim load --shard
+// writes it.
+func parseShard(s string) (idx, n int, err error) {
+	a, b, ok := strings.Cut(s, "/")
+	idx, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || idx < 0 || idx >= n {
+		return 0, 0, fmt.Errorf("shard %q: want i/N with 0 <= i < N: %w", s, ErrMismatch)
+	}
+	return idx, n, nil
+}

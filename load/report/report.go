@@ -4,15 +4,28 @@
 package report
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"sort"
+	"time"
+
+	"github.com/otnsim/otnsim/internal/reportdoc"
 )
 
-// FormatVersion is the version of the JSON report format.
-const FormatVersion = 1
+// FormatVersion is the version of the JSON report format
+// (load/report/report.schema.json) that WriteFile writes. Version 1 had no
+// header (schema, tool, started_at, elapsed_ms, summary) and gave the wall
+// time as wall_seconds and shard_seconds; ReadFile still reads it.
+const FormatVersion = 2
+
+// SchemaID is the JSON report's schema field.
+const SchemaID = "otnsim-load"
+
+// Error says why a report holds no counts: the run could not be carried
+// out (a bot that crashed or hung, a bad profile). It is the JSON report's
+// "error" object.
+type Error = reportdoc.Error
 
 // MaxViolations is how many violations a report keeps in full; the rest are
 // only counted.
@@ -21,10 +34,20 @@ const MaxViolations = 50
 // ErrMismatch is returned when reports of different runs are merged.
 var ErrMismatch = errors.New("reports are not shards of the same run")
 
-// Report is the outcome of a load run or of a shard of one.
+// Report is the outcome of a load run or of a shard of one. Its JSON
+// (MarshalJSON) starts with the header every otnsim report starts with:
+// the fields tagged json:"-" are in it.
 type Report struct {
-	Version     int     `json:"version"`
-	Engine      string  `json:"engine"` // in-process or http
+	Version int `json:"-"`
+	// Tool names what wrote the report, as "otnsim VERSION".
+	Tool string `json:"-"`
+	// Started is when the run began; for merged shards, the earliest shard's.
+	Started time.Time `json:"-"`
+	// Error, when set, says why the run has no counts (otnsim load exits 2,
+	// or 1 for a run that failed on its own); merge refuses such a report.
+	Error *Error `json:"-"`
+
+	Engine      string  `json:"engine"` // in-process, http or external
 	Profile     string  `json:"profile"`
 	Seed        int64   `json:"seed"`
 	Population  int     `json:"population"`  // subscribers in the whole run
@@ -32,6 +55,9 @@ type Report struct {
 	Days        float64 `json:"days"`
 	// Shards lists the shards this report covers, as "i/N"; empty for an unsharded run.
 	Shards []string `json:"shards,omitempty"`
+	// MissingShards lists, in a merged report, the shards of the same
+	// split ("i/N") that none of the merged reports covers.
+	MissingShards []string `json:"missing_shards,omitempty"`
 
 	Counters Counters         `json:"counters"`
 	Findings map[string]int64 `json:"findings_by_rule"`
@@ -42,10 +68,12 @@ type Report struct {
 	ViolationCount int64       `json:"violation_count"`
 	Violations     []Violation `json:"violations,omitempty"`
 
-	// WallSeconds is the run's wall time; for merged shards, the longest shard's.
-	WallSeconds float64 `json:"wall_seconds"`
-	// ShardSeconds adds up every shard's wall time.
-	ShardSeconds float64 `json:"shard_seconds"`
+	// WallSeconds is the run's wall time; for merged shards, the longest
+	// shard's. The JSON header's elapsed_ms holds it.
+	WallSeconds float64 `json:"-"`
+	// ShardSeconds adds up every shard's wall time (shards_elapsed_ms in
+	// the JSON).
+	ShardSeconds float64 `json:"-"`
 	// PeakMemoryBytes is the largest resident set any shard's process reached.
 	PeakMemoryBytes uint64 `json:"peak_memory_bytes"`
 
@@ -178,30 +206,36 @@ func rate(n, secs float64) float64 {
 	return n / secs
 }
 
-// WriteFile writes r as indented JSON.
+// WriteFile writes r as indented JSON (MarshalJSON).
 func (r *Report) WriteFile(path string) error {
-	b, err := json.MarshalIndent(r, "", "  ")
+	b, err := r.MarshalIndent()
 	if err != nil {
-		return fmt.Errorf("encode report: %w", err)
+		return err
 	}
-	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(path, b, 0o644); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	return nil
 }
 
-// ReadFile reads a JSON report.
+// ReadFile reads a JSON report of version 2 or 1.
 func ReadFile(path string) (*Report, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read report: %w", err)
 	}
 	var r Report
-	if err := json.Unmarshal(b, &r); err != nil {
+	if err := r.UnmarshalJSON(b); err != nil {
 		return nil, fmt.Errorf("read report %s: %w", path, err)
 	}
-	if r.Version != FormatVersion {
-		return nil, fmt.Errorf("read report %s: format version %d, want %d", path, r.Version, FormatVersion)
-	}
 	return &r, nil
+}
+
+// Complete reports whether the report covers the whole population: every
+// subscriber, no shard missing.
+func (r *Report) Complete() bool { return r.Subscribers == r.Population && len(r.MissingShards) == 0 }
+
+// elapsed is the run's wall time as a duration.
+func (r *Report) elapsed() time.Duration {
+	return time.Duration(r.WallSeconds * float64(time.Second))
 }

@@ -12,6 +12,10 @@ import (
 // WriteSummary renders the report for people: what happened, what was
 // found, how fast it ran.
 func (r *Report) WriteSummary(w io.Writer) {
+	if e := r.Error; e != nil {
+		fmt.Fprintf(w, "ERROR: no counts, the run could not be carried out (%s): %s\n", e.Kind, e.Message)
+		return
+	}
 	c := r.Counters
 	verdict := "ok"
 	if !r.OK() {
@@ -78,7 +82,15 @@ func (r *Report) WriteSummary(w io.Writer) {
 			l.P50, l.P90, l.P99, l.P999, l.Max, l.Count)
 	}
 	if !r.Complete() {
-		fmt.Fprintf(w, "  note         covers %d of %d subscribers\n", r.Subscribers, r.Population)
+		fmt.Fprintf(w, "  note         covers %d of %d subscribers", r.Subscribers, r.Population)
+		if n := len(r.MissingShards); n > 0 {
+			shown := r.MissingShards[:min(n, maxListed*2)]
+			fmt.Fprintf(w, "; missing shards %s", strings.Join(shown, ", "))
+			if n > len(shown) {
+				fmt.Fprintf(w, " and %d more", n-len(shown))
+			}
+		}
+		fmt.Fprintln(w)
 	}
 }
 
