@@ -140,3 +140,12 @@ func BenchmarkSendLoopbackRaw(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "calls/s")
 }
+
+// BenchmarkNew measures making a Server: scenario runs and the fuzz test
+// make one per world, so its metrics must cost nothing until scraped.
+func BenchmarkNew(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		_ = fakegraph.New(fakegraph.Config{Seed: 1})
+	}
+}

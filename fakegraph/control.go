@@ -21,62 +21,205 @@ type advancer interface {
 	AdvanceTo(time.Time)
 }
 
-// serveControl answers the control API under /otnsim/v1/ (README.md lists its calls).
-func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, route string) {
-	if key := s.cfg.ControlKey; key != "" {
-		got, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if subtle.ConstantTimeCompare([]byte(got), []byte(key)) != 1 {
-			s.writeError(w, errControl(http.StatusUnauthorized, "the control API needs Authorization: Bearer <control key>"))
-			return
+// checkControlKey refuses a request without the server's control key, when
+// it has one: the control API and /metrics need it.
+func (s *Server) checkControlKey(r *http.Request) *Error {
+	key := s.cfg.ControlKey
+	if key == "" {
+		return nil
+	}
+	got, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if subtle.ConstantTimeCompare([]byte(got), []byte(key)) != 1 {
+		return errControl(http.StatusUnauthorized, "the control API needs Authorization: Bearer <control key>")
+	}
+	return nil
+}
+
+// controlRoute is one control call. The router and the index (GET
+// /otnsim/v1/) both read controlRoutes, so the list cannot drift.
+type controlRoute struct {
+	method string
+	// path is under /otnsim/v1/; a {name} segment matches any one segment,
+	// passed to serve in order.
+	path  string
+	doc   string
+	serve func(s *Server, w http.ResponseWriter, r *http.Request, args []string) *Error
+}
+
+// controlRoutes is set in init: the index's handler reads it.
+var controlRoutes []controlRoute
+
+// userActions are the POST /otnsim/v1/users/{psid}/ACTION calls.
+var userActions = []struct{ name, doc string }{
+	{"message", `the user writes {"text"}: opens the 24-hour window, delivers a message webhook`},
+	{"postback", `the user taps a button {"title","payload"}: opens the window, delivers a messaging_postbacks webhook`},
+	{"quick-reply", `the user taps a quick reply {"text","payload"}: opens the window, delivers a message webhook`},
+	{"notify-me", `the user taps Notify Me on the OTN request whose payload is {"payload"}: issues a token (answered as "token"), delivers the messaging_optins webhook`},
+	{"block", "the user blocks the page: sends to them fail with 551/1545041"},
+	{"unblock", "the user unblocks the page"},
+	{"deactivate", "the user's account goes: sends to them fail with 200/1545041"},
+	{"reactivate", "the user's account comes back"},
+}
+
+func init() {
+	ok := func(w http.ResponseWriter) { writeJSON(w, http.StatusOK, map[string]bool{"success": true}) }
+	controlRoutes = []controlRoute{
+		{http.MethodGet, "", "this index of the control calls", func(s *Server, w http.ResponseWriter, _ *http.Request, _ []string) *Error {
+			s.ctlIndex(w)
+			return nil
+		}},
+		{http.MethodGet, "clock", `the clock: {"now","mode"}, mode virtual or wall`, func(s *Server, w http.ResponseWriter, _ *http.Request, _ []string) *Error {
+			s.ctlClock(w)
+			return nil
+		}},
+		{http.MethodPost, "clock/advance", `move the virtual clock by {"by":"25h"} or to {"to":"RFC 3339 time"}, firing what falls due (webhook retries, held-back events)`,
+			func(s *Server, w http.ResponseWriter, r *http.Request, _ []string) *Error { return s.ctlAdvance(w, r) }},
+		{http.MethodPost, "users", `add a user {"psid","first_name","last_name","name","locale","region","timezone","profile_pic","user_ref"}; what is missing is generated`,
+			func(s *Server, w http.ResponseWriter, r *http.Request, _ []string) *Error { return s.ctlAddUser(w, r) }},
+		{http.MethodGet, "users/{psid}", "a user, their state and whether their 24-hour window is open",
+			func(s *Server, w http.ResponseWriter, _ *http.Request, a []string) *Error {
+				return s.ctlGetUser(w, a[0])
+			}},
+	}
+	for _, act := range userActions {
+		name := act.name
+		controlRoutes = append(controlRoutes, controlRoute{http.MethodPost, "users/{psid}/" + name, act.doc,
+			func(s *Server, w http.ResponseWriter, r *http.Request, a []string) *Error {
+				return s.ctlUserAction(w, r, a[0], name)
+			}})
+	}
+	controlRoutes = append(controlRoutes, []controlRoute{
+		{http.MethodGet, "ledger", "the ledger: tokens with their states, Send API calls with their verdicts, events; ?psid= and ?topic= filter",
+			func(s *Server, w http.ResponseWriter, r *http.Request, _ []string) *Error {
+				s.ctlLedger(w, r)
+				return nil
+			}},
+		{http.MethodPost, "faults", `arm a fault {"name","kind","stage","method","path","psid","times","probability","code","error_subcode","status","message","is_transient","latency"}; answers {"armed"}`,
+			func(s *Server, w http.ResponseWriter, r *http.Request, _ []string) *Error { return s.ctlArmFault(w, r) }},
+		{http.MethodGet, "faults", "the armed faults", func(s *Server, w http.ResponseWriter, _ *http.Request, _ []string) *Error {
+			writeJSON(w, http.StatusOK, map[string]any{"faults": s.Faults()})
+			return nil
+		}},
+		{http.MethodDelete, "faults", "disarm every fault", func(s *Server, w http.ResponseWriter, _ *http.Request, _ []string) *Error {
+			s.ClearFaults()
+			ok(w)
+			return nil
+		}},
+		{http.MethodPost, "reset", "forget every user, token, call, event and fault; the page, the settings and the clock stay",
+			func(s *Server, w http.ResponseWriter, _ *http.Request, _ []string) *Error {
+				s.Reset()
+				ok(w)
+				return nil
+			}},
+		{http.MethodGet, "settings", "the fidelity settings in effect, named as in a scenario file's world.settings (durations like \"24h\", times in RFC 3339)",
+			func(s *Server, w http.ResponseWriter, _ *http.Request, _ []string) *Error {
+				s.ctlSettings(w)
+				return nil
+			}},
+		{http.MethodPatch, "settings", "change settings: a JSON object with world.settings' names, merged over those in effect (null puts a field back to its default), validated, applied at once; answers the settings now in effect",
+			func(s *Server, w http.ResponseWriter, r *http.Request, _ []string) *Error {
+				return s.ctlPatchSettings(w, r)
+			}},
+	}...)
+}
+
+// match reports whether route (split on "/") is rt's path, and its {name} segments.
+func (rt *controlRoute) match(parts []string) ([]string, bool) {
+	pat := strings.Split(rt.path, "/")
+	if len(pat) != len(parts) {
+		return nil, false
+	}
+	var args []string
+	for i, p := range pat {
+		switch {
+		case strings.HasPrefix(p, "{"):
+			if parts[i] == "" {
+				return nil, false
+			}
+			args = append(args, parts[i])
+		case p != parts[i]:
+			return nil, false
 		}
 	}
-	parts := strings.Split(route, "/")
-	m := r.Method
-	var gerr *Error
-	switch {
-	case route == "clock" && m == http.MethodGet:
-		s.ctlClock(w)
-	case route == "clock/advance" && m == http.MethodPost:
-		gerr = s.ctlAdvance(w, r)
-	case route == "users" && m == http.MethodPost:
-		gerr = s.ctlAddUser(w, r)
-	case len(parts) == 2 && parts[0] == "users" && m == http.MethodGet:
-		gerr = s.ctlGetUser(w, parts[1])
-	case len(parts) == 3 && parts[0] == "users" && m == http.MethodPost:
-		gerr = s.ctlUserAction(w, r, parts[1], parts[2])
-	case route == "ledger" && m == http.MethodGet:
-		s.ctlLedger(w, r)
-	case route == "faults" && m == http.MethodPost:
-		gerr = s.ctlArmFault(w, r)
-	case route == "faults" && m == http.MethodGet:
-		writeJSON(w, http.StatusOK, map[string]any{"faults": s.Faults()})
-	case route == "faults" && m == http.MethodDelete:
-		s.ClearFaults()
-		writeJSON(w, http.StatusOK, map[string]bool{"success": true})
-	case route == "reset" && m == http.MethodPost:
-		s.Reset()
-		writeJSON(w, http.StatusOK, map[string]bool{"success": true})
-	case route == "settings" && m == http.MethodGet:
-		writeJSON(w, http.StatusOK, s.set)
-	default:
-		gerr = errControl(http.StatusNotFound, "no control call %s /otnsim/v1/%s", m, route)
-	}
-	if gerr != nil {
+	return args, true
+}
+
+// serveControl answers the control API under /otnsim/v1/ (GET /otnsim/v1/ lists its calls).
+func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, route string) {
+	if gerr := s.checkControlKey(r); gerr != nil {
 		s.writeError(w, gerr)
+		return
 	}
+	route = strings.Trim(route, "/")
+	parts := strings.Split(route, "/")
+	var allowed []string
+	for i := range controlRoutes {
+		rt := &controlRoutes[i]
+		args, ok := rt.match(parts)
+		if !ok {
+			continue
+		}
+		if rt.method != r.Method {
+			allowed = append(allowed, rt.method)
+			continue
+		}
+		if gerr := rt.serve(s, w, r, args); gerr != nil {
+			s.writeError(w, gerr)
+		}
+		return
+	}
+	if len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		s.writeError(w, errControl(http.StatusMethodNotAllowed, "/otnsim/v1/%s answers %s, not %s", route, strings.Join(allowed, " and "), r.Method))
+		return
+	}
+	s.writeError(w, errControl(http.StatusNotFound, "no control call %s /otnsim/v1/%s (GET /otnsim/v1/ lists them)", r.Method, route))
+}
+
+// controlCall is one entry of the control API's index.
+type controlCall struct {
+	Method      string `json:"method"`
+	Path        string `json:"path"`
+	Description string `json:"description"`
+}
+
+func (s *Server) ctlIndex(w http.ResponseWriter) {
+	calls := make([]controlCall, 0, len(controlRoutes))
+	for _, rt := range controlRoutes {
+		calls = append(calls, controlCall{rt.method, "/otnsim/v1/" + rt.path, rt.doc})
+	}
+	service := make([]controlCall, 0, len(serviceRoutes))
+	for _, rt := range serviceRoutes {
+		service = append(service, controlCall{http.MethodGet, "/" + rt.name, rt.doc})
+	}
+	auth := "open: the server has no control key"
+	if s.cfg.ControlKey != "" {
+		auth = "Authorization: Bearer <control key> on every control call and on /metrics"
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"calls": calls, "service": service, "auth": auth,
+		"errors": "every refusal is a Graph error envelope: {\"error\":{\"message\",\"type\",\"code\",\"fbtrace_id\"}}, code = HTTP status"})
+}
+
+// readControlBody reads a control call's body, at most 1 MiB.
+func readControlBody(r *http.Request) ([]byte, *Error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	if err != nil {
+		return nil, errControl(http.StatusBadRequest, "read body: %v", err)
+	}
+	if len(b) > MaxBodyBytes {
+		return nil, errControl(http.StatusRequestEntityTooLarge, "body over 1 MiB")
+	}
+	return b, nil
 }
 
 // decodeControl reads a control call's JSON body into v (an empty body is {}).
 func decodeControl(r *http.Request, v any) *Error {
-	if r.Body == nil {
-		return nil
-	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
-	if err != nil {
-		return errControl(http.StatusBadRequest, "read body: %v", err)
-	}
-	if len(b) > MaxBodyBytes {
-		return errControl(http.StatusRequestEntityTooLarge, "body over 1 MiB")
+	b, gerr := readControlBody(r)
+	if gerr != nil {
+		return gerr
 	}
 	if len(strings.TrimSpace(string(b))) == 0 {
 		return nil

@@ -104,14 +104,14 @@ func errOutsideWindow(rule string, legacy bool) *Error {
 
 func (s *Server) errParam(rule string, assumed bool, format string, args ...any) *Error {
 	e := oauthErr(100, 0, format, args...)
-	e.Rule, e.Status = rule, s.set.ErrorStatus
-	e.Assumed = assumed || s.set.ErrorStatus != http.StatusBadRequest
+	e.Rule, e.Status = rule, s.set().ErrorStatus
+	e.Assumed = assumed || s.set().ErrorStatus != http.StatusBadRequest
 	return e
 }
 
 func (s *Server) errNoUser() *Error {
 	e := oauthErr(100, 2018001, "No matching user found")
-	e.Status, e.Rule = s.set.ErrorStatus, rules.UserAvailable
+	e.Status, e.Rule = s.set().ErrorStatus, rules.UserAvailable
 	return e
 }
 
@@ -125,19 +125,19 @@ func (s *Server) errUnavailable(st UserState) *Error {
 	default:
 		e = oauthErr(551, 1545041, "This person isn't available right now.")
 	}
-	e.Status, e.Rule = s.set.ErrorStatus, rules.UserAvailable
+	e.Status, e.Rule = s.set().ErrorStatus, rules.UserAvailable
 	return e
 }
 
 func (s *Server) errAppNotLive() *Error {
 	e := oauthErr(200, 2018028, "Cannot message users who are not admins, developers or testers of the app until pages_messaging permission is reviewed and the app is live.")
-	e.Status, e.Rule = s.set.ErrorStatus, rules.UserAvailable
+	e.Status, e.Rule = s.set().ErrorStatus, rules.UserAvailable
 	return e
 }
 
 func (s *Server) errPermission(rule string, code int, format string, args ...any) *Error {
 	e := oauthErr(code, 0, format, args...)
-	e.Rule, e.Status, e.Assumed = rule, s.set.ErrorStatus, true
+	e.Rule, e.Status, e.Assumed = rule, s.set().ErrorStatus, true
 	return e
 }
 
@@ -148,7 +148,7 @@ func (s *Server) errThrottle(code int, msg string) *Error {
 		sub = 2534040
 	}
 	e := oauthErr(code, sub, "%s", msg)
-	e.Status, e.IsTransient, e.Rule, e.Assumed = s.set.ErrorStatus, true, rules.SendRate, true
+	e.Status, e.IsTransient, e.Rule, e.Assumed = s.set().ErrorStatus, true, rules.SendRate, true
 	return e
 }
 

@@ -228,7 +228,7 @@ func (s *Server) recordFault(req *SendRequest, f *armedFault) {
 		e := f.graphError()
 		call.Code, call.Subcode = e.Code, e.Subcode
 	}
-	s.ledger.addCall(call)
+	s.recordCallLocked(call)
 }
 
 // answered says what a bot receives from a call the fault strikes.

@@ -123,7 +123,7 @@ func (s *Server) handleProfile(w http.ResponseWriter, r *http.Request, psid stri
 			continue
 		default:
 			e := oauthErr(100, 0, "Tried accessing nonexisting field (%s) on node type (User)", f)
-			e.Status = s.set.ErrorStatus
+			e.Status = s.set().ErrorStatus
 			return e
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ServeHTTP routes Graph API calls and otnsim's control calls. Every refusal,
@@ -30,10 +31,28 @@ var errDropped = errors.New("fakegraph: connection dropped (armed fault)")
 // serve answers one request and reports whether the connection must be dropped.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) (drop bool) {
 	path := strings.Trim(r.URL.Path, "/")
-	if rest, ok := strings.CutPrefix(path, "otnsim/v1/"); ok || path == "otnsim/v1" {
+	if path == "otnsim/v1" {
+		s.serveControl(w, r, "")
+		return false
+	}
+	if rest, ok := strings.CutPrefix(path, "otnsim/v1/"); ok {
 		s.serveControl(w, r, rest)
 		return false
 	}
+	for i := range serviceRoutes {
+		if path == serviceRoutes[i].name {
+			s.serveService(w, r, &serviceRoutes[i])
+			return false
+		}
+	}
+	start := time.Now()
+	route, drop := s.serveGraphAPI(w, r, path)
+	s.metrics.observe(route, start)
+	return drop
+}
+
+// serveGraphAPI routes a Graph API call and reports the route it took.
+func (s *Server) serveGraphAPI(w http.ResponseWriter, r *http.Request, path string) (route int, drop bool) {
 	seg0, rest, _ := strings.Cut(path, "/")
 	if isVersion(seg0) {
 		path = rest
@@ -43,23 +62,23 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (drop bool) {
 	if edge == "messages" && (node == "me" || node == s.cfg.Page.ID) {
 		if r.Method != http.MethodPost {
 			s.writeError(w, errUnsupported(r.Method, path))
-			return false
+			return routeUnsupported, false
 		}
-		return s.handleSend(w, r)
+		return routeSend, s.handleSend(w, r)
 	}
 	var h func(http.ResponseWriter, *http.Request, string) *Error
 	switch {
 	case edge == "subscribed_apps" && (node == "me" || node == s.cfg.Page.ID):
-		h = s.handleSubscribedApps
+		h, route = s.handleSubscribedApps, routeSubscribedApps
 	case edge == "messenger_profile" && (node == "me" || node == s.cfg.Page.ID) && r.Method == http.MethodGet:
-		h = s.handleMessengerProfile
+		h, route = s.handleMessengerProfile, routeMessengerProfile
 	case edge == "" && node != "" && r.Method == http.MethodGet:
-		h = s.handleProfile
+		h, route = s.handleProfile, routeProfile
 	default:
 		s.writeError(w, errUnsupported(r.Method, path))
-		return false
+		return routeUnsupported, false
 	}
-	return s.serveGraph(w, r, node, h)
+	return route, s.serveGraph(w, r, node, h)
 }
 
 // serveGraph runs a Graph route other than the Send API: auth, faults, handler.

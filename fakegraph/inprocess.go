@@ -45,6 +45,7 @@ func (s *Server) InterceptDefault() (restore func()) {
 	t.RegisterRegexpResponder(http.MethodGet, graphHost, s.Respond)
 	t.RegisterRegexpResponder(http.MethodPost, graphHost, s.Respond)
 	t.RegisterRegexpResponder(http.MethodDelete, graphHost, s.Respond)
+	t.RegisterRegexpResponder(http.MethodPatch, graphHost, s.Respond)
 	t.RegisterNoResponder(func(req *http.Request) (*http.Response, error) { return old.RoundTrip(req) })
 	http.DefaultTransport = t
 	return func() { http.DefaultTransport = old }

@@ -190,6 +190,13 @@ func (l *ledger) addCall(c Call) Call {
 	return c
 }
 
+// recordCallLocked records a Send API call in the ledger and counts it in
+// the metrics. Callers hold s.mu.
+func (s *Server) recordCallLocked(c Call) {
+	s.ledger.addCall(c)
+	s.metrics.call(&c)
+}
+
 // Ledger returns a snapshot of the ledger, with token states as of now.
 func (s *Server) Ledger() Ledger {
 	affected := s.PageAffected()

@@ -24,7 +24,7 @@ type threadCount struct {
 // throttle counts one call for the page and, when psid is known, its thread,
 // and returns the refusal if a limit is exceeded. Callers hold s.mu.
 func (s *Server) throttle(now time.Time, psid string, media bool) *Error {
-	rl := &s.set.RateLimit
+	rl := &s.set().RateLimit
 	if rl.Disabled {
 		return nil
 	}

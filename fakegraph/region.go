@@ -8,19 +8,19 @@ import (
 
 // platformDate is the date the simulated platform lives at.
 func (s *Server) platformDate(now time.Time) time.Time {
-	if !s.set.PlatformDate.IsZero() {
-		return s.set.PlatformDate
+	if !s.set().PlatformDate.IsZero() {
+		return s.set().PlatformDate
 	}
 	return now
 }
 
 // regionAffected reports whether country is under the Europe or Japan rules at date.
 func (s *Server) regionAffected(country string, date time.Time) bool {
-	if country == "" || s.set.Region.Disabled {
+	if country == "" || s.set().Region.Disabled {
 		return false
 	}
 	c := strings.ToUpper(country)
-	r := &s.set.Region
+	r := &s.set().Region
 	if !date.Before(r.EuropeFrom) && slices.Contains(r.Europe, c) {
 		return true
 	}

@@ -109,7 +109,7 @@ func (s *Server) handleSend(w http.ResponseWriter, r *http.Request) (drop bool) 
 // recordBad records a call refused before its body could be read.
 func (s *Server) recordBad(e *Error) {
 	s.mu.Lock()
-	s.ledger.addCall(Call{At: s.clock.Now(), Kind: KindUnknown, Code: e.Code, Subcode: e.Subcode, Rule: e.Rule, Assumed: e.Assumed})
+	s.recordCallLocked(Call{At: s.clock.Now(), Kind: KindUnknown, Code: e.Code, Subcode: e.Subcode, Rule: e.Rule, Assumed: e.Assumed})
 	s.mu.Unlock()
 }
 
@@ -133,7 +133,7 @@ func (s *Server) recordRefusedAuth(e *Error, req *SendRequest) {
 			call.PSID = ""
 		}
 	}
-	s.ledger.addCall(call)
+	s.recordCallLocked(call)
 }
 
 // Send applies the Send API's rules to req as if it had arrived over HTTP
@@ -164,7 +164,7 @@ func (s *Server) send(req *SendRequest, lost *armedFault) (*SendResponse, *Error
 		} else if call.RecipientKind == RecipientPSID {
 			call.PSID = req.Recipient.ID // an unknown user: named, without a window
 		}
-		s.ledger.addCall(call)
+		s.recordCallLocked(call)
 		return nil, e
 	}
 
@@ -201,6 +201,7 @@ func (s *Server) send(req *SendRequest, lost *armedFault) (*SendResponse, *Error
 		}
 		token.consumed = true
 		token.consumedAt = now
+		s.metrics.tokensConsumed.Add(1)
 	} else if gerr := s.checkStandardSend(req, &pm, user, now, &call); gerr != nil {
 		return refuse(gerr)
 	}
@@ -215,7 +216,7 @@ func (s *Server) send(req *SendRequest, lost *armedFault) (*SendResponse, *Error
 		call.MessageID = "m_" + s.randomString(24)
 		resp.MessageID = call.MessageID
 	}
-	if token != nil && !s.set.RecipientIDOnTokenSend {
+	if token != nil && !s.set().RecipientIDOnTokenSend {
 		resp.RecipientID = ""
 	}
 	if lost != nil {
@@ -225,7 +226,7 @@ func (s *Server) send(req *SendRequest, lost *armedFault) (*SendResponse, *Error
 			call.Code, call.Subcode = e.Code, e.Subcode
 		}
 	}
-	s.ledger.addCall(call)
+	s.recordCallLocked(call)
 	return resp, nil
 }
 
@@ -255,7 +256,7 @@ func (s *Server) resolve(r Recipient, call *Call) (*userState, *tokenRecord, *Er
 	case r.OneTimeNotifToken != "":
 		t, ok := s.tokens[r.OneTimeNotifToken]
 		if !ok {
-			call.StaleToken = tokenOrigin(r.OneTimeNotifToken, s.set.TokenLength, s.pageTag()) == originOurs
+			call.StaleToken = tokenOrigin(r.OneTimeNotifToken, s.set().TokenLength, s.pageTag()) == originOurs
 			return nil, nil, s.unknownToken(r.OneTimeNotifToken)
 		}
 		call.TokenSeq, call.Topic = t.seq, t.topic
@@ -274,8 +275,8 @@ func (s *Server) resolve(r Recipient, call *Call) (*userState, *tokenRecord, *Er
 
 // unknownToken explains why a token value is not one of ours.
 func (s *Server) unknownToken(v string) *Error {
-	code := s.set.TokenErrorCode
-	switch tokenOrigin(v, s.set.TokenLength, s.pageTag()) {
+	code := s.set().TokenErrorCode
+	switch tokenOrigin(v, s.set().TokenLength, s.pageTag()) {
 	case originMalformed:
 		return s.tokenErr(code, rules.TokenScope, "The one_time_notif_token is malformed")
 	case originForeign:
@@ -287,23 +288,23 @@ func (s *Server) unknownToken(v string) *Error {
 
 func (s *Server) tokenErr(code int, rule, msg string) *Error {
 	e := oauthErr(code, 0, "%s", msg)
-	e.Status, e.Rule, e.Assumed = s.set.ErrorStatus, rule, true
+	e.Status, e.Rule, e.Assumed = s.set().ErrorStatus, rule, true
 	return e
 }
 
 // checkTokenSend applies the OTN token rules. Callers hold s.mu.
 func (s *Server) checkTokenSend(req *SendRequest, pm *parsedMsg, t *tokenRecord, u *userState, now time.Time, call *Call) *Error {
 	if !s.cfg.Page.OTNApproved {
-		return s.errPermission(rules.Feature, s.set.PermissionErrorCode, "Requires one_time_notification permission for this page")
+		return s.errPermission(rules.Feature, s.set().PermissionErrorCode, "Requires one_time_notification permission for this page")
 	}
 	if s.threadAffected(u, now) {
-		return s.errPermission(rules.Region, s.set.Region.ErrorCode, "One-time notifications are not available for this page or person in their region")
+		return s.errPermission(rules.Region, s.set().Region.ErrorCode, "One-time notifications are not available for this page or person in their region")
 	}
 	if t.consumed {
-		return s.tokenErr(s.set.TokenErrorCode, rules.TokenOnce, "The one_time_notif_token has already been used")
+		return s.tokenErr(s.set().TokenErrorCode, rules.TokenOnce, "The one_time_notif_token has already been used")
 	}
 	if !now.Before(t.expiresAt) {
-		return s.tokenErr(s.set.TokenErrorCode, rules.TokenExpiry, "The one_time_notif_token has expired")
+		return s.tokenErr(s.set().TokenErrorCode, rules.TokenExpiry, "The one_time_notif_token has expired")
 	}
 	switch {
 	case pm.kind == KindSenderAction:
@@ -311,13 +312,13 @@ func (s *Server) checkTokenSend(req *SendRequest, pm *parsedMsg, t *tokenRecord,
 	case pm.kind == KindOTNRequest:
 		return s.errParam(rules.Content, true, "A one_time_notif_token cannot carry a one_time_notif_req template")
 	case req.Message.Attachment != nil:
-		if !s.set.TokenRichContent {
+		if !s.set().TokenRichContent {
 			return s.errParam(rules.Content, true, "A one_time_notif_token can only carry text")
 		}
 		call.Assumed = true
 	}
 	if req.MessagingType == "" {
-		if s.set.MessagingTypeOnTokenSend {
+		if s.set().MessagingTypeOnTokenSend {
 			return s.errParam(rules.SendFormat, true, "param messaging_type is required")
 		}
 		call.Assumed = true
@@ -331,7 +332,7 @@ func (s *Server) checkStandardSend(req *SendRequest, pm *parsedMsg, u *userState
 	switch pm.kind {
 	case KindSenderAction:
 		if !u.windowOpen(now) {
-			return errOutsideWindow(rules.Win24h, s.set.LegacyWindowSubcode)
+			return errOutsideWindow(rules.Win24h, s.set().LegacyWindowSubcode)
 		}
 		return nil
 	case KindOTNRequest:
@@ -346,7 +347,7 @@ func (s *Server) checkStandardSend(req *SendRequest, pm *parsedMsg, u *userState
 	switch req.MessagingType {
 	case "RESPONSE", "UPDATE":
 		if !u.windowOpen(now) {
-			return errOutsideWindow(rules.Win24h, s.set.LegacyWindowSubcode)
+			return errOutsideWindow(rules.Win24h, s.set().LegacyWindowSubcode)
 		}
 		return nil
 	default: // MESSAGE_TAG
@@ -359,11 +360,11 @@ func (s *Server) checkTag(tag string, u *userState, now time.Time) *Error {
 	switch tag {
 	case "HUMAN_AGENT", "CUSTOMER_FEEDBACK":
 		if u.lastAction.IsZero() || !now.Before(u.lastAction.Add(platform.TagWindow)) {
-			return errOutsideWindow(rules.Win24h, s.set.LegacyWindowSubcode)
+			return errOutsideWindow(rules.Win24h, s.set().LegacyWindowSubcode)
 		}
 		return nil
 	case "CONFIRMED_EVENT_UPDATE", "ACCOUNT_UPDATE", "POST_PURCHASE_UPDATE":
-		if !s.platformDate(now).Before(s.set.RetiredTagsDate) {
+		if !s.platformDate(now).Before(s.set().RetiredTagsDate) {
 			return s.errParam(rules.Win24h, false, "param tag %s is no longer supported", tag)
 		}
 		return nil
@@ -377,15 +378,15 @@ func (s *Server) checkTag(tag string, u *userState, now time.Time) *Error {
 // checkOTNRequest applies the rules for sending the one_time_notif_req template.
 func (s *Server) checkOTNRequest(req *SendRequest, pm *parsedMsg, u *userState, now time.Time, call *Call) *Error {
 	if !s.cfg.Page.OTNApproved {
-		return s.errPermission(rules.Feature, s.set.PermissionErrorCode, "Requires one_time_notification permission for this page")
+		return s.errPermission(rules.Feature, s.set().PermissionErrorCode, "Requires one_time_notification permission for this page")
 	}
 	if s.threadAffected(u, now) {
-		if s.set.Region.RefuseRequests {
-			return s.errPermission(rules.Region, s.set.Region.ErrorCode, "One-time notifications are not available for this page or person in their region")
+		if s.set().Region.RefuseRequests {
+			return s.errPermission(rules.Region, s.set().Region.ErrorCode, "One-time notifications are not available for this page or person in their region")
 		}
 		call.Assumed = true
 	}
-	if req.MessagingType == "" && s.set.MessagingTypeOnRequest && !s.platformDate(now).Before(platform.MessagingTypeRequiredDate()) {
+	if req.MessagingType == "" && s.set().MessagingTypeOnRequest && !s.platformDate(now).Before(platform.MessagingTypeRequiredDate()) {
 		return s.errParam(rules.SendFormat, true, "param messaging_type is required")
 	}
 	if req.MessagingType == "MESSAGE_TAG" {
@@ -394,18 +395,18 @@ func (s *Server) checkOTNRequest(req *SendRequest, pm *parsedMsg, u *userState, 
 		}
 	}
 	if !u.windowOpen(now) {
-		return errOutsideWindow(rules.ReqWindow, s.set.LegacyWindowSubcode)
+		return errOutsideWindow(rules.ReqWindow, s.set().LegacyWindowSubcode)
 	}
-	if lim := s.set.RequestSpamLimit; lim > 0 {
+	if lim := s.set().RequestSpamLimit; lim > 0 {
 		n := 0
 		for _, r := range s.requests[u.PSID] {
-			if r.payload == pm.topic && now.Sub(r.at) < s.set.RequestSpamWindow {
+			if r.payload == pm.topic && now.Sub(r.at) < s.set().RequestSpamWindow {
 				n++
 			}
 		}
 		if n >= lim {
-			e := oauthErr(613, s.set.RequestSpamSubcode, "This OTN request was refused: too many requests for the same topic to this person")
-			e.Status, e.Rule, e.Assumed = s.set.ErrorStatus, rules.ReqSpam, true
+			e := oauthErr(613, s.set().RequestSpamSubcode, "This OTN request was refused: too many requests for the same topic to this person")
+			e.Status, e.Rule, e.Assumed = s.set().ErrorStatus, rules.ReqSpam, true
 			return e
 		}
 	}

@@ -141,7 +141,11 @@ type otnRequest struct {
 type Server struct {
 	cfg   Config
 	clock clock.Clock
-	set   Settings
+	// settings holds the fidelity settings in effect. A published Settings
+	// is never changed: UpdateSettings swaps in a new one while holding mu,
+	// so a call judged under mu sees one version throughout.
+	settings atomic.Pointer[Settings]
+	metrics  *metrics
 
 	mu         sync.Mutex
 	signer     atomic.Pointer[platform.Signer] // webhook HMACs, keyed once
@@ -171,7 +175,10 @@ func New(cfg Config) *Server {
 	if cfg.Page.ID == "" {
 		cfg.Page = DefaultPage()
 	}
-	s := &Server{cfg: cfg, clock: cfg.Clock, set: cfg.Settings.withDefaults()}
+	s := &Server{cfg: cfg, clock: cfg.Clock}
+	set := cfg.Settings.withDefaults()
+	s.settings.Store(&set)
+	s.metrics = newMetrics()
 	s.proof = AppSecretProof(cfg.Page.AppSecret, cfg.Page.AccessToken)
 	s.tag = pagetoken.Tag(cfg.Page.ID)
 	s.resetLocked()
@@ -202,7 +209,10 @@ func (s *Server) Reset() {
 }
 
 // Settings returns the fidelity settings in effect.
-func (s *Server) Settings() Settings { return s.set }
+func (s *Server) Settings() Settings { return *s.set() }
+
+// set returns the settings in effect; the caller must not change them.
+func (s *Server) set() *Settings { return s.settings.Load() }
 
 // Page returns the configured page.
 func (s *Server) Page() Page { return s.cfg.Page }

@@ -34,7 +34,7 @@ func tokenOrigin(v string, length int, tag [4]byte) tokenOriginKind {
 
 // newTokenValue returns a fresh token for the page. Callers hold s.mu.
 func (s *Server) newTokenValue() string {
-	n := max(s.set.TokenLength, 8)
+	n := max(s.set().TokenLength, 8)
 	b := make([]byte, n)
 	tag := s.pageTag()
 	copy(b, tag[:])

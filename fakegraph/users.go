@@ -158,6 +158,7 @@ func (s *Server) NotifyMe(psid, payload string) (string, Delivery, error) {
 	}
 	s.tokens[t.value] = t
 	s.ledger.tokens = append(s.ledger.tokens, t)
+	s.metrics.tokensIssued.Add(1)
 	s.ledger.addEvent(Event{At: now, PSID: psid, Kind: "notify_me", TokenSeq: t.seq, Topic: payload,
 		Detail: fmt.Sprintf("%s: token #%d issued, expires %s", quote(payload), t.seq, t.expiresAt.UTC().Format(time.RFC3339))})
 	s.mu.Unlock()

@@ -274,7 +274,7 @@ func (s *Server) validateButtons(bs []button) *Error {
 // validateOTNRequest applies the one_time_notif_req template rules.
 func (s *Server) validateOTNRequest(raw json.RawMessage, tp templatePayload, pm parsedMsg) (parsedMsg, *Error) {
 	pm.kind = KindOTNRequest
-	if s.set.RequestOnlyTitlePayload {
+	if s.set().RequestOnlyTitlePayload {
 		var keys map[string]json.RawMessage
 		_ = json.Unmarshal(raw, &keys)
 		for k := range keys {
@@ -292,8 +292,8 @@ func (s *Server) validateOTNRequest(raw json.RawMessage, tp templatePayload, pm 
 	if n := utf8.RuneCountInString(pm.title); n == 0 || n > MaxTitleRunes {
 		return pm, s.errParam(rules.ReqFormat, true, "param title must be between 1 and 65 characters")
 	}
-	if n := utf8.RuneCountInString(pm.topic); n == 0 || n > s.set.MaxRequestPayloadRunes {
-		return pm, s.errParam(rules.ReqFormat, true, "param payload must be between 1 and %d characters", s.set.MaxRequestPayloadRunes)
+	if n := utf8.RuneCountInString(pm.topic); n == 0 || n > s.set().MaxRequestPayloadRunes {
+		return pm, s.errParam(rules.ReqFormat, true, "param payload must be between 1 and %d characters", s.set().MaxRequestPayloadRunes)
 	}
 	return pm, nil
 }

@@ -110,16 +110,18 @@ func (s *Server) subscribedTo(field string) bool {
 // it back so later events overtake it.
 func (s *Server) deliver(psid, field string, ev messagingEvent) Delivery {
 	if !s.subscribedTo(field) {
+		s.metrics.hookNotSubscribed.Add(1)
 		s.recordDelivery(psid, Delivery{Skipped: true, Err: fmt.Errorf("page not subscribed to %s", field)}, 0)
 		return Delivery{Skipped: true}
 	}
 	body := s.encodeWebhook(ev)
-	wh := &s.set.Webhook
+	wh := &s.set().Webhook
 	s.mu.Lock()
 	dup := wh.DuplicateRate > 0 && s.rng.Float64() < wh.DuplicateRate
 	hold := wh.ReorderRate > 0 && s.rng.Float64() < wh.ReorderRate
 	s.mu.Unlock()
 	if hold {
+		s.metrics.hookHeldBack.Add(1)
 		s.clock.AfterFunc(wh.ReorderDelay, func() { s.attempt(psid, body, 1) })
 		s.recordEvent(psid, "webhook", "held back "+wh.ReorderDelay.String()+" (out-of-order delivery)")
 		return Delivery{Deferred: true}
@@ -127,6 +129,8 @@ func (s *Server) deliver(psid, field string, ev messagingEvent) Delivery {
 	d := s.attempt(psid, body, 1)
 	if dup {
 		d2 := s.post(body)
+		s.metrics.hookDuplicates.Add(1)
+		s.countDelivery(d2, 1)
 		s.recordDelivery(psid, d2, 1)
 	}
 	return d
@@ -136,14 +140,15 @@ func (s *Server) deliver(psid, field string, ev messagingEvent) Delivery {
 func (s *Server) attempt(psid string, body []byte, n int) Delivery {
 	d := s.post(body)
 	d.Attempts = n
+	s.countDelivery(d, n)
 	s.recordDelivery(psid, d, n)
 	if d.Err == nil && d.Status == http.StatusOK {
 		return d
 	}
-	if s.cfg.Webhook.URL == "" || n > s.set.Webhook.Retries {
+	if s.cfg.Webhook.URL == "" || n > s.set().Webhook.Retries {
 		return d
 	}
-	delay := s.set.Webhook.Backoff << (n - 1)
+	delay := s.set().Webhook.Backoff << (n - 1)
 	s.clock.AfterFunc(delay, func() { s.attempt(psid, body, n+1) })
 	return d
 }
@@ -153,16 +158,16 @@ func (s *Server) post(body []byte) Delivery {
 	if s.cfg.Webhook.URL == "" {
 		return Delivery{Err: errors.New("no webhook configured")}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), s.set.Webhook.Timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), s.set().Webhook.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.Webhook.URL, bytes.NewReader(body))
 	if err != nil {
 		return Delivery{Err: fmt.Errorf("build webhook request: %w", err)}
 	}
-	sig256, sig1 := s.webhookSigner().Sign(body, s.set.Webhook.SHA1Signature)
+	sig256, sig1 := s.webhookSigner().Sign(body, s.set().Webhook.SHA1Signature)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(platform.SignatureHeader, sig256)
-	if s.set.Webhook.SHA1Signature {
+	if s.set().Webhook.SHA1Signature {
 		req.Header.Set(platform.LegacySignatureHeader, sig1)
 	}
 	client := s.cfg.Webhook.Client
@@ -176,6 +181,14 @@ func (s *Server) post(body []byte) Delivery {
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxBodyBytes))
 	_ = resp.Body.Close()
 	return Delivery{Status: resp.StatusCode}
+}
+
+// countDelivery counts one webhook POST in the metrics; without a webhook
+// URL nothing was posted, so nothing is counted.
+func (s *Server) countDelivery(d Delivery, attempt int) {
+	if s.cfg.Webhook.URL != "" {
+		s.metrics.delivery(d, attempt)
+	}
 }
 
 func (s *Server) recordDelivery(psid string, d Delivery, attempt int) {

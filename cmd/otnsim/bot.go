@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/otnsim/otnsim/fakegraph"
 	"github.com/otnsim/otnsim/reference"
 	"github.com/otnsim/otnsim/reference/sqlitestore"
 )
@@ -37,10 +38,15 @@ Every flag defaults to the environment variable the harness sets:
 OTNSIM_GRAPH_URL, OTNSIM_PAGE_ID, OTNSIM_PAGE_ACCESS_TOKEN, OTNSIM_APP_SECRET,
 OTNSIM_VERIFY_TOKEN, PORT, and OTNSIM_BOT_DB.
 
+The bot needs a Graph API URL: --graph-url or OTNSIM_GRAPH_URL (fakegraph,
+e.g. what "otnsim serve" prints). Without one it refuses to start rather than
+message real people: to target Meta's Graph API say so, with --real-graph or
+--graph-url ` + fakegraph.DefaultGraphURL + `.
+
 Examples:
   otnsim run scenarios/compliance --bot-cmd "otnsim bot --db /tmp/bot.db"
   otnsim bot --addr 127.0.0.1:8080 --graph-url http://127.0.0.1:8787 --config shop.yaml
-  otnsim bot --preset flow-builder
+  otnsim bot --preset flow-builder --graph-url http://127.0.0.1:8787
 
 Exit status: 0 stopped by a signal, 1 the server failed, 2 usage or input error.
 
@@ -52,16 +58,10 @@ func init() {
 		flags: func(fs *flag.FlagSet) { defineBotFlags(fs) }}
 }
 
-func env(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
 // botOptions are otnsim bot's flags.
 type botOptions struct {
 	addr, graphURL, pageID, pageToken, appSecret, verifyToken, db, config, preset *string
+	realGraph                                                                     *bool
 }
 
 // defineBotFlags defines otnsim bot's flags on fs, with their defaults from
@@ -72,7 +72,8 @@ func defineBotFlags(fs *flag.FlagSet) botOptions {
 		defAddr = "127.0.0.1:" + p
 	}
 	addr := fs.String("addr", defAddr, "listen address (default from PORT)")
-	graphURL := fs.String("graph-url", env("OTNSIM_GRAPH_URL", "https://graph.facebook.com"), "Graph API base URL")
+	graphURL := fs.String("graph-url", os.Getenv("OTNSIM_GRAPH_URL"), "Graph API base URL, e.g. fakegraph's from otnsim serve (required, or OTNSIM_GRAPH_URL)")
+	realGraph := fs.Bool("real-graph", false, "target Meta's real Graph API ("+fakegraph.DefaultGraphURL+") when no --graph-url is given")
 	pageID := fs.String("page-id", os.Getenv("OTNSIM_PAGE_ID"), "page id")
 	pageToken := fs.String("page-token", os.Getenv("OTNSIM_PAGE_ACCESS_TOKEN"), "page access token")
 	appSecret := fs.String("app-secret", os.Getenv("OTNSIM_APP_SECRET"), "app secret (checks X-Hub-Signature-256)")
@@ -80,7 +81,7 @@ func defineBotFlags(fs *flag.FlagSet) botOptions {
 	db := fs.String("db", os.Getenv("OTNSIM_BOT_DB"), "SQLite file for durable state (empty: in memory)")
 	config := fs.String("config", "", "YAML file with the bot setup (the bot: section of a scenario file or load profile)")
 	preset := fs.String("preset", "", "policy preset when no --config is given: careful, flow-builder, broadcaster, instant")
-	return botOptions{addr, graphURL, pageID, pageToken, appSecret, verifyToken, db, config, preset}
+	return botOptions{addr, graphURL, pageID, pageToken, appSecret, verifyToken, db, config, preset, realGraph}
 }
 
 func botCmd(args []string, stdout, stderr io.Writer) int {
@@ -100,6 +101,10 @@ func botCmd(args []string, stdout, stderr io.Writer) int {
 	setup, err := botSetup(*o.config, *o.preset)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	if *o.graphURL, err = botGraphURL(*o.graphURL, *o.realGraph); err != nil {
+		fmt.Fprintf(stderr, "otnsim bot: %v\n", err)
 		return exitUsage
 	}
 	var store reference.Store = reference.NewMemoryStore()
@@ -144,6 +149,22 @@ func botCmd(args []string, stdout, stderr io.Writer) int {
 	defer cancel()
 	_ = srv.Shutdown(shutdown)
 	return exitPass
+}
+
+// botGraphURL is the Graph API the bot talks to: the one given, or Meta's
+// only when asked for by --real-graph. It never falls back to the real
+// Graph API silently.
+func botGraphURL(given string, real bool) (string, error) {
+	given = strings.TrimSpace(given)
+	switch {
+	case given == "" && real:
+		return fakegraph.DefaultGraphURL, nil
+	case given == "":
+		return "", fmt.Errorf("no Graph API URL: give --graph-url (or OTNSIM_GRAPH_URL) with fakegraph's address, e.g. what otnsim serve prints; --real-graph targets %s", fakegraph.DefaultGraphURL)
+	case real && strings.TrimRight(given, "/") != fakegraph.DefaultGraphURL:
+		return "", fmt.Errorf("--real-graph targets %s, but the Graph API URL is %s: give one or the other", fakegraph.DefaultGraphURL, given)
+	}
+	return given, nil
 }
 
 // botSetup reads the configuration file, or starts from a preset.

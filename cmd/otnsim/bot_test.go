@@ -113,6 +113,37 @@ var _ = Describe("otnsim bot", func() {
 		Expect(errOut).To(ContainSubstring("bot.yaml:2:15"))
 	})
 
+	It("refuses to start without a Graph API URL rather than target the real one silently", func() {
+		GinkgoT().Setenv("OTNSIM_GRAPH_URL", "")
+		code, out, errOut := otnsim("bot", "--addr", "127.0.0.1:0")
+		Expect(code).To(Equal(exitUsage))
+		Expect(out).To(BeEmpty())
+		Expect(strings.Count(errOut, "\n")).To(Equal(1), errOut)
+		Expect(errOut).To(HavePrefix("otnsim bot: no Graph API URL: give --graph-url (or OTNSIM_GRAPH_URL)"))
+		Expect(errOut).To(ContainSubstring("--real-graph"))
+
+		code, _, errOut = otnsim("bot", "--addr", "127.0.0.1:0", "--real-graph", "--graph-url", "http://127.0.0.1:8787")
+		Expect(code).To(Equal(exitUsage))
+		Expect(errOut).To(ContainSubstring("give one or the other"))
+	})
+
+	It("targets the real Graph API only when told to", func() {
+		u, err := botGraphURL("", true)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(u).To(Equal("https://graph.facebook.com"))
+		u, err = botGraphURL("https://graph.facebook.com", false)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(u).To(Equal("https://graph.facebook.com"))
+		u, err = botGraphURL("https://graph.facebook.com/", true)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(u).To(Equal("https://graph.facebook.com/"))
+		u, err = botGraphURL("http://127.0.0.1:8787", false)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(u).To(Equal("http://127.0.0.1:8787"))
+		_, err = botGraphURL("  ", false)
+		Expect(err).To(HaveOccurred())
+	})
+
 	It("is killed mid-campaign and restarted on its SQLite store: no token lost, none spent twice", func() {
 		const subscribers, killAt = 6, 3
 		clk := clock.NewVirtual(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC))

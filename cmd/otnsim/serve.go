@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
 	"github.com/otnsim/otnsim/fakegraph"
 	"github.com/otnsim/otnsim/sim/clock"
 )
@@ -23,11 +25,16 @@ const serveUsage = `Usage: otnsim serve [flags]
 Serves fakegraph, the fake Graph API, over HTTP: the Send API
 (/v19.0/me/messages and /v19.0/{page-id}/messages), user profiles,
 subscribed_apps and messenger_profile, plus the control API under
-/otnsim/v1/ through which you play the users and move the clock. Prints what
-a bot needs to connect. Stops gracefully on SIGINT or SIGTERM.
+/otnsim/v1/ through which you play the users, move the clock and read or
+change the settings (GET /otnsim/v1/ lists its calls). Prints what a bot
+needs to connect. Stops gracefully on SIGINT or SIGTERM.
 
-The control API is open on a loopback address; bound anywhere else it needs
---control-key, sent as "Authorization: Bearer KEY".
+GET /healthz and /readyz answer {"status":"ok"}; GET /metrics serves
+Prometheus metrics (otnsim_*, plus Go runtime and process metrics).
+
+The control API and /metrics need --control-key, sent as "Authorization:
+Bearer KEY", when one is given; it is mandatory off a loopback address.
+/healthz and /readyz never need it.
 
 Examples:
   otnsim serve
@@ -39,6 +46,8 @@ Examples:
   curl -s -XPOST localhost:8787/otnsim/v1/users -d '{"psid":"111"}'
   curl -s -XPOST localhost:8787/otnsim/v1/users/111/message -d '{"text":"hi"}'
   curl -s -XPOST localhost:8787/otnsim/v1/clock/advance -d '{"by":"30d"}'
+  curl -s -XPATCH localhost:8787/otnsim/v1/settings -d '{"rate_limit":{"disabled":true}}'
+  curl -s localhost:8787/metrics | grep otnsim_send_calls_total
 
 Exit status: 0 stopped cleanly, 2 usage error or the address cannot be bound.
 
@@ -167,8 +176,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 	}
 	graph := fakegraph.New(fakegraph.Config{
 		Page: o.page, Clock: clk, Seed: o.seed, Settings: set, ControlKey: o.controlKey,
-		Webhook: fakegraph.Webhook{URL: o.webhook, Client: &http.Client{Timeout: set.Webhook.Timeout}},
+		// The client has no timeout of its own: each delivery waits at most
+		// webhook.timeout, which PATCH /otnsim/v1/settings may change.
+		Webhook: fakegraph.Webhook{URL: o.webhook, Client: &http.Client{}},
 	})
+	graph.MetricsRegistry().MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "otnsim serve: %v\n", err)
@@ -215,4 +227,5 @@ func printConnect(w io.Writer, base string, o *serveOptions, clk clock.Clock) {
 		access = "needs Authorization: Bearer <control key>"
 	}
 	fmt.Fprintf(w, "  control API: %s/otnsim/v1/ (%s)\n", base, access)
+	fmt.Fprintf(w, "  metrics:     %s/metrics (%s); health: %s/healthz, %s/readyz\n", base, access, base, base)
 }

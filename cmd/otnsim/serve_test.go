@@ -63,6 +63,20 @@ func (s *served) call(method, path, body string, hdr ...string) (int, map[string
 	return resp.StatusCode, out
 }
 
+// get makes one HTTP GET and returns the status and the body as text.
+func (s *served) get(path string, hdr ...string) (int, string) {
+	req, err := http.NewRequest("GET", s.base+path, nil)
+	Expect(err).NotTo(HaveOccurred())
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	Expect(err).NotTo(HaveOccurred())
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(raw)
+}
+
 func errCode(body map[string]any) float64 {
 	e, _ := body["error"].(map[string]any)
 	c, _ := e["code"].(float64)
@@ -178,6 +192,62 @@ var _ = Describe("otnsim serve", func() {
 		Expect(err).To(HaveOccurred())
 		_, led := s.call("GET", "/otnsim/v1/ledger?psid=111", "")
 		Expect(led["tokens"].([]any)[0]).To(HaveKeyWithValue("state", "consumed"))
+	})
+
+	It("answers /healthz and /readyz, and serves Prometheus metrics on /metrics", func() {
+		s := startServe()
+		Eventually(s.out).Should(gbytes.Say(`metrics: +http://127\.0\.0\.1:\d+/metrics`))
+		st, body := s.call("GET", "/healthz", "")
+		Expect(st).To(Equal(200))
+		Expect(body).To(Equal(map[string]any{"status": "ok"}))
+		st, body = s.call("GET", "/readyz", "")
+		Expect(st).To(Equal(200))
+		Expect(body).To(Equal(map[string]any{"status": "ok"}))
+
+		s.call("POST", "/otnsim/v1/users", `{"psid":"111"}`)
+		s.call("POST", "/otnsim/v1/users/111/message", `{"text":"hi"}`)
+		st, _ = s.call("POST", send, `{"recipient":{"id":"111"},"messaging_type":"RESPONSE","message":{"text":"hello"}}`)
+		Expect(st).To(Equal(200))
+		st, metrics := s.get("/metrics")
+		Expect(st).To(Equal(200))
+		Expect(metrics).To(ContainSubstring(`otnsim_send_calls_total{rule="",verdict="ok"} 1`))
+		Expect(metrics).To(ContainSubstring(`otnsim_graph_request_duration_seconds_bucket{route="send",le="+Inf"} 1`))
+		Expect(metrics).To(ContainSubstring("go_goroutines "))
+		Expect(metrics).To(ContainSubstring("process_start_time_seconds "))
+	})
+
+	It("keeps /healthz open but guards /metrics with the control key", func() {
+		s := startServe("--control-key", "k3y")
+		st, _ := s.call("GET", "/healthz", "")
+		Expect(st).To(Equal(200))
+		st, body := s.call("GET", "/metrics", "")
+		Expect(st).To(Equal(401))
+		Expect(body["error"]).To(HaveKeyWithValue("type", "OTNSimException"))
+		st, _ = s.get("/metrics", "Authorization", "Bearer k3y")
+		Expect(st).To(Equal(200))
+	})
+
+	It("lists the control calls at /otnsim/v1/ and reads and patches the settings under their scenario-file names", func() {
+		s := startServe()
+		st, body := s.call("GET", "/otnsim/v1/", "")
+		Expect(st).To(Equal(200))
+		Expect(body["calls"]).To(ContainElement(And(HaveKeyWithValue("method", "PATCH"), HaveKeyWithValue("path", "/otnsim/v1/settings"))))
+
+		st, body = s.call("GET", "/otnsim/v1/settings", "")
+		Expect(st).To(Equal(200))
+		Expect(body["webhook"]).To(HaveKeyWithValue("timeout", "5s"))
+		Expect(body["rate_limit"]).To(HaveKeyWithValue("disabled", false))
+
+		st, body = s.call("PATCH", "/otnsim/v1/settings", `{"rate_limit":{"disabled":true},"webhook":{"timeout":"1.5s"}}`)
+		Expect(st).To(Equal(200))
+		Expect(body["rate_limit"]).To(HaveKeyWithValue("disabled", true))
+		Expect(body["webhook"]).To(HaveKeyWithValue("timeout", "1.5s"))
+
+		st, body = s.call("PATCH", "/otnsim/v1/settings", `{"rate_limit":{"disabled":1}}`)
+		Expect(st).To(Equal(400))
+		Expect(body["error"]).To(HaveKeyWithValue("message", "settings: rate_limit.disabled must be true or false, got 1"))
+		_, body = s.call("GET", "/otnsim/v1/settings", "")
+		Expect(body["rate_limit"]).To(HaveKeyWithValue("disabled", true), "a refused patch changes nothing")
 	})
 
 	It("refuses to bind off loopback without a control key, and shows help", func() {

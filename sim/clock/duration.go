@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -120,4 +121,49 @@ func scale(num string, unit uint64) (uint64, error) {
 		}
 	}
 	return v, nil
+}
+
+// FormatDuration renders d in the syntax ParseDuration reads, in the largest
+// units that fit: 24h is "1d", 36h "1d12h", 1.5s "1.5s", 250ms "250ms", 366
+// days "1y1d", zero "0". ParseDuration(FormatDuration(d)) == d for every d
+// ≥ 0. A negative d, which the syntax cannot express, is rendered as Go's
+// time.Duration.String would.
+func FormatDuration(d time.Duration) string {
+	if d < 0 {
+		return d.String()
+	}
+	if d == 0 {
+		return "0"
+	}
+	u := uint64(d)
+	var b []byte
+	for _, p := range [...]struct {
+		unit string
+		n    uint64
+	}{{"y", uint64(year)}, {"d", uint64(day)}, {"h", uint64(time.Hour)}, {"m", uint64(time.Minute)}} {
+		if u >= p.n {
+			b = strconv.AppendUint(b, u/p.n, 10)
+			b = append(b, p.unit...)
+			u %= p.n
+		}
+	}
+	sec := uint64(time.Second)
+	switch {
+	case u == 0:
+	case u >= sec || len(b) > 0:
+		b = strconv.AppendUint(b, u/sec, 10)
+		if frac := u % sec; frac > 0 {
+			f := strconv.AppendUint(nil, frac+sec, 10)[1:] // nine digits, leading zeros kept
+			b = append(b, '.')
+			b = append(b, strings.TrimRight(string(f), "0")...)
+		}
+		b = append(b, 's')
+	case u%uint64(time.Millisecond) == 0:
+		b = append(strconv.AppendUint(b, u/uint64(time.Millisecond), 10), "ms"...)
+	case u%uint64(time.Microsecond) == 0:
+		b = append(strconv.AppendUint(b, u/uint64(time.Microsecond), 10), "us"...)
+	default:
+		b = append(strconv.AppendUint(b, u, 10), "ns"...)
+	}
+	return string(b)
 }

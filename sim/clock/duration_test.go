@@ -72,3 +72,34 @@ var _ = Describe("ParseDuration", func() {
 		Entry("many weeks", "20000w"),
 	)
 })
+
+var _ = Describe("FormatDuration", func() {
+	DescribeTable("renders in the largest units ParseDuration reads",
+		func(d time.Duration, want string) {
+			Expect(clock.FormatDuration(d)).To(Equal(want))
+			back, err := clock.ParseDuration(want)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(back).To(Equal(d))
+		},
+		Entry("zero", time.Duration(0), "0"),
+		Entry("a day", 24*time.Hour, "1d"),
+		Entry("a day and a half", 36*time.Hour, "1d12h"),
+		Entry("thirty days", 30*24*time.Hour, "30d"),
+		Entry("a year and a day", 366*24*time.Hour, "1y1d"),
+		Entry("seconds", 5*time.Second, "5s"),
+		Entry("a fraction of a second", 1500*time.Millisecond, "1.5s"),
+		Entry("minutes and a nanosecond", 2*time.Minute+time.Nanosecond, "2m0.000000001s"),
+		Entry("milliseconds", 250*time.Millisecond, "250ms"),
+		Entry("microseconds", 1500*time.Microsecond, "1500us"),
+		Entry("nanoseconds", 7*time.Nanosecond, "7ns"),
+		Entry("the longest", time.Duration(math.MaxInt64), "292y171d23h47m16.854775807s"),
+	)
+
+	It("round-trips through ParseDuration", func() {
+		for d := time.Duration(1); d > 0 && d < time.Duration(math.MaxInt64/3); d = d*3 + 7 {
+			back, err := clock.ParseDuration(clock.FormatDuration(d))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(back).To(Equal(d), clock.FormatDuration(d))
+		}
+	})
+})
