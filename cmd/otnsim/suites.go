@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/otnsim/otnsim/compliance"
+	"github.com/otnsim/otnsim/load/report"
 	"github.com/otnsim/otnsim/scenarios"
 )
 
@@ -90,23 +91,23 @@ func listSuites(stdout, stderr io.Writer) int {
 	return exitPass
 }
 
-const schemaUsage = `Usage: otnsim schema [scenario|report]
+const schemaUsage = `Usage: otnsim schema [scenario|report|check|load]
 
 Prints a JSON Schema: "scenario" (the default) describes scenario files, for
 editors that complete and check YAML (for example the YAML language server's
-"# yaml-language-server: $schema=..." comment); "report" describes the JSON
-report of otnsim run --json.
+"# yaml-language-server: $schema=..." comment); "report", "check" and "load"
+describe the JSON reports of otnsim run, check and load (and report merge).
 
 Examples:
   otnsim schema > otnsim-scenario.schema.json
-  otnsim schema report > otnsim-report.schema.json
+  otnsim schema check > otnsim-check.schema.json
 
 Flags:
 `
 
 func init() {
-	commands["schema"] = command{summary: "print the JSON Schema of scenario files or of run reports", run: schemaCmd,
-		words: func() []string { return []string{"scenario", "report"} }}
+	commands["schema"] = command{summary: "print the JSON Schema of scenario files or of run, check and load reports", run: schemaCmd,
+		words: func() []string { return []string{"scenario", "report", "check", "load"} }}
 }
 
 func schemaCmd(args []string, stdout, stderr io.Writer) int {
@@ -121,10 +122,14 @@ func schemaCmd(args []string, stdout, stderr io.Writer) int {
 	switch fs.Arg(0) {
 	case "", "scenario":
 		doc = scenarios.Schema()
-	case "report":
+	case "report", "run":
 		doc = scenarios.ReportSchema()
+	case "check":
+		doc = compliance.ReportSchema()
+	case "load":
+		doc = report.Schema()
 	default:
-		fmt.Fprintf(stderr, "otnsim schema: unknown schema %q (want scenario or report)\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "otnsim schema: unknown schema %q (want scenario, report, check or load)\n", fs.Arg(0))
 		return exitUsage
 	}
 	if fs.NArg() > 1 {

@@ -40,7 +40,7 @@ var _ = Describe("the embedded suites", func() {
 	})
 
 	It("prints the scenario and report schemas", func() {
-		for _, which := range []string{"", "scenario", "report"} {
+		for _, which := range []string{"", "scenario", "report", "check", "load"} {
 			args := []string{"schema"}
 			if which != "" {
 				args = append(args, which)
@@ -49,7 +49,7 @@ var _ = Describe("the embedded suites", func() {
 			Expect(code).To(Equal(0), which)
 			var doc map[string]any
 			Expect(json.Unmarshal([]byte(out), &doc)).To(Succeed(), which)
-			Expect(doc).To(HaveKey("$defs"))
+			Expect(doc).To(HaveKey("$schema"), which)
 		}
 		raw, err := os.ReadFile("../../scenarios/schema.json")
 		Expect(err).NotTo(HaveOccurred())
