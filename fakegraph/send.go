@@ -213,7 +213,7 @@ func (s *Server) send(req *SendRequest, lost *armedFault) (*SendResponse, *Error
 	call.OK = true
 	resp := &SendResponse{RecipientID: user.PSID}
 	if pm.kind != KindSenderAction {
-		call.MessageID = "m_" + s.randomString(24)
+		call.MessageID = s.messageID()
 		resp.MessageID = call.MessageID
 	}
 	if token != nil && !s.set().RecipientIDOnTokenSend {
