@@ -196,8 +196,11 @@ func (l *ledger) addCall(c Call) Call {
 	return c
 }
 
-// logChunk is how many entries one chunk of a chunkLog holds.
-const logChunk = 512
+// logChunk is how many entries one chunk of a chunkLog holds: few enough
+// that a chunk of calls (264 bytes each) is a small object, so that making
+// one while s.mu is held stays cheap (no large allocation, a small GC
+// assist at most).
+const logChunk = 64
 
 // chunkLog is an append-only log stored in fixed-size chunks. Adding never
 // moves an entry, and entries are never changed once added, so a view taken
