@@ -6,7 +6,8 @@
 # Markdown table. Without wrk it runs the Go benchmark pair instead.
 #
 # Environment: CONNS (default "8 64"), DURATION (10s), ROUNDS (3),
-# THREADS (wrk threads, 2), PORT_OTNSIM (18787), PORT_BARE (18788), GO (go).
+# THREADS (wrk threads, 2), PORT_OTNSIM (18787), PORT_BARE (18788), GO (go),
+# WRK (wrk), BENCHTIME (the Go benchmark's, 2s).
 set -euo pipefail
 
 GO=${GO:-go}
@@ -16,10 +17,11 @@ ROUNDS=${ROUNDS:-3}
 THREADS=${THREADS:-2}
 PORT_OTNSIM=${PORT_OTNSIM:-18787}
 PORT_BARE=${PORT_BARE:-18788}
+WRK=${WRK:-wrk}
 TOKEN=EAAotnsimPAGEtoken
 
-if ! command -v wrk >/dev/null 2>&1; then
-	echo "bench-serve: wrk is not installed; running the Go benchmark pair instead (BenchmarkServeLoopback)"
+if ! command -v "$WRK" >/dev/null 2>&1; then
+	echo "bench-serve: $WRK is not installed; running the Go benchmark pair instead (BenchmarkServeLoopback)"
 	exec "$GO" test -run '^$' -bench '^BenchmarkServeLoopback$' -benchtime "${BENCHTIME:-2s}" ./fakegraph
 fi
 
@@ -71,7 +73,7 @@ fresh() {
 # run NAME BASE CONNS prints "NAME CONNS REQ/S P99_MS".
 run() {
 	local out
-	out=$(wrk -t"$THREADS" -c"$3" -d"$DURATION" --latency -s "$work/send.lua" "$2/v19.0/me/messages?access_token=$TOKEN")
+	out=$("$WRK" -t"$THREADS" -c"$3" -d"$DURATION" --latency -s "$work/send.lua" "$2/v19.0/me/messages?access_token=$TOKEN")
 	if grep -q 'Non-2xx' <<<"$out"; then
 		echo "bench-serve: $1 answered errors:" >&2
 		echo "$out" >&2
