@@ -146,22 +146,22 @@ type Server struct {
 	// so a call judged under mu sees one version throughout.
 	settings atomic.Pointer[Settings]
 	metrics  *metrics
-
-	mu       sync.Mutex
-	signer   atomic.Pointer[platform.Signer] // webhook HMACs, keyed once
-	rng      *rand.Rand
-	faker    *gofakeit.Faker
-	users    map[string]*userState
-	userRefs map[string]string // user_ref -> PSID
-	tokens   map[string]*tokenRecord
-	requests map[string][]otnRequest // by PSID, oldest first
-	ledger   ledger
-	rate     rateState
-	faults   []*armedFault
 	// mayFault is false only while no fault is armed, so that takeFault
 	// need not lock s.mu for every call: ArmFault sets it with s.mu held,
 	// takeFault clears it with s.mu held when it finds no fault.
-	mayFault   atomic.Bool
+	mayFault atomic.Bool
+
+	mu         sync.Mutex
+	signer     atomic.Pointer[platform.Signer] // webhook HMACs, keyed once
+	rng        *rand.Rand
+	faker      *gofakeit.Faker
+	users      map[string]*userState
+	userRefs   map[string]string // user_ref -> PSID
+	tokens     map[string]*tokenRecord
+	requests   map[string][]otnRequest // by PSID, oldest first
+	ledger     ledger
+	rate       rateState
+	faults     []*armedFault
 	subscribed []string // fields from subscribed_apps; nil means every field
 	// activeUsers counts users in state UserActive (for the 24-hour quota).
 	activeUsers int
