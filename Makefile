@@ -25,7 +25,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)
 
 ## bench-serve: otnsim serve against a bare net/http server under wrk, side by
-## side (CONNS, DURATION, ROUNDS); without wrk, BenchmarkServeLoopback
+## side (CONNS, DURATION, ROUNDS, BEFORE=old otnsim); without wrk, BenchmarkServeLoopback
 bench-serve:
 	BENCHTIME=$(BENCHTIME) GO=$(GO) ./scripts/bench-serve.sh
 

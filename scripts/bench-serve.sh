@@ -6,8 +6,9 @@
 # Markdown table. Without wrk it runs the Go benchmark pair instead.
 #
 # Environment: CONNS (default "8 64"), DURATION (10s), ROUNDS (3),
-# THREADS (wrk threads, 2), PORT_OTNSIM (18787), PORT_BARE (18788), GO (go),
-# WRK (wrk), BENCHTIME (the Go benchmark's, 2s).
+# THREADS (wrk threads, 2), PORT (first of three ports, 18787), GO (go),
+# WRK (wrk), BENCHTIME (the Go benchmark's, 2s), and BEFORE: the path of
+# another otnsim binary (an older build) to measure in the same sitting.
 set -euo pipefail
 
 GO=${GO:-go}
@@ -15,14 +16,18 @@ CONNS=${CONNS:-8 64}
 DURATION=${DURATION:-10s}
 ROUNDS=${ROUNDS:-3}
 THREADS=${THREADS:-2}
-PORT_OTNSIM=${PORT_OTNSIM:-18787}
-PORT_BARE=${PORT_BARE:-18788}
+PORT=${PORT:-18787}
 WRK=${WRK:-wrk}
+BEFORE=${BEFORE:-}
 TOKEN=EAAotnsimPAGEtoken
 
 if ! command -v "$WRK" >/dev/null 2>&1; then
 	echo "bench-serve: $WRK is not installed; running the Go benchmark pair instead (BenchmarkServeLoopback)"
 	exec "$GO" test -run '^$' -bench '^BenchmarkServeLoopback$' -benchtime "${BENCHTIME:-2s}" ./fakegraph
+fi
+if [ -n "$BEFORE" ] && [ ! -x "$BEFORE" ]; then
+	echo "bench-serve: BEFORE=$BEFORE is not an executable otnsim binary" >&2
+	exit 2
 fi
 
 work=$(mktemp -d)
@@ -37,13 +42,22 @@ trap cleanup EXIT
 "$GO" build -o "$work/otnsim" ./cmd/otnsim
 "$GO" build -o "$work/bareserve" ./internal/servebench/bareserve
 
-otnsim=http://127.0.0.1:$PORT_OTNSIM
-bare=http://127.0.0.1:$PORT_BARE
-"$work/otnsim" serve --addr "127.0.0.1:$PORT_OTNSIM" --no-rate-limits >"$work/otnsim.log" 2>&1 &
+declare -A base
+base[otnsim]=http://127.0.0.1:$PORT
+base[bare]=http://127.0.0.1:$((PORT + 1))
+servers="otnsim bare"
+"$work/otnsim" serve --addr "127.0.0.1:$PORT" --no-rate-limits >"$work/otnsim.log" 2>&1 &
 pids+=($!)
-"$work/bareserve" -addr "127.0.0.1:$PORT_BARE" >"$work/bare.log" 2>&1 &
+"$work/bareserve" -addr "127.0.0.1:$((PORT + 1))" >"$work/bare.log" 2>&1 &
 pids+=($!)
-for url in "$otnsim/healthz" "$bare/healthz"; do
+if [ -n "$BEFORE" ]; then
+	base[before]=http://127.0.0.1:$((PORT + 2))
+	servers="before otnsim bare"
+	"$BEFORE" serve --addr "127.0.0.1:$((PORT + 2))" --no-rate-limits >"$work/before.log" 2>&1 &
+	pids+=($!)
+fi
+for s in $servers; do
+	url=${base[$s]}/healthz
 	for _ in $(seq 100); do
 		curl -sf -o /dev/null "$url" && break
 		sleep 0.1
@@ -58,28 +72,29 @@ wrk.body = '$body'
 wrk.headers["Content-Type"] = "application/json"
 LUA
 
-# fresh empties fakegraph's ledger and opens the subscriber's window, so that
-# every otnsim run starts from the same state.
+# fresh empties a fakegraph's ledger and opens the subscriber's window, so
+# that every run starts from the same state.
 fresh() {
-	curl -sf -o /dev/null -XPOST "$otnsim/otnsim/v1/reset"
-	curl -sf -o /dev/null -XPOST "$otnsim/otnsim/v1/users" -d '{"psid":"111"}'
-	curl -sf -o /dev/null -XPOST "$otnsim/otnsim/v1/users/111/message" -d '{"text":"hi"}'
+	curl -sf -o /dev/null -XPOST "$1/otnsim/v1/reset"
+	curl -sf -o /dev/null -XPOST "$1/otnsim/v1/users" -d '{"psid":"111"}'
+	curl -sf -o /dev/null -XPOST "$1/otnsim/v1/users/111/message" -d '{"text":"hi"}'
 	# one send checks that the call is accepted
-	code=$(curl -s -o /dev/null -w '%{http_code}' -XPOST "$otnsim/v19.0/me/messages?access_token=$TOKEN" \
+	code=$(curl -s -o /dev/null -w '%{http_code}' -XPOST "$1/v19.0/me/messages?access_token=$TOKEN" \
 		-H 'Content-Type: application/json' -d "$body")
-	[ "$code" = 200 ] || { echo "bench-serve: the send answered $code, not 200" >&2; exit 1; }
+	[ "$code" = 200 ] || { echo "bench-serve: the send to $1 answered $code, not 200" >&2; exit 1; }
 }
 
-# run NAME BASE CONNS prints "NAME CONNS REQ/S P99_MS".
+# run NAME CONNS prints "NAME CONNS REQ/S P99_MS".
 run() {
 	local out
-	out=$("$WRK" -t"$THREADS" -c"$3" -d"$DURATION" --latency -s "$work/send.lua" "$2/v19.0/me/messages?access_token=$TOKEN")
+	[ "$1" = bare ] || fresh "${base[$1]}"
+	out=$("$WRK" -t"$THREADS" -c"$2" -d"$DURATION" --latency -s "$work/send.lua" "${base[$1]}/v19.0/me/messages?access_token=$TOKEN")
 	if grep -q 'Non-2xx' <<<"$out"; then
 		echo "bench-serve: $1 answered errors:" >&2
 		echo "$out" >&2
 		exit 1
 	fi
-	awk -v name="$1" -v c="$3" '
+	awk -v name="$1" -v c="$2" '
 		function ms(v) {
 			if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
 			if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
@@ -92,24 +107,39 @@ run() {
 	' <<<"$out"
 }
 
-echo "bench-serve: wrk -t$THREADS -d$DURATION, $ROUNDS rounds, connections: $CONNS"
+echo "bench-serve: $WRK -t$THREADS -d$DURATION, $ROUNDS rounds, connections: $CONNS"
 echo "server conns req/s p99_ms"
-for r in $(seq "$ROUNDS"); do
+for _ in $(seq "$ROUNDS"); do
 	for c in $CONNS; do
-		fresh
-		run otnsim "$otnsim" "$c"
-		run bare "$bare" "$c"
+		for s in $servers; do
+			run "$s" "$c"
+		done
 	done
 done | tee "$work/runs.txt"
 
+# med SERVER CONNS FIELD is the median of a field over the rounds.
+med() {
+	awk -v s="$1" -v c="$2" -v f="$3" '$1 == s && $2 == c { print $f }' "$work/runs.txt" | sort -n |
+		awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
 echo
-echo "Medians of $ROUNDS rounds:"
+echo "Medians of $ROUNDS rounds (ratio: otnsim serve / bare; p99 ratio likewise):"
 echo
-echo "| connections | otnsim serve | bare net/http | ratio | serve p99 | bare p99 |"
-echo "| --- | --- | --- | --- | --- | --- |"
+if [ -n "$BEFORE" ]; then
+	echo "| connections | before | otnsim serve | bare net/http | ratio | before p99 | serve p99 | bare p99 | p99 ratio |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+else
+	echo "| connections | otnsim serve | bare net/http | ratio | serve p99 | bare p99 | p99 ratio |"
+	echo "| --- | --- | --- | --- | --- | --- | --- |"
+fi
 for c in $CONNS; do
-	med() { awk -v s="$1" -v c="$c" -v f="$2" '$1 == s && $2 == c { print $f }' "$work/runs.txt" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-	so=$(med otnsim 3); sb=$(med bare 3); po=$(med otnsim 4); pb=$(med bare 4)
-	awk -v c="$c" -v so="$so" -v sb="$sb" -v po="$po" -v pb="$pb" \
-		'BEGIN { printf "| %s | %.1fk req/s | %.1fk | %.2f | %.2f ms | %.2f ms |\n", c, so / 1000, sb / 1000, so / sb, po, pb }'
+	so=$(med otnsim "$c" 3) sb=$(med bare "$c" 3) po=$(med otnsim "$c" 4) pb=$(med bare "$c" 4)
+	if [ -n "$BEFORE" ]; then
+		awk -v c="$c" -v sB="$(med before "$c" 3)" -v so="$so" -v sb="$sb" -v pB="$(med before "$c" 4)" -v po="$po" -v pb="$pb" \
+			'BEGIN { printf "| %s | %.1fk req/s | %.1fk | %.1fk | %.2f | %.1f ms | %.1f ms | %.1f ms | %.2f |\n", c, sB / 1000, so / 1000, sb / 1000, so / sb, pB, po, pb, po / pb }'
+	else
+		awk -v c="$c" -v so="$so" -v sb="$sb" -v po="$po" -v pb="$pb" \
+			'BEGIN { printf "| %s | %.1fk req/s | %.1fk | %.2f | %.1f ms | %.1f ms | %.2f |\n", c, so / 1000, sb / 1000, so / sb, po, pb, po / pb }'
+	fi
 done
