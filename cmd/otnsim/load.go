@@ -43,7 +43,8 @@ population at a time, its chunks in turn, so it sees one consistent virtual
 timeline per chunk; --bot-procs starts several processes (--bot-cmd only),
 each with its own fakegraph listener, port and share of the chunks. After
 each webhook or trigger the harness waits until the bot's Graph calls have
-been quiet for --settle (default 5ms here) of real time.
+been quiet for a period learned from the bot, at most --settle (default 5ms
+here) of real time (see "otnsim help check").
 
 The default engine for the reference bot is in-process and discrete-event on
 a virtual clock (no sockets). --http serves fakegraph and the bot on loopback
