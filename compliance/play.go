@@ -153,12 +153,24 @@ func playOne(t, more Target, sc *scenarios.Scenario, block []string, o PlayOptio
 	}
 	run := sc
 	if o.Checks != nil {
-		cp := *sc
-		cp.Checks = *o.Checks
-		run = &cp
+		run = withChecks(sc, *o.Checks)
 	}
 	res := scenarios.Run(run, opts)
 	return res, world, t.Err()
+}
+
+// withChecks returns a copy of sc, and of each of its cases when it is a
+// table scenario, judged with the practice thresholds c.
+func withChecks(sc *scenarios.Scenario, c findings.Options) *scenarios.Scenario {
+	cp := *sc
+	cp.Checks = c
+	if len(sc.Cases) > 0 {
+		cp.Cases = make([]*scenarios.Scenario, len(sc.Cases))
+		for i, cs := range sc.Cases {
+			cp.Cases[i] = withChecks(cs, c)
+		}
+	}
+	return &cp
 }
 
 // LateCalls waits for the bots of targets that notice late calls (those
