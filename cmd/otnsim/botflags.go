@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -53,6 +54,24 @@ func (b *botFlags) describe() string {
 		return "--bot-cmd " + b.cmd
 	}
 	return "--bot-url " + b.url
+}
+
+// flags returns the bot's flags as a shell would need them typed, for
+// replay commands.
+func (b *botFlags) flags() string {
+	if b.cmd != "" {
+		return "--bot-cmd " + shellQuote(b.cmd)
+	}
+	return "--bot-url " + shellQuote(b.url)
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but plain
+// word characters.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./_-") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // start runs the bot; on failure it prints why (with the bot's output) and

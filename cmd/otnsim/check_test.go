@@ -178,7 +178,7 @@ var _ = Describe("otnsim check's settling, progress and bot processes", func() {
 		Expect(lines[0]).To(HavePrefix("otnsim check: --bot-cmd "))
 		Expect(lines[1]).To(Equal(fmt.Sprintf("playing %d scenarios, then the security probes, on 2 bot processes", n)))
 		for i := 1; i <= n; i++ {
-			Expect(lines[1+i]).To(MatchRegexp(fmt.Sprintf(`^PASS  %d/%d  compliance/\S+\.yaml \(.+\)$`, i, n+1)))
+			Expect(lines[1+i]).To(MatchRegexp(fmt.Sprintf(`^PASS  %d/%d  embedded:compliance/\S+\.yaml \(.+\)$`, i, n+1)))
 		}
 		Expect(lines[2+n]).To(Equal(fmt.Sprintf("PASS  %d/%d  security probes", n+1, n+1)))
 		Expect(lines[3+n]).To(BeEmpty())

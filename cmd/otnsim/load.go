@@ -218,7 +218,7 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 		for _, h := range harnesses {
 			opts.External = append(opts.External, h)
 		}
-		opts.BotName = o.bot.describe()
+		opts.BotName = o.bot.flags()
 	}
 	mode, err := progressMode(o.progress, stderr)
 	if err != nil {
