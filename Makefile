@@ -8,7 +8,7 @@ FUZZTIME ?= 30s
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  = -X main.version=$(VERSION)
 
-.PHONY: all run test bench build lint fuzz docs tidy clean
+.PHONY: all run test bench bench-serve build lint fuzz docs tidy clean
 
 all: lint test
 
@@ -23,6 +23,11 @@ test:
 ## bench: Go benchmarks, in a form benchstat reads
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)
+
+## bench-serve: otnsim serve against a bare net/http server under wrk, side by
+## side (CONNS, DURATION, ROUNDS, BEFORE=old otnsim); without wrk, BenchmarkServeLoopback
+bench-serve:
+	BENCHTIME=$(BENCHTIME) GO=$(GO) ./scripts/bench-serve.sh
 
 ## build: the otnsim binary under bin/, stamped with VERSION (git describe)
 build:
@@ -41,6 +46,7 @@ lint:
 ## fuzz: run each fuzz target for FUZZTIME
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeSendRequest$$' -fuzztime $(FUZZTIME) ./fakegraph
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeSendRequestJSON$$' -fuzztime $(FUZZTIME) ./fakegraph
 	$(GO) test -run '^$$' -fuzz '^FuzzHandler$$' -fuzztime $(FUZZTIME) ./fakegraph
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./scenarios
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./load/profile

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/otnsim/otnsim/rules"
@@ -22,10 +23,8 @@ func AppSecretProof(secret, token string) string {
 // forms Graph accepts: the query string, an Authorization header (Bearer or
 // OAuth), or a form or JSON body field.
 func credentials(r *http.Request, req *SendRequest) (token, proof string) {
-	q := r.URL.RawQuery
-	if q != "" {
-		v := r.URL.Query()
-		token, proof = v.Get("access_token"), v.Get("appsecret_proof")
+	if q := r.URL.RawQuery; q != "" {
+		token, proof = queryCredentials(q)
 	}
 	if token == "" {
 		if h := r.Header.Get("Authorization"); len(h) > 7 {
@@ -40,6 +39,30 @@ func credentials(r *http.Request, req *SendRequest) (token, proof string) {
 		}
 		if proof == "" {
 			proof = req.AppSecretProof
+		}
+	}
+	return token, proof
+}
+
+// queryCredentials is url.ParseQuery(q) followed by Get("access_token") and
+// Get("appsecret_proof"), without building the map for every call: a short
+// query with nothing escaped (the usual ?access_token=...) is scanned in
+// place, any other goes through url.ParseQuery.
+func queryCredentials(q string) (token, proof string) {
+	if len(q) > 2048 || strings.ContainsAny(q, "%+;") {
+		v, _ := url.ParseQuery(q)
+		return v.Get("access_token"), v.Get("appsecret_proof")
+	}
+	var haveToken, haveProof bool
+	for q != "" {
+		var kv string
+		kv, q, _ = strings.Cut(q, "&")
+		k, v, _ := strings.Cut(kv, "=")
+		switch {
+		case k == "access_token" && !haveToken:
+			token, haveToken = v, true
+		case k == "appsecret_proof" && !haveProof:
+			proof, haveProof = v, true
 		}
 	}
 	return token, proof

@@ -58,7 +58,10 @@ type Attachment struct {
 // multipart bodies carry the JSON objects in fields, as Graph accepts them.
 // Any other media type is refused with ErrContentType.
 func DecodeSendRequest(contentType string, body []byte) (*SendRequest, error) {
-	mt, params, _ := mime.ParseMediaType(contentType)
+	mt, params := contentType, map[string]string(nil)
+	if contentType != "application/json" { // what nearly every bot sends needs no parsing
+		mt, params, _ = mime.ParseMediaType(contentType)
+	}
 	switch mt {
 	case "", "application/json", "text/json", "text/plain":
 	case "application/x-www-form-urlencoded":
@@ -75,6 +78,9 @@ func DecodeSendRequest(contentType string, body []byte) (*SendRequest, error) {
 		return decodeForm(vals)
 	default:
 		return nil, fmt.Errorf("decode %q body: %w", mt, ErrContentType)
+	}
+	if req, ok := decodeJSONFast(body); ok {
+		return req, nil
 	}
 	var req SendRequest
 	if err := json.Unmarshal(body, &req); err != nil {

@@ -168,26 +168,76 @@ type Ledger struct {
 	Events       []Event `json:"events"`
 }
 
+// ledger is what the server records, in recording order. Calls and events
+// are append-only logs: once recorded they never change or move, so that
+// recording costs the same at the millionth call as at the first (no slice
+// growth copying the whole log while s.mu is held) and a snapshot copies
+// them without holding s.mu. Tokens are records that change (consumed,
+// rejected uses), so they are read under s.mu.
 type ledger struct {
 	tokens []*tokenRecord
-	calls  []Call
-	events []Event
+	calls  chunkLog[Call]
+	events chunkLog[Event]
 	order  int // counts every event and call recorded
 }
 
 func (l *ledger) addEvent(e Event) {
 	l.order++
 	e.Order = l.order
-	e.Seq = len(l.events) + 1
-	l.events = append(l.events, e)
+	e.Seq = l.events.len() + 1
+	l.events.add(e)
 }
 
 func (l *ledger) addCall(c Call) Call {
 	l.order++
 	c.Order = l.order
-	c.Seq = len(l.calls) + 1
-	l.calls = append(l.calls, c)
+	c.Seq = l.calls.len() + 1
+	l.calls.add(c)
 	return c
+}
+
+// logChunk is how many entries one chunk of a chunkLog holds: few enough
+// that a chunk of calls (264 bytes each) is a small object, so that making
+// one while s.mu is held stays cheap (no large allocation, a small GC
+// assist at most).
+const logChunk = 64
+
+// chunkLog is an append-only log stored in fixed-size chunks. Adding never
+// moves an entry, and entries are never changed once added, so a view taken
+// under the lock that guards adding (see view) stays valid, and can be read
+// without that lock, while entries go on being added.
+type chunkLog[T any] struct {
+	chunks []*[logChunk]T // every chunk but the last is full
+	n      int
+}
+
+// len returns the number of entries.
+func (l *chunkLog[T]) len() int { return l.n }
+
+// add appends v.
+func (l *chunkLog[T]) add(v T) {
+	i := l.n % logChunk
+	if i == 0 {
+		l.chunks = append(l.chunks, new([logChunk]T))
+	}
+	l.chunks[len(l.chunks)-1][i] = v
+	l.n++
+}
+
+// view returns the log as it is now. The caller holds the lock that guards
+// add; the view may be read after releasing it.
+func (l *chunkLog[T]) view() chunkLog[T] { return *l }
+
+// all returns the entries of the view, oldest first; nil when there are none.
+func (l chunkLog[T]) all() []T {
+	if l.n == 0 {
+		return nil
+	}
+	dst := make([]T, 0, l.n)
+	for i := 0; i < l.n; i += logChunk {
+		dst = append(dst, l.chunks[i/logChunk][:min(logChunk, l.n-i)]...)
+	}
+	return dst
 }
 
 // recordCallLocked records a Send API call in the ledger and counts it in
@@ -201,18 +251,20 @@ func (s *Server) recordCallLocked(c Call) {
 func (s *Server) Ledger() Ledger {
 	affected := s.PageAffected()
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	now := s.clock.Now()
 	out := Ledger{
 		Now:          now,
 		PageAffected: affected,
 		Tokens:       make([]Token, len(s.ledger.tokens)),
-		Calls:        append([]Call(nil), s.ledger.calls...),
-		Events:       append([]Event(nil), s.ledger.events...),
 	}
 	for i, t := range s.ledger.tokens {
 		out.Tokens[i] = t.snapshot(now)
 	}
+	calls, events := s.ledger.calls.view(), s.ledger.events.view()
+	s.mu.Unlock()
+	// Recorded calls and events never change: copy them without holding
+	// s.mu, so that reading a long ledger does not stall the Send API.
+	out.Calls, out.Events = calls.all(), events.all()
 	return out
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/otnsim/otnsim/internal/httpbody"
@@ -213,7 +214,7 @@ func (s *Server) send(req *SendRequest, lost *armedFault) (*SendResponse, *Error
 	call.OK = true
 	resp := &SendResponse{RecipientID: user.PSID}
 	if pm.kind != KindSenderAction {
-		call.MessageID = "m_" + s.randomString(24)
+		call.MessageID = s.messageID()
 		resp.MessageID = call.MessageID
 	}
 	if token != nil && !s.set().RecipientIDOnTokenSend {
@@ -429,11 +430,17 @@ func recipientKind(r Recipient) RecipientKind {
 
 var jsonHeader = []string{"application/json; charset=UTF-8"}
 
-// writeSendResponse writes the success body without reflection on the hot path.
+// respBufs holds the buffers success bodies are rendered in.
+var respBufs = sync.Pool{New: func() any { b := make([]byte, 0, 128); return &b }}
+
+// writeSendResponse writes the success body without reflection on the hot
+// path, in a pooled buffer.
 func writeSendResponse(w http.ResponseWriter, r *SendResponse) {
 	w.Header()["Content-Type"] = jsonHeader
 	w.WriteHeader(http.StatusOK)
-	buf := make([]byte, 0, 128)
+	bp := respBufs.Get().(*[]byte)
+	defer respBufs.Put(bp)
+	buf := (*bp)[:0]
 	buf = append(buf, '{')
 	if r.RecipientID != "" {
 		buf = append(buf, `"recipient_id":`...)
@@ -448,6 +455,7 @@ func writeSendResponse(w http.ResponseWriter, r *SendResponse) {
 	}
 	buf = append(buf, '}')
 	_, _ = w.Write(buf)
+	*bp = buf
 }
 
 // appendJSONString appends s as a JSON string.

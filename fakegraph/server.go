@@ -146,6 +146,10 @@ type Server struct {
 	// so a call judged under mu sees one version throughout.
 	settings atomic.Pointer[Settings]
 	metrics  *metrics
+	// mayFault is false only while no fault is armed, so that takeFault
+	// need not lock s.mu for every call: ArmFault sets it with s.mu held,
+	// takeFault clears it with s.mu held when it finds no fault.
+	mayFault atomic.Bool
 
 	mu         sync.Mutex
 	signer     atomic.Pointer[platform.Signer] // webhook HMACs, keyed once
@@ -227,6 +231,19 @@ func (s *Server) randomString(n int) string {
 		b[i] = byte(s.rng.Uint32())
 	}
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// messageID returns a new Send API message id: "m_" and randomString(24),
+// from the same draws, without its allocations. Callers hold s.mu.
+func (s *Server) messageID() string {
+	var b [24]byte
+	for i := range b {
+		b[i] = byte(s.rng.Uint32())
+	}
+	var out [2 + 32]byte // base64 of 24 bytes is 32 characters
+	out[0], out[1] = 'm', '_'
+	base64.RawURLEncoding.Encode(out[2:], b[:])
+	return string(out[:])
 }
 
 // traceID returns a new fbtrace_id. Callers hold s.mu.

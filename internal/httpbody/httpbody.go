@@ -11,8 +11,8 @@ func Read(r io.Reader, size, limit int64) ([]byte, error) {
 	if size <= 0 || size >= limit {
 		return io.ReadAll(io.LimitReader(r, limit))
 	}
-	lr := io.LimitReader(r, limit)
-	b := make([]byte, 0, size+1) // +1: the read that meets EOF needs room
+	lr := io.LimitedReader{R: r, N: limit} // a value, not io.LimitReader's allocation
+	b := make([]byte, 0, size+1)           // +1: the read that meets EOF needs room
 	for {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
