@@ -1,6 +1,7 @@
 package fakegraph
 
 import (
+	"encoding/json"
 	"reflect"
 	"time"
 )
@@ -20,10 +21,11 @@ type Assumption struct {
 	// Setting is the setting's name as a scenario file's world.settings
 	// and PATCH /otnsim/v1/settings spell it (rate_limit.thread_burst).
 	Setting string `json:"setting"`
-	// Default is the default value, rendered as GET /otnsim/v1/settings does.
-	Default string `json:"default"`
-	// Value is the value in effect (the default for Assumptions()).
-	Value string `json:"value"`
+	// Default is the default value, as JSON the way GET /otnsim/v1/settings
+	// renders it.
+	Default json.RawMessage `json:"default"`
+	// Value is the value in effect, as JSON.
+	Value json.RawMessage `json:"value"`
 	// Changed says Value differs from Default.
 	Changed bool `json:"changed"`
 	// Reading says what otnsim assumes and why, in a sentence.
@@ -76,7 +78,7 @@ func Assumptions(set Settings) []Assumption {
 	for _, a := range assumed {
 		d := settingJSON(reflect.ValueOf(def), a.setting)
 		v := settingJSON(reflect.ValueOf(set), a.setting)
-		out = append(out, Assumption{Setting: a.setting, Default: d, Value: v, Changed: d != v, Reading: a.reading})
+		out = append(out, Assumption{Setting: a.setting, Default: json.RawMessage(d), Value: json.RawMessage(v), Changed: d != v, Reading: a.reading})
 	}
 	return out
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/otnsim/otnsim/platform"
 	"github.com/otnsim/otnsim/rules"
+	"github.com/otnsim/otnsim/sim/clock"
 )
 
 // OTN's successor, recurring notifications: the notification_messages
@@ -298,7 +299,7 @@ func (s *Server) recurringVerdict(pm *parsedMsg, t *recurringToken, now time.Tim
 		return nil
 	}
 	if cd := s.cooldown(now); !t.lastSend.IsZero() && now.Sub(t.lastSend) < cd {
-		e := oauthErr(4, 2018354, "Only one message per notification_messages_token every %s", cd)
+		e := oauthErr(4, 2018354, "Only one message per notification_messages_token every %s", clock.FormatDuration(cd))
 		e.Status, e.Rule = s.set().ErrorStatus, rules.RNCooldown
 		return e
 	}
