@@ -41,12 +41,19 @@ Examples:
   otnsim serve --webhook http://127.0.0.1:3000/webhook --page-region US
   otnsim serve --clock wall --addr 127.0.0.1:9000
   otnsim serve --addr 0.0.0.0:8787 --control-key s3cret
+  otnsim serve --webhook http://127.0.0.1:3000/webhook --require-appsecret-proof --webhook-duplicate-rate 0.1
+  otnsim serve --start 2026-01-05T09:00:00Z --content basic   # recurring notifications work before 2026-02-10
+
+With --webhook it first performs Meta's verification handshake (GET
+?hub.mode=subscribe&hub.verify_token=...&hub.challenge=...) and prints the
+outcome; POST /otnsim/v1/webhook/subscribe repeats it.
 
   # a whole OTN life with curl (see README.md):
   curl -s -XPOST localhost:8787/otnsim/v1/users -d '{"psid":"111"}'
   curl -s -XPOST localhost:8787/otnsim/v1/users/111/message -d '{"text":"hi"}'
   curl -s -XPOST localhost:8787/otnsim/v1/clock/advance -d '{"by":"30d"}'
   curl -s -XPATCH localhost:8787/otnsim/v1/settings -d '{"rate_limit":{"disabled":true}}'
+  curl -s localhost:8787/otnsim/v1/assumptions
   curl -s localhost:8787/metrics | grep otnsim_send_calls_total
 
 Exit status: 0 stopped cleanly, 2 usage error or the address cannot be bound.
