@@ -8,7 +8,7 @@ FUZZTIME ?= 30s
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  = -X main.version=$(VERSION)
 
-.PHONY: all run test bench build lint fuzz tidy clean
+.PHONY: all run test bench build lint fuzz docs tidy clean
 
 all: lint test
 
@@ -27,6 +27,10 @@ bench:
 ## build: the otnsim binary under bin/, stamped with VERSION (git describe)
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/otnsim
+
+## docs: regenerate README.md's sample outputs from real runs
+docs:
+	$(GO) run ./internal/samples/update README.md
 
 ## lint: gofmt and go vet
 lint:

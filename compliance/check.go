@@ -92,6 +92,13 @@ type Report struct {
 	// run to the end, the suite could not be read): Rows, Contract and
 	// Probes are then empty, and otnsim check exits 2.
 	Error *ReportError `json:"-"`
+	// LateCalls counts the Graph API calls the bot made after otnsim had
+	// closed their step (it sent after answering, later than --settle
+	// allowed): the verdicts were given without them.
+	LateCalls int `json:"late_calls"`
+	// LateSteps names the requests those calls came after, with the step
+	// of the scenario that sent them: the first few, without repeats.
+	LateSteps []string `json:"late_steps,omitempty"`
 }
 
 // SchemaVersion is the version of the JSON report's shape
@@ -163,6 +170,16 @@ type Options struct {
 	// Only, when set, judges that rule alone: the report has its row only,
 	// and the probes run only when they judge it.
 	Only string
+	// Pool, when set, holds more bots of the same kind as the checked one
+	// (the same command started again, each with its own Graph listener):
+	// the scenarios are then played on all of them at once (see Play). The
+	// report is the same as a serial run's; the probes go to the first bot.
+	Pool []Target
+	// Progress, when set, is told of each scenario as its verdict is in,
+	// in suite order, then of the security probes (one group): done of
+	// total, the scenario (file and name) or "security probes", and
+	// whether it passed.
+	Progress func(done, total int, name string, passed bool)
 }
 
 // Check plays suite against the bot behind h, then the security probes, and
@@ -181,71 +198,58 @@ func Check(h Target, bot string, suite []*scenarios.Scenario, seed int64) (*Repo
 // shown under that finding.
 func CheckWith(h Target, bot string, suite []*scenarios.Scenario, o Options) (*Report, error) {
 	began := time.Now()
-	fails := map[string][]Evidence{}
-	passes := map[string][]Evidence{}
-	blocked := map[string][]string{}
 	rep := &Report{SchemaVersion: SchemaVersion, Bot: bot, FailOn: string(o.FailOn), Scenarios: len(suite), Contract: []Evidence{}}
 	if rep.FailOn == "" {
 		rep.FailOn = string(rules.Failure)
 	}
-	opts := RunOptions(h, o.Seed)
-	var world *sim.World
-	after := opts.AfterStep
-	opts.AfterStep = func(w *sim.World, st *scenarios.Step) error {
-		world = w
-		return after(w, st)
+	targets := append([]Target{h}, o.Pool...)
+	total := len(suite) + 1
+	judged := make([]*scenarioVerdict, len(suite))
+	reported := 0
+	_, err := Play(targets, suite, PlayOptions{Seed: o.Seed, Checks: o.Checks, Done: func(i int, res scenarios.Result, w *sim.World) {
+		judged[i] = judgeScenario(suite[i], res, w)
+		for ; reported < len(suite) && judged[reported] != nil; reported++ {
+			if o.Progress != nil {
+				v := judged[reported]
+				o.Progress(reported+1, total, v.name, v.passed)
+			}
+		}
+	}})
+	if err != nil {
+		return nil, err
 	}
-	for _, sc := range suite {
-		world = nil
-		run := sc
-		if o.Checks != nil {
-			cp := *sc
-			cp.Checks = *o.Checks
-			run = &cp
+	fails := map[string][]Evidence{}
+	passes := map[string][]Evidence{}
+	blocked := map[string][]string{}
+	for _, v := range judged {
+		for _, f := range v.fails {
+			fails[f.rule] = append(fails[f.rule], f.ev)
 		}
-		res := scenarios.Run(run, opts)
-		if err := h.Err(); err != nil {
-			return nil, err
+		rep.Contract = append(rep.Contract, v.contract...)
+		for _, p := range v.passes {
+			passes[p.rule] = append(passes[p.rule], p.ev)
 		}
-		v := res.Verdict()
-		charged := map[string]bool{}
-		for _, f := range v.Findings {
-			charged[f.Rule] = true
-			fails[f.Rule] = append(fails[f.Rule], findingEvidence(res, world, f))
-		}
-		for _, c := range v.Failed {
-			ev := checkEvidence(res, world, c)
-			if c.Contract() {
-				rep.Contract = append(rep.Contract, ev)
-				continue
-			}
-			charged[c.Rule] = true
-			fails[c.Rule] = append(fails[c.Rule], ev)
-		}
-		others := v.Charged(rules.Info)
-		for _, id := range RulesOf(sc) {
-			switch {
-			case charged[id]:
-			case res.Passed:
-				passes[id] = append(passes[id], Evidence{Scenario: res.File, Name: res.Name, Passed: true})
-			case len(others) > 0:
-				// The scenario's failure is another rule's: nothing in it
-				// breaks this one.
-				passes[id] = append(passes[id], Evidence{Scenario: res.File, Name: res.Name, Passed: true,
-					Problems: []string{"its failure is charged to " + strings.Join(others, ", ") + ", not to this rule"}})
-			default:
-				blocked[id] = append(blocked[id], res.File)
-			}
+		for _, id := range v.blocked {
+			blocked[id] = append(blocked[id], v.file)
 		}
 	}
 	var results []probes.Result
 	if only, _ := rules.Lookup(o.Only); o.Only == "" || only.Kind == rules.Security {
-		var err error
+		if lt, ok := h.(lateTarget); ok {
+			lt.Step("the security probes")
+		}
 		if results, err = probes.Run(h); err != nil {
 			return nil, err
 		}
 	}
 	rep.Probes = results
+	if o.Progress != nil {
+		passed := true
+		for _, p := range results {
+			passed = passed && p.Verdict != probes.Fail
+		}
+		o.Progress(total, total, "security probes", passed)
+	}
 	probeRows := map[string][]probes.Result{}
 	for _, p := range results {
 		probeRows[p.Rule] = append(probeRows[p.Rule], p)
@@ -257,8 +261,75 @@ func CheckWith(h Target, bot string, suite []*scenarios.Scenario, o Options) (*R
 		rep.Rows = append(rep.Rows, judge(rule, fails[rule.ID], passes[rule.ID], blocked[rule.ID], probeRows[rule.ID]))
 	}
 	rep.Started = began
+	late := LateCalls(targets)
+	rep.LateCalls = len(late)
+	seen := map[string]bool{}
+	for _, l := range late {
+		step := l.After
+		if l.Step != "" {
+			step += " (" + l.Step + ")"
+		}
+		if !seen[step] && len(rep.LateSteps) < maxLateSteps {
+			seen[step] = true
+			rep.LateSteps = append(rep.LateSteps, step)
+		}
+	}
 	rep.Elapsed = time.Since(began)
 	return rep, nil
+}
+
+// maxLateSteps is how many steps with late calls a report names.
+const maxLateSteps = 10
+
+// scenarioVerdict is what one scenario's result says of the rules.
+type scenarioVerdict struct {
+	file, name string
+	passed     bool
+	fails      []ruleEvidence // in the scenario's order
+	contract   []Evidence
+	passes     []ruleEvidence
+	blocked    []string // rules its failure kept from being judged
+}
+
+type ruleEvidence struct {
+	rule string
+	ev   Evidence
+}
+
+// judgeScenario charges the result of sc, played in w, rule by rule.
+func judgeScenario(sc *scenarios.Scenario, res scenarios.Result, w *sim.World) *scenarioVerdict {
+	out := &scenarioVerdict{file: res.File, name: res.File + " (" + res.Name + ")", passed: res.Passed}
+	v := res.Verdict()
+	charged := map[string]bool{}
+	for _, f := range v.Findings {
+		charged[f.Rule] = true
+		out.fails = append(out.fails, ruleEvidence{f.Rule, findingEvidence(res, w, f)})
+	}
+	for _, c := range v.Failed {
+		ev := checkEvidence(res, w, c)
+		if c.Contract() {
+			out.contract = append(out.contract, ev)
+			continue
+		}
+		charged[c.Rule] = true
+		out.fails = append(out.fails, ruleEvidence{c.Rule, ev})
+	}
+	others := v.Charged(rules.Info)
+	for _, id := range RulesOf(sc) {
+		switch {
+		case charged[id]:
+		case res.Passed:
+			out.passes = append(out.passes, ruleEvidence{id, Evidence{Scenario: res.File, Name: res.Name, Passed: true}})
+		case len(others) > 0:
+			// The scenario's failure is another rule's: nothing in it
+			// breaks this one.
+			out.passes = append(out.passes, ruleEvidence{id, Evidence{Scenario: res.File, Name: res.Name, Passed: true,
+				Problems: []string{"its failure is charged to " + strings.Join(others, ", ") + ", not to this rule"}}})
+		default:
+			out.blocked = append(out.blocked, id)
+		}
+	}
+	return out
 }
 
 // findingEvidence shows a finding with the timeline of its subscriber

@@ -9,10 +9,23 @@ import (
 	"github.com/otnsim/otnsim/rules"
 )
 
-// WriteText renders the report for a terminal: one row per rule, then the
-// evidence of every failed rule.
+// WriteText renders the report for a terminal: its header, one row per
+// rule, then the evidence of every failed rule.
 func WriteText(w io.Writer, r *Report) {
-	fmt.Fprintf(w, "otnsim check: %s\n\n", r.Bot)
+	WriteHeader(w, r.Bot)
+	fmt.Fprintln(w)
+	WriteVerdict(w, r)
+}
+
+// WriteHeader writes the report's first line, naming the bot: a check that
+// shows its progress prints it before playing.
+func WriteHeader(w io.Writer, bot string) {
+	fmt.Fprintf(w, "otnsim check: %s\n", bot)
+}
+
+// WriteVerdict writes the report without its header: the rows, the
+// evidence, the late calls and the summary.
+func WriteVerdict(w io.Writer, r *Report) {
 	for _, row := range r.Rows {
 		mark := ""
 		if row.Assumed {
@@ -41,6 +54,13 @@ func WriteText(w io.Writer, r *Report) {
 	for _, ev := range r.Contract {
 		fmt.Fprintf(w, "\n--- CONTRACT: the bot did not do what a trigger asks\n")
 		writeEvidence(w, ev)
+	}
+	if r.LateCalls > 0 {
+		fmt.Fprintf(w, "\n--- LATE CALLS: the bot made %d calls after otnsim closed their step; raise --settle\n", r.LateCalls)
+		fmt.Fprintf(w, "    It sent after answering, later than the quiet period allowed, so the verdicts above were given without those calls. They came after:\n")
+		for _, s := range r.LateSteps {
+			fmt.Fprintf(w, "      %s\n", s)
+		}
 	}
 	pass, fail, none := r.Counts()
 	verdict := "ok"

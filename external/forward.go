@@ -2,6 +2,7 @@ package external
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -30,19 +31,35 @@ func (h *Harness) exchange(method, path, query string, header http.Header, body 
 	for k, v := range header {
 		req.Header[k] = append([]string(nil), v...)
 	}
+	h.graph.openStep(h.describe(method, path, body))
 	began := time.Now()
 	resp, err := h.client.Do(req)
 	if err != nil {
+		h.graph.closeStep()
 		return 0, nil, nil, h.fail(h.classify(method, path, err))
 	}
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, relay.MaxBody))
 	_ = resp.Body.Close()
 	h.answered(time.Since(began))
-	h.graph.touch()
+	h.graph.answered()
 	if err := h.settle(); err != nil {
 		return 0, nil, nil, err
 	}
 	return resp.StatusCode, resp.Header, answer, nil
+}
+
+// describe names a request to the bot for late-call reports: a trigger by
+// its name, anything else by method and path.
+func (h *Harness) describe(method, path string, body []byte) string {
+	if path == h.cfg.TriggerPath {
+		var t struct {
+			Trigger string `json:"trigger"`
+		}
+		if json.Unmarshal(body, &t) == nil && t.Trigger != "" {
+			return "trigger " + t.Trigger
+		}
+	}
+	return method + " " + path
 }
 
 // classify names a transport failure: the process died, the bot hung, or

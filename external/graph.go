@@ -23,13 +23,31 @@ type graphMux struct {
 	mu       sync.Mutex
 	current  http.Handler
 	inflight int
-	last     time.Time     // when a call last started or ended
+	last     time.Time     // when a call last started or ended, or the bot answered
 	changed  chan struct{} // closed and replaced on every change
 	log      []GraphRequest
+
+	// The step the bot's calls belong to (settle.go).
+	phase  stepPhase
+	what   string    // the request of the open or last closed step
+	stats  stepStats // of the open step
+	settle settler
+	label  string // what is being played (Harness.Step)
+	late   []LateCall
 }
 
-func newGraphMux() *graphMux {
-	return &graphMux{changed: make(chan struct{}), last: time.Now()}
+// stepPhase is where the harness is with the bot.
+type stepPhase int
+
+const (
+	phaseStarting stepPhase = iota // no step closed yet: calls are the bot's start-up
+	phaseOpen                      // a request is with the bot
+	phaseAnswered                  // the bot answered; the harness settles
+	phaseClosed                    // the step is over: a call now is late
+)
+
+func newGraphMux(settle time.Duration) *graphMux {
+	return &graphMux{changed: make(chan struct{}), last: time.Now(), settle: settler{max: settle}}
 }
 
 // use makes h the handler every later call reaches.
@@ -51,6 +69,7 @@ func (g *graphMux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	g.mu.Lock()
 	h := g.current
+	g.callStartsLocked(r)
 	g.inflight++
 	g.signalLocked()
 	g.mu.Unlock()
@@ -79,19 +98,71 @@ func writeNoWorld(w http.ResponseWriter) {
 	_, _ = io.WriteString(w, `{"error":{"message":"(#2) Service temporarily unavailable: no simulation is running","type":"OAuthException","code":2,"is_transient":true,"fbtrace_id":"otnsimNoWorldRunning00"}}`)
 }
 
-// state returns the calls in flight, when activity last changed, and a
-// channel closed at the next change.
-func (g *graphMux) state() (int, time.Time, <-chan struct{}) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.inflight, g.last, g.changed
+// callStartsLocked files a call that starts now under the step it belongs
+// to. Callers hold g.mu.
+func (g *graphMux) callStartsLocked(r *http.Request) {
+	gap := time.Since(g.last)
+	switch g.phase {
+	case phaseOpen:
+		g.stats.before++
+	case phaseAnswered:
+		g.stats.after++
+		g.stats.gap = max(g.stats.gap, gap)
+	case phaseClosed:
+		g.late = append(g.late, LateCall{Method: r.Method, Path: r.URL.Path, After: g.what, Step: g.label, Gap: gap})
+		g.settle.late(gap)
+	}
 }
 
-// touch records activity that is not a Graph call (the bot just answered).
-func (g *graphMux) touch() {
+// openStep starts a step: what (a request) is on its way to the bot.
+func (g *graphMux) openStep(what string) {
 	g.mu.Lock()
+	g.phase, g.what, g.stats = phaseOpen, what, stepStats{}
+	g.mu.Unlock()
+}
+
+// answered records that the bot answered the open step's request.
+func (g *graphMux) answered() {
+	g.mu.Lock()
+	if g.phase == phaseOpen {
+		g.phase = phaseAnswered
+		g.stats.busyAtAnswer = g.inflight > 0
+	}
 	g.signalLocked()
 	g.mu.Unlock()
+}
+
+// closeStep ends the open step and learns from it.
+func (g *graphMux) closeStep() {
+	g.mu.Lock()
+	if g.phase == phaseOpen || g.phase == phaseAnswered {
+		g.settle.learn(g.stats)
+		g.phase = phaseClosed
+	}
+	g.mu.Unlock()
+}
+
+// state returns the calls in flight, when activity last changed, a
+// channel closed at the next change, and the quiet period that closes the
+// open step.
+func (g *graphMux) state() (int, time.Time, <-chan struct{}, time.Duration) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.inflight, g.last, g.changed, g.settle.quiet(g.stats)
+}
+
+// setLabel names what is being played, for late calls.
+func (g *graphMux) setLabel(label string) {
+	g.mu.Lock()
+	g.label = label
+	g.mu.Unlock()
+}
+
+// lateCalls returns the late calls so far.
+func (g *graphMux) lateCalls() []LateCall {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]LateCall(nil), g.late...)
 }
 
 // since returns the calls logged after mark (a length of the log).

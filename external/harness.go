@@ -54,13 +54,39 @@ type Config struct {
 	Page fakegraph.Page
 	// WebhookPath and TriggerPath are the bot's routes.
 	WebhookPath, TriggerPath string
-	// Settle is how long the bot's Graph calls must be quiet after each step.
-	// Zero means DefaultSettle; a negative value means "no calls in flight" only.
+	// Settle is the most the harness waits, after the bot answered a
+	// webhook or trigger, for Graph calls it may still make. The quiet
+	// period that closes a step is learned from the bot (settle.go): tiny
+	// for a bot seen to make its calls before answering, a few times the
+	// longest gap seen for one that calls after answering, never more than
+	// Settle. Zero means DefaultSettle; a negative value means no quiet
+	// period at all (only the answer, and no call in flight).
 	Settle time.Duration
 	// StepTimeout bounds each forwarded request and the settling after it.
 	StepTimeout time.Duration
 	// StartTimeout bounds the wait for the first verification handshake.
 	StartTimeout time.Duration
+	// PSIDs, when set, is where NextPSID draws from: harnesses that share
+	// one hand out PSIDs distinct across their bot processes. Nil means a
+	// source of the harness's own.
+	PSIDs *PSIDSource
+}
+
+// PSIDSource hands out PSIDs no earlier call returned. Safe for concurrent use.
+type PSIDSource struct {
+	mu sync.Mutex
+	n  int
+}
+
+// NewPSIDSource returns a source for harnesses that serve one run together.
+func NewPSIDSource() *PSIDSource { return &PSIDSource{} }
+
+// Next returns a PSID this source never returned before.
+func (s *PSIDSource) Next() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.n++
+	return fmt.Sprintf("79%014d", s.n)
 }
 
 func (c *Config) defaults() error {
@@ -88,6 +114,9 @@ func (c *Config) defaults() error {
 	if c.StartTimeout <= 0 {
 		c.StartTimeout = DefaultStartTimeout
 	}
+	if c.PSIDs == nil {
+		c.PSIDs = NewPSIDSource()
+	}
 	if c.GraphAddr == "" {
 		c.GraphAddr = "127.0.0.1:0"
 		if c.URL != "" {
@@ -113,7 +142,6 @@ type Harness struct {
 	mu        sync.Mutex
 	onAnswer  func(time.Duration)
 	fatal     *BotError
-	psids     int
 	challenge int
 }
 
@@ -130,7 +158,7 @@ func Start(cfg Config) (*Harness, error) {
 	}
 	h := &Harness{
 		cfg:      cfg,
-		graph:    newGraphMux(),
+		graph:    newGraphMux(cfg.Settle),
 		graphURL: "http://" + ln.Addr().String(),
 		client:   &http.Client{Timeout: cfg.StepTimeout},
 	}
@@ -243,12 +271,17 @@ func (h *Harness) answered(d time.Duration) {
 
 // NextPSID returns a PSID no earlier world of this run used, so that one bot
 // process can serve every scenario.
-func (h *Harness) NextPSID() string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.psids++
-	return fmt.Sprintf("79%014d", h.psids)
-}
+func (h *Harness) NextPSID() string { return h.cfg.PSIDs.Next() }
+
+// Step names what the harness plays from now on (a scenario's step, say),
+// for the late calls' reports.
+func (h *Harness) Step(label string) { h.graph.setLabel(label) }
+
+// LateCalls returns the Graph API calls the bot made after the harness had
+// closed their step, in order: each step's verdict was given without
+// them. A bot that makes them sends after answering, later than the quiet
+// period allowed: raise Config.Settle.
+func (h *Harness) LateCalls() []LateCall { return h.graph.lateCalls() }
 
 // Factory returns the bot factory for worlds: each world's fakegraph becomes
 // the one the Graph listener routes to, and the world reaches the bot

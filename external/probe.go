@@ -21,13 +21,16 @@ func (h *Harness) Deliver(header http.Header, body []byte) (int, error) {
 		return 0, fmt.Errorf("build webhook request: %w", err)
 	}
 	req.Header = header.Clone()
+	h.graph.openStep("probe POST " + h.cfg.WebhookPath)
 	resp, err := h.client.Do(req)
 	if err != nil {
 		be := h.classify(http.MethodPost, h.cfg.WebhookPath, err)
 		if be.Kind == Crashed || be.Kind == Hung {
+			h.graph.closeStep()
 			return 0, h.fail(be)
 		}
 		// A bot may drop the connection on a body it refuses to read.
+		h.graph.answered()
 		if serr := h.settle(); serr != nil {
 			return 0, serr
 		}
@@ -35,7 +38,7 @@ func (h *Harness) Deliver(header http.Header, body []byte) (int, error) {
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, relay.MaxBody))
 	_ = resp.Body.Close()
-	h.graph.touch()
+	h.graph.answered()
 	if err := h.settle(); err != nil {
 		return resp.StatusCode, err
 	}

@@ -100,7 +100,8 @@ type Options struct {
 	// (a bot keeps its subscribers and clock from one event to the next).
 	// Workers and Chunk are then ignored.
 	External []ExternalBot
-	// BotName names the external bot in reports (e.g. "--bot-cmd ./mybot").
+	// BotName names the external bot in reports and replay commands, as its
+	// flags are typed in a shell (e.g. "--bot-cmd 'node bot.js'").
 	BotName string
 	// TickEvery is how often in virtual time an external bot gets the
 	// contract's tick trigger: when the clock moves on and at least this

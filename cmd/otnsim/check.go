@@ -39,8 +39,27 @@ rules a scenario exercises.
 PATH defaults to the shipped compliance suite (scenarios/compliance/, built
 into the binary).
 
+After each webhook or trigger the harness waits until the bot is done with
+it: its answer is in, no Graph API call is in flight, and none has come for
+a quiet period it learns from the bot, never more than --settle (default
+300ms): a couple of milliseconds for a bot seen to make its calls before it
+answers, a few times its longest gap for one seen to call after answering
+(Meta's advice: answer first). --settle 0 means no quiet period at all. A
+call that comes after its step was closed is a late call: the report counts
+them and says to raise --settle.
+
+--bot-procs N (default: one per CPU) starts N processes of --bot-cmd, each
+with its own fakegraph listener and port, and plays the scenarios on them at
+once; the verdict is the same as with one process. The security probes go
+to the first.
+
+Prints its header first, then its progress: a live count on a terminal, one
+line per scenario and one for the security probes elsewhere (CI, a pipe);
+then one row per rule.
+
 Examples:
-  otnsim check --bot-cmd "python3 examples/python-bot/bot.py" --settle 0
+  otnsim check --bot-cmd "python3 examples/python-bot/bot.py"
+  otnsim check --bot-cmd "./mybot" --bot-procs 4 --settle 1s
   otnsim check --bot-cmd "./mybot" --junit compliance.xml --json compliance.json
   otnsim check --bot-cmd "./mybot" --fail-on warning --idle-after 10m
   otnsim check --bot-url http://127.0.0.1:3000 --settle 100ms
@@ -67,6 +86,7 @@ type checkFlags struct {
 	jsonOut, junitOut *string
 	verdict           *verdictFlags
 	run, only         *string
+	procs             *int
 }
 
 // defineCheckFlags defines otnsim check's flags on fs.
@@ -79,6 +99,7 @@ func defineCheckFlags(fs *flag.FlagSet) checkFlags {
 		verdict:  addVerdictFlags(fs, true),
 		run:      fs.String("run", "", "play only the scenarios whose name or file matches this regular expression"),
 		only:     fs.String("rule", "", "judge only rule `ID`: play the scenarios tagged with it (and its probes) and report its row alone"),
+		procs:    fs.Int("bot-procs", 0, "bot processes to start with --bot-cmd, each playing its share of the scenarios (0: one per CPU)"),
 	}
 }
 
@@ -121,19 +142,36 @@ func checkCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "otnsim check:", err)
 		return abort(errorOf(reportdoc.KindInput, err))
 	}
-	h := f.bot.start("check", stderr)
-	if h == nil {
+	n, ok := f.bot.procs("check", *f.procs, len(suite), stderr)
+	if !ok {
+		usageHint(fs)
 		return abort(errorOf(reportdoc.KindUsage, f.bot.startErr))
 	}
-	defer h.Stop()
-	rep, err := compliance.CheckWith(h, f.bot.describe(), suite, compliance.Options{
-		Seed: *f.seed, FailOn: level, Checks: f.verdict.checks(findings.DefaultOptions()), Only: *f.only})
+	hs := f.bot.startN("check", n, stderr)
+	if hs == nil {
+		return abort(errorOf(reportdoc.KindUsage, f.bot.startErr))
+	}
+	defer func() {
+		for _, h := range hs {
+			h.Stop()
+		}
+	}()
+	var pool []compliance.Target
+	for _, h := range hs[1:] {
+		pool = append(pool, h)
+	}
+	p := newCheckPrinter(stdout)
+	p.header(f.bot.describe(), len(suite), n)
+	rep, err := compliance.CheckWith(hs[0], f.bot.describe(), suite, compliance.Options{
+		Seed: *f.seed, FailOn: level, Checks: f.verdict.checks(findings.DefaultOptions()), Only: *f.only,
+		Pool: pool, Progress: p.progress})
+	p.finish()
 	if err != nil {
 		printBotError(stderr, "check", err)
 		return abort(errorOf(reportdoc.KindError, err))
 	}
 	rep.Tool = "otnsim " + version
-	compliance.WriteText(stdout, rep)
+	compliance.WriteVerdict(stdout, rep)
 	if !writeCheckReports(stderr, *f.jsonOut, *f.junitOut, rep) {
 		return exitUsage
 	}

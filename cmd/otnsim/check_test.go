@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -128,6 +130,13 @@ var _ = Describe("otnsim check", func() {
 		Expect(code).To(Equal(0), out)
 		Expect(out).To(ContainSubstring("WARN           OTN-IDLE"), "a careful bot's 5 minutes are too few for an idle period of 10")
 		Expect(out).To(ContainSubstring("expected a notification only after 10m0s of idleness"))
+		table := filepath.Join("testdata", "table", "idle-table.yaml")
+		code, out, _ = otnsim("check", "--bot-cmd", buildBot("clean"), "--settle", "0", table)
+		Expect(code).To(Equal(0), out)
+		Expect(out).NotTo(ContainSubstring("WARN           OTN-IDLE"), "6 and 7 minutes of quiet are idle enough by default")
+		code, out, _ = otnsim("check", "--bot-cmd", buildBot("clean"), "--settle", "0", "--idle-after", "10m", table)
+		Expect(code).To(Equal(0), out)
+		Expect(out).To(ContainSubstring("WARN           OTN-IDLE"), "--idle-after judges the cases of a table scenario too")
 		code, _, errOut := otnsim("check", "--bot-cmd", buildBot("ignore-idle"), "--fail-on", "sometimes")
 		Expect(code).To(Equal(2))
 		Expect(errOut).To(ContainSubstring("--fail-on"))
@@ -150,11 +159,65 @@ var _ = Describe("otnsim check", func() {
 	})
 })
 
+var _ = Describe("otnsim check's settling, progress and bot processes", func() {
+	It("passes a bot that answers first and sends afterwards with the default settings, and reports its late calls with --settle 0", func() {
+		bot := buildBot("faulty") + " send-after-answer"
+		code, out, errOut := otnsim("check", "--bot-cmd", bot)
+		Expect(code).To(Equal(0), out+errOut)
+		Expect(out).To(MatchRegexp(fmt.Sprintf(`ok: %d rules passed, 0 failed, 0 not exercised`, len(rules.All()))))
+		Expect(out).NotTo(ContainSubstring("LATE CALLS"))
+		_, out, errOut = otnsim("check", "--bot-cmd", bot, "--settle", "0")
+		Expect(out).To(MatchRegexp(`--- LATE CALLS: the bot made \d+ calls after otnsim closed their step; raise --settle`), out+errOut)
+	})
+
+	It("prints its header first, then a line per scenario and one for the probes as they go, then the verdict", func() {
+		code, out, errOut := otnsim("check", "--bot-cmd", buildBot("clean"), "--settle", "0", "--bot-procs", "2")
+		Expect(code).To(Equal(0), out+errOut)
+		n := shippedCompliance()
+		lines := strings.Split(out, "\n")
+		Expect(lines[0]).To(HavePrefix("otnsim check: --bot-cmd "))
+		Expect(lines[1]).To(Equal(fmt.Sprintf("playing %d scenarios, then the security probes, on 2 bot processes", n)))
+		for i := 1; i <= n; i++ {
+			Expect(lines[1+i]).To(MatchRegexp(fmt.Sprintf(`^PASS  %d/%d  embedded:compliance/\S+\.yaml \(.+\)$`, i, n+1)))
+		}
+		Expect(lines[2+n]).To(Equal(fmt.Sprintf("PASS  %d/%d  security probes", n+1, n+1)))
+		Expect(lines[3+n]).To(BeEmpty())
+		Expect(lines[4+n]).To(MatchRegexp(`^PASS +\S+ `))
+		Expect(strings.Count(out, "otnsim check:")).To(Equal(1))
+	})
+
+	It("refuses more than one bot process with --bot-url, or fewer than none", func() {
+		code, _, errOut := otnsim("check", "--bot-url", "http://127.0.0.1:1", "--bot-procs", "2")
+		Expect(code).To(Equal(2))
+		Expect(errOut).To(ContainSubstring("--bot-procs"))
+		code, _, errOut = otnsim("run", "--bot-cmd", "true", "--bot-procs", "-1", "../../scenarios/compliance")
+		Expect(code).To(Equal(2))
+		Expect(errOut).To(ContainSubstring("--bot-procs"))
+	})
+})
+
 var _ = Describe("otnsim run --bot-cmd", func() {
 	It("runs scenarios against a bot outside the process", func() {
 		code, out, errOut := otnsim("run", "--bot-cmd", buildBot("clean"), "--settle", "0", "../../scenarios/compliance")
 		Expect(code).To(Equal(0), out+errOut)
 		Expect(out).To(MatchRegexp(fmt.Sprintf(`ok: %d passed, 0 failed`, shippedCompliance())))
+	})
+
+	It("plays the scenarios on several bot processes with the same results as one", func() {
+		bot := buildBot("faulty") + " idle-4m59"
+		timing := regexp.MustCompile(`\([^()]*virtual, [^()]*\)|in \S+$`)
+		lines := func(out string) []string {
+			var keep []string
+			for _, l := range strings.Split(out, "\n") {
+				keep = append(keep, timing.ReplaceAllString(l, ""))
+			}
+			return keep
+		}
+		code1, one, _ := otnsim("run", "--bot-cmd", bot, "--settle", "0", "../../scenarios/compliance")
+		code3, three, errOut := otnsim("run", "--bot-cmd", bot, "--settle", "0", "--bot-procs", "3", "../../scenarios/compliance")
+		Expect(code3).To(Equal(code1), errOut)
+		Expect(one).To(ContainSubstring("FAIL  ../../scenarios/compliance/idle-guard.yaml"))
+		Expect(lines(three)).To(Equal(lines(one)))
 	})
 
 	It("exits 2 when the bot cannot be started", func() {

@@ -43,7 +43,8 @@ population at a time, its chunks in turn, so it sees one consistent virtual
 timeline per chunk; --bot-procs starts several processes (--bot-cmd only),
 each with its own fakegraph listener, port and share of the chunks. After
 each webhook or trigger the harness waits until the bot's Graph calls have
-been quiet for --settle (default 5ms here) of real time.
+been quiet for a period learned from the bot, at most --settle (default 5ms
+here) of real time (see "otnsim help check").
 
 The default engine for the reference bot is in-process and discrete-event on
 a virtual clock (no sockets). --http serves fakegraph and the bot on loopback
@@ -217,7 +218,7 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 		for _, h := range harnesses {
 			opts.External = append(opts.External, h)
 		}
-		opts.BotName = o.bot.describe()
+		opts.BotName = o.bot.flags()
 	}
 	mode, err := progressMode(o.progress, stderr)
 	if err != nil {

@@ -10,8 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/otnsim/otnsim/compliance"
 	"github.com/otnsim/otnsim/internal/reportdoc"
 	"github.com/otnsim/otnsim/scenarios"
+	"github.com/otnsim/otnsim/sim"
 )
 
 const runUsage = `Usage: otnsim run [flags] [PATH...]
@@ -29,9 +31,12 @@ values, and the subscriber's timeline in virtual time.
 On a terminal the output is coloured and shows a live count; elsewhere (CI,
 a pipe) it is plain lines.
 
-With --bot-cmd or --bot-url the scenarios run one at a time against a bot
-outside the process, in any language, over HTTP (the external bot contract;
-see "otnsim help check"); a scenario's bot: section does not apply to it.
+With --bot-cmd or --bot-url the scenarios run against a bot outside the
+process, in any language, over HTTP (the external bot contract; see "otnsim
+help check"); a scenario's bot: section does not apply to it. Each bot
+process plays one scenario at a time; --bot-procs N starts N processes of
+--bot-cmd, each with its own fakegraph listener and port, and plays the
+scenarios on them at once, with the same results as one process.
 
 Examples:
   otnsim run scenarios/
@@ -73,6 +78,7 @@ type runFlags struct {
 	verbose  bool
 	parallel int
 	color    string
+	botProcs int
 }
 
 // defineRunFlags defines otnsim run's flags on fs.
@@ -87,6 +93,7 @@ func defineRunFlags(fs *flag.FlagSet) (*runFlags, *botFlags, *verdictFlags) {
 	fs.IntVar(&f.parallel, "parallel", 0, "scenarios played at once (0: one per CPU)")
 	fs.StringVar(&f.color, "color", "auto", "colour the output: auto (on a terminal, unless NO_COLOR is set), always, never")
 	bot := addBotFlags(fs, defaultSettle) // --bot-cmd, --bot-url, --settle, --step-timeout (botflags.go)
+	fs.IntVar(&f.botProcs, "bot-procs", 1, "bot processes to start with --bot-cmd, each playing its share of the scenarios (0: one per CPU)")
 	return f, bot, addVerdictFlags(fs, false)
 }
 
@@ -143,21 +150,29 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "otnsim run: "+msg)
 		return abort(errorText(reportdoc.KindUsage, msg))
 	}
-	opts, ext, ok := bot.open("run", stderr, f.seed)
+	opts, ext, ok := bot.open("run", stderr, f.seed, f.botProcs, len(chosen))
 	if !ok {
 		return abort(errorOf(reportdoc.KindUsage, bot.startErr))
 	}
 	defer ext.close()
 	opts.Parallel = f.parallel
 	opts.FailOn = level
-	if ext != nil {
-		opts.Parallel = 1 // one bot process serves the scenarios in turn
-	}
 	p := newPrinter(stdout, f.color, f.verbose)
 	began = time.Now()
-	results := scenarios.RunAll(chosen, opts, p.progress(chosen))
+	var results []scenarios.Result
+	if ext == nil {
+		results = scenarios.RunAll(chosen, opts, p.progress(chosen))
+	} else {
+		// Each bot process serves its scenarios in turn.
+		progress := p.progress(chosen)
+		results, _ = compliance.Play(ext.targets(), chosen, compliance.PlayOptions{Seed: f.seed, FailOn: level,
+			Done: func(i int, res scenarios.Result, _ *sim.World) { progress(i, res) }})
+	}
 	if ext.failed("run", stderr) {
-		return abort(errorOf(reportdoc.KindError, ext.h.Err()))
+		return abort(errorOf(reportdoc.KindError, ext.err()))
+	}
+	if n := ext.lateCalls(); n > 0 {
+		defer fmt.Fprintf(stderr, "otnsim run: %s\n", lateNotice(n))
 	}
 	p.finish(chosen, results)
 	rep := scenarios.Report{Tool: "otnsim " + version, Seed: f.seed, Started: began, Elapsed: time.Since(began), Results: results}

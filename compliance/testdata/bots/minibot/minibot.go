@@ -13,6 +13,7 @@ import (
 	"io"
 	"log"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"sort"
@@ -118,6 +119,12 @@ type Faults struct {
 	// IgnoreNotify answers otn.notify 200 and does nothing: it breaks the
 	// trigger contract, not a rule of the catalogue.
 	IgnoreNotify bool
+	// SendAfterAnswer is no mistake: it answers each webhook and trigger
+	// as soon as it has checked it (Meta's advice), then acts on it a few
+	// milliseconds later, in order, making its Send API calls after the
+	// answer. It breaks no rule; a harness that stops listening when the
+	// bot answers misses its calls.
+	SendAfterAnswer bool
 }
 
 const (
@@ -174,6 +181,10 @@ type bot struct {
 	people map[string]*person
 	seen   map[string]bool      // webhook bodies already processed
 	rn     map[string]*rnPerson // recurring notifications (recurring.go)
+
+	later     sync.Once   // SendAfterAnswer: starts the worker
+	jobs      chan func() // SendAfterAnswer: requests answered, to act on in order
+	delaySeed uint64
 }
 
 // Config holds the external bot contract's values.
@@ -215,6 +226,15 @@ func Main(f Faults) {
 }
 
 func (b *bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if b.faults.SendAfterAnswer && r.Method == http.MethodPost && (r.URL.Path == "/webhook" || r.URL.Path == "/otnsim/trigger") {
+		b.answerFirst(w, r)
+		return
+	}
+	b.serve(w, r)
+}
+
+// serve handles one request to the bot's routes.
+func (b *bot) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/webhook" && r.Method == http.MethodGet:
 		q := r.URL.Query()
@@ -230,6 +250,70 @@ func (b *bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.NotFound(w, r)
 	}
+}
+
+// answerFirst is SendAfterAnswer: it checks the request as the bot's
+// handler would and answers it at once; a request it accepts is then
+// handled for real, after a delay of 1 to 5 ms, by a worker that takes the
+// requests in the order they came (its answer is dropped).
+func (b *bot) answerFirst(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	status, answer := http.StatusOK, "EVENT_RECEIVED"
+	if r.URL.Path == "/otnsim/trigger" {
+		answer = `{"ok":true}`
+	}
+	switch {
+	case err != nil || len(body) > maxBody:
+		status, answer = http.StatusRequestEntityTooLarge, "too large"
+	case r.URL.Path == "/webhook" && !b.faults.SkipSignature && !b.signed(body, r.Header):
+		status, answer = http.StatusForbidden, "bad signature"
+	case r.URL.Path == "/webhook" && !json.Valid(body):
+		status, answer = http.StatusBadRequest, "bad json"
+	case r.URL.Path == "/otnsim/trigger" && !validTrigger(body):
+		status, answer = http.StatusBadRequest, "bad trigger"
+	}
+	if status != http.StatusOK {
+		http.Error(w, answer, status)
+		return
+	}
+	b.later.Do(func() {
+		b.jobs = make(chan func(), 1024)
+		go func() {
+			for job := range b.jobs {
+				job()
+			}
+		}()
+	})
+	b.mu.Lock()
+	b.delaySeed = b.delaySeed*6364136223846793005 + 1442695040888963407
+	delay := time.Millisecond + time.Duration(b.delaySeed>>33%4000)*time.Microsecond
+	b.mu.Unlock()
+	req := httptest.NewRequest(http.MethodPost, r.URL.RequestURI(), bytes.NewReader(body))
+	req.Header = r.Header.Clone()
+	b.jobs <- func() {
+		time.Sleep(delay)
+		b.serve(httptest.NewRecorder(), req)
+	}
+	_, _ = io.WriteString(w, answer)
+}
+
+// validTrigger reports whether the trigger handler would take body.
+func validTrigger(body []byte) bool {
+	var t struct {
+		Trigger string `json:"trigger"`
+		Now     string `json:"now"`
+	}
+	if json.Unmarshal(body, &t) != nil {
+		return false
+	}
+	if _, err := time.Parse(time.RFC3339Nano, t.Now); err != nil {
+		return false
+	}
+	switch t.Trigger {
+	case "otn.request", "otn.notify", "broadcast", "tick":
+		return true
+	}
+	return false
 }
 
 // signed reports whether h signs body with the app secret.
@@ -723,5 +807,6 @@ func Named() map[string]Faults {
 		"bad-tag":            {BadTag: true},           // WIN-TAG
 		"ignore-notify":      {IgnoreNotify: true},     // the trigger contract only
 		"wrong-token":        {WrongToken: true},       // OTN-TOKEN-SCOPE
+		"send-after-answer":  {SendAfterAnswer: true},  // no rule: it answers first and sends afterwards
 	}
 }
