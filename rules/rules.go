@@ -127,8 +127,6 @@ var assumptions = map[string]string{
 	Region:      "the error Meta answers for an OTN call where the region rules apply",
 	Feature:     "the error Meta answers for a page without the feature",
 	SendRate:    "the per-thread limit (20 calls a second; Meta says only that a single thread may be rate limited) and the codes of every throttle",
-	SendFormat:  "the code Meta answers for text that is not UTF-8, and several limits Meta does not document",
-	WinTag:      "the code Meta answers for CUSTOMER_FEEDBACK used without the Customer Feedback template",
 	RNReqRepeat: "how many notification_messages requests to one person in a week are too many (default 5)",
 	RNTokenOK:   "the lifetime of a token created after February 2023 (default one year)",
 	RNEra:       "what Meta answers after the deprecation (default: code 12, the API is deprecated)",

@@ -310,7 +310,7 @@ func validTrigger(body []byte) bool {
 		return false
 	}
 	switch t.Trigger {
-	case "otn.request", "otn.notify", "broadcast", "tick":
+	case "otn.request", "otn.notify", "broadcast", "tick", "recurring.request", "recurring.notify":
 		return true
 	}
 	return false
