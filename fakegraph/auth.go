@@ -83,7 +83,7 @@ func (s *Server) authorize(token, proof string) *Error {
 		return errInvalidToken(458)
 	}
 	if proof == "" {
-		if p.RequireAppSecretProof {
+		if p.RequireAppSecretProof || s.set().RequireAppSecretProof {
 			e := oauthErr(100, 0, "API calls from the server require an appsecret_proof argument")
 			e.Rule = rules.SendAuth
 			return e

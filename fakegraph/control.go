@@ -59,6 +59,11 @@ var userActions = []struct{ name, doc string }{
 	{"unblock", "the user unblocks the page"},
 	{"deactivate", "the user's account goes: sends to them fail with 200/1545041"},
 	{"reactivate", "the user's account comes back"},
+	{"react", `the user reacts {"emoji"} (default ❤️) to the page's latest message: opens the window, delivers a message_reactions webhook`},
+	{"referral", `the user comes in through a referral {"ref","source","ad_id"}: an m.me link, or a Click-to-Messenger ad (source ADS or an ad_id; from 2026-09-28 their next message opens the window for 7 days); opens the window, delivers a messaging_referrals webhook`},
+	{"recurring-opt-in", `the user accepts the latest recurring notifications request whose payload is {"payload"}: issues a notification_messages_token (answered as "token"), delivers the messaging_optins webhook`},
+	{"recurring-stop", `the user stops the recurring notifications of {"payload"}: sends with the token fail with 10/1893015`},
+	{"recurring-resume", `the user resumes the recurring notifications of {"payload"}`},
 }
 
 func init() {
@@ -119,6 +124,20 @@ func init() {
 		{http.MethodPatch, "settings", "change settings: a JSON object with world.settings' names, merged over those in effect (null puts a field back to its default), validated, applied at once; answers the settings now in effect",
 			func(s *Server, w http.ResponseWriter, r *http.Request, _ []string) *Error {
 				return s.ctlPatchSettings(w, r)
+			}},
+		{http.MethodGet, "assumptions", "every assumed setting (what Meta does not document): its name in world.settings, default, value in effect, and otnsim's reading",
+			func(s *Server, w http.ResponseWriter, _ *http.Request, _ []string) *Error {
+				writeJSON(w, http.StatusOK, map[string]any{"assumptions": Assumptions(*s.set())})
+				return nil
+			}},
+		{http.MethodPost, "webhook/subscribe", "perform Meta's verification handshake against the webhook (GET ?hub.mode=subscribe&hub.verify_token=...&hub.challenge=...); answers the outcome and records it in the ledger",
+			func(s *Server, w http.ResponseWriter, _ *http.Request, _ []string) *Error {
+				h, err := s.Subscribe()
+				if err != nil {
+					return errControl(http.StatusConflict, "%v", err)
+				}
+				writeJSON(w, http.StatusOK, h)
+				return nil
 			}},
 	}...)
 }
@@ -370,6 +389,8 @@ func (s *Server) ctlUserAction(w http.ResponseWriter, r *http.Request, psid, act
 		Text    string `json:"text"`
 		Payload string `json:"payload"`
 		Title   string `json:"title"`
+		Emoji   string `json:"emoji"`
+		Referral
 	}
 	if gerr := decodeControl(r, &body); gerr != nil {
 		return gerr
@@ -390,6 +411,20 @@ func (s *Server) ctlUserAction(w http.ResponseWriter, r *http.Request, psid, act
 		if err == nil {
 			out["token"] = tok
 		}
+	case "react":
+		d, err = s.React(psid, body.Emoji)
+	case "referral":
+		d, err = s.Referral(psid, body.Referral)
+	case "recurring-opt-in":
+		var tok string
+		tok, d, err = s.RecurringOptIn(psid, body.Payload)
+		if err == nil {
+			out["token"] = tok
+		}
+	case "recurring-stop":
+		d, err = s.RecurringStop(psid, body.Payload)
+	case "recurring-resume":
+		d, err = s.RecurringResume(psid, body.Payload)
 	case "block":
 		err = s.Block(psid)
 	case "unblock":
@@ -399,7 +434,7 @@ func (s *Server) ctlUserAction(w http.ResponseWriter, r *http.Request, psid, act
 	case "reactivate":
 		err = s.SetUserState(psid, UserActive)
 	default:
-		return errControl(http.StatusNotFound, "no user action %q (message, postback, quick-reply, notify-me, block, unblock, deactivate, reactivate)", action)
+		return errControl(http.StatusNotFound, "no user action %q (message, postback, quick-reply, notify-me, react, referral, recurring-opt-in, recurring-stop, recurring-resume, block, unblock, deactivate, reactivate)", action)
 	}
 	switch {
 	case errors.Is(err, ErrUnknownUser):

@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 )
 
 // MaxBodyBytes is the largest request body fakegraph reads.
@@ -45,6 +46,9 @@ type Message struct {
 	Attachment   *Attachment     `json:"attachment,omitempty"`
 	QuickReplies json.RawMessage `json:"quick_replies,omitempty"`
 	Metadata     string          `json:"metadata,omitempty"`
+	// textNotUTF8 records that the body's text bytes were not valid UTF-8:
+	// the JSON decoder replaces such bytes, so validation could not see them.
+	textNotUTF8 bool
 }
 
 // Attachment is a message attachment: media or a template.
@@ -86,7 +90,32 @@ func DecodeSendRequest(contentType string, body []byte) (*SendRequest, error) {
 	if err := json.Unmarshal(body, &req); err != nil {
 		return nil, fmt.Errorf("parse JSON body: %w", err)
 	}
+	if req.Message != nil && !utf8.Valid(body) {
+		req.Message.textNotUTF8 = textNotUTF8(body, true)
+	}
 	return &req, nil
+}
+
+// textNotUTF8 reports whether the raw bytes of message.text in a JSON body
+// (or of text in a form's message field, when whole is false) are not
+// valid UTF-8. It runs only for a body that holds invalid bytes somewhere.
+func textNotUTF8(raw []byte, whole bool) bool {
+	var msg struct {
+		Text json.RawMessage `json:"text"`
+	}
+	if whole {
+		var probe struct {
+			Message json.RawMessage `json:"message"`
+		}
+		if json.Unmarshal(raw, &probe) != nil {
+			return false
+		}
+		raw = probe.Message
+	}
+	if json.Unmarshal(raw, &msg) != nil {
+		return false
+	}
+	return !utf8.Valid(msg.Text)
 }
 
 // decodeForm turns form fields into a SendRequest: object-valued fields hold JSON.
@@ -114,6 +143,9 @@ func decodeForm(vals url.Values) (*SendRequest, error) {
 	var req SendRequest
 	if err := json.Unmarshal(body, &req); err != nil {
 		return nil, fmt.Errorf("parse form fields: %w", err)
+	}
+	if m := vals.Get("message"); req.Message != nil && !utf8.ValidString(m) {
+		req.Message.textNotUTF8 = textNotUTF8([]byte(m), false)
 	}
 	return &req, nil
 }

@@ -72,6 +72,8 @@ func (s *Server) serveGraphAPI(w http.ResponseWriter, r *http.Request, path stri
 		h, route = s.handleSubscribedApps, routeSubscribedApps
 	case edge == "messenger_profile" && (node == "me" || node == s.cfg.Page.ID) && r.Method == http.MethodGet:
 		h, route = s.handleMessengerProfile, routeMessengerProfile
+	case edge == "notification_message_tokens" && (node == "me" || node == s.cfg.Page.ID) && r.Method == http.MethodGet:
+		h, route = s.handleRecurringTokens, routeRecurringTokens
 	case edge == "" && node != "" && r.Method == http.MethodGet:
 		h, route = s.handleProfile, routeProfile
 	default:

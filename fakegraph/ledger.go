@@ -103,13 +103,15 @@ type Call struct {
 	Text          string        `json:"text,omitempty"`
 	Topic         string        `json:"topic,omitempty"`     // OTN request payload, or the spent token's topic
 	TokenSeq      int           `json:"token_seq,omitempty"` // the token used, if any
-	WindowOpen    bool          `json:"window_open"`         // the user's window at the time of the call
-	OK            bool          `json:"ok"`
-	MessageID     string        `json:"message_id,omitempty"`
-	Code          int           `json:"code,omitempty"`
-	Subcode       int           `json:"error_subcode,omitempty"`
-	Rule          string        `json:"rule,omitempty"`    // the rule a refusal enforces
-	Assumed       bool          `json:"assumed,omitempty"` // the verdict rests on an [assumed] fact
+	// RecurringSeq is the recurring notifications token used, if any.
+	RecurringSeq int    `json:"recurring_token_seq,omitempty"`
+	WindowOpen   bool   `json:"window_open"` // the user's window at the time of the call
+	OK           bool   `json:"ok"`
+	MessageID    string `json:"message_id,omitempty"`
+	Code         int    `json:"code,omitempty"`
+	Subcode      int    `json:"error_subcode,omitempty"`
+	Rule         string `json:"rule,omitempty"`    // the rule a refusal enforces
+	Assumed      bool   `json:"assumed,omitempty"` // the verdict rests on an [assumed] fact
 	// Fault names the armed fault that hit the call, if any. An OK call with
 	// a fault took effect, but the bot never heard so: its answer was lost
 	// or replaced by the fault's error (Code and Subcode then say which).
@@ -151,7 +153,7 @@ type Event struct {
 // extends) the 24-hour standard messaging window. A Notify Me tap does not.
 func (e Event) OpensWindow() bool {
 	switch e.Kind {
-	case "message", "postback", "quick_reply", "reaction":
+	case "message", "postback", "quick_reply", "reaction", "referral":
 		return true
 	}
 	return false
@@ -164,8 +166,10 @@ type Ledger struct {
 	// is under the region rules, so that the bot could know before any call.
 	PageAffected bool    `json:"page_affected,omitempty"`
 	Tokens       []Token `json:"tokens"`
-	Calls        []Call  `json:"calls"`
-	Events       []Event `json:"events"`
+	// Recurring are the recurring notifications tokens (OTN's successor).
+	Recurring []RecurringToken `json:"recurring_tokens,omitempty"`
+	Calls     []Call           `json:"calls"`
+	Events    []Event          `json:"events"`
 }
 
 // ledger is what the server records, in recording order. Calls and events
@@ -260,6 +264,7 @@ func (s *Server) Ledger() Ledger {
 	for i, t := range s.ledger.tokens {
 		out.Tokens[i] = t.snapshot(now)
 	}
+	out.Recurring = s.recurringSnapshotLocked(now)
 	calls, events := s.ledger.calls.view(), s.ledger.events.view()
 	s.mu.Unlock()
 	// Recorded calls and events never change: copy them without holding
@@ -382,6 +387,8 @@ func (c Call) Describe() string {
 	}
 	if c.TokenSeq != 0 {
 		s += " #" + itoa(c.TokenSeq)
+	} else if c.RecurringSeq != 0 {
+		s += " #" + itoa(c.RecurringSeq)
 	}
 	if c.MessagingType != "" {
 		s += " " + c.MessagingType

@@ -36,10 +36,11 @@ const (
 	routeSubscribedApps
 	routeMessengerProfile
 	routeUnsupported
+	routeRecurringTokens
 	routeCount
 )
 
-var routeNames = [routeCount]string{"send", "profile", "subscribed_apps", "messenger_profile", "unsupported"}
+var routeNames = [routeCount]string{"send", "profile", "subscribed_apps", "messenger_profile", "unsupported", "notification_message_tokens"}
 
 // latencyBuckets span an in-process call (tens of microseconds) to a call
 // held by a latency fault on the wall clock (seconds).

@@ -67,7 +67,7 @@ var _ = Describe("platform rules", func() {
 	})
 
 	Describe("OTN-CONTENT", func() {
-		It("lets a token carry one template by default (an assumption) and refuses a sender action or a request", func() {
+		It("lets a token carry one template by default (an assumption), refuses a sender action, and carries a new request", func() {
 			tok := e.optIn("111", "t")
 			body := map[string]any{"recipient": map[string]string{"one_time_notif_token": tok},
 				"message": map[string]any{"attachment": map[string]any{"type": "template", "payload": map[string]any{
@@ -77,10 +77,11 @@ var _ = Describe("platform rules", func() {
 			tok2, _, _ := e.graph.NotifyMe("111", "t")
 			Expect(e.send(map[string]any{"recipient": map[string]string{"one_time_notif_token": tok2}, "sender_action": "typing_on"}).code()).To(Equal(100))
 			Expect(e.lastCall().Rule).To(Equal(rules.Content))
+			Expect(e.graph.Ledger().TokensFor("111", "t")[1].State).To(Equal(fakegraph.TokenActive))
 			req := otnRequest("", "T", "p")
 			req["recipient"] = map[string]string{"one_time_notif_token": tok2}
-			Expect(e.send(req).code()).To(Equal(100))
-			Expect(e.graph.Ledger().TokensFor("111", "t")[1].State).To(Equal(fakegraph.TokenActive))
+			Expect(e.send(req).Status).To(Equal(200))
+			Expect(e.graph.Ledger().TokensFor("111", "t")[1].State).To(Equal(fakegraph.TokenConsumed))
 		})
 
 		It("allows text only when the setting says so", func() {
@@ -139,7 +140,7 @@ var _ = Describe("platform rules", func() {
 		It("CUSTOMER_FEEDBACK reaches a user for 7 days; unknown and missing tags are refused", func() {
 			_, _ = e.graph.UserMessage("111", "hi")
 			e.clock.Advance(7*24*time.Hour - time.Millisecond)
-			b := text("111", "x")
+			b := attach("111", map[string]any{"type": "template", "payload": map[string]any{"template_type": "customer_feedback", "title": "Rate us"}})
 			b["messaging_type"], b["tag"] = "MESSAGE_TAG", "CUSTOMER_FEEDBACK"
 			Expect(e.send(b).Status).To(Equal(200))
 			e.clock.Advance(time.Millisecond)

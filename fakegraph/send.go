@@ -203,6 +203,10 @@ func (s *Server) send(req *SendRequest, lost *armedFault) (*SendResponse, *Error
 		token.consumed = true
 		token.consumedAt = now
 		s.metrics.tokensConsumed.Add(1)
+	} else if call.RecurringSeq != 0 {
+		if gerr := s.checkRecurringSend(req, &pm, now); gerr != nil {
+			return refuse(gerr)
+		}
 	} else if gerr := s.checkStandardSend(req, &pm, user, now, &call); gerr != nil {
 		return refuse(gerr)
 	}
@@ -210,6 +214,8 @@ func (s *Server) send(req *SendRequest, lost *armedFault) (*SendResponse, *Error
 	if pm.kind == KindOTNRequest {
 		suppressed := s.threadAffected(user, now)
 		s.requests[user.PSID] = append(s.requests[user.PSID], otnRequest{psid: user.PSID, title: pm.title, payload: pm.topic, at: now, suppressed: suppressed})
+	} else if pm.kind == KindRecurringRequest || call.RecurringSeq != 0 {
+		s.recurringTookEffect(req, &pm, user, now)
 	}
 	call.OK = true
 	resp := &SendResponse{RecipientID: user.PSID}
@@ -218,6 +224,11 @@ func (s *Server) send(req *SendRequest, lost *armedFault) (*SendResponse, *Error
 		resp.MessageID = call.MessageID
 	}
 	if token != nil && !s.set().RecipientIDOnTokenSend {
+		resp.RecipientID = ""
+	}
+	if call.RecipientKind == RecipientUserRef {
+		// Meta's Send API reference: recipient_id is not included in the
+		// response when the recipient was given as user_ref.
 		resp.RecipientID = ""
 	}
 	if lost != nil {
@@ -269,8 +280,11 @@ func (s *Server) resolve(r Recipient, call *Call) (*userState, *tokenRecord, *Er
 		}
 		call.Assumed = true // how a user_ref send is judged beyond "known" is our reading
 		return s.users[psid], nil, nil
+	case r.NotificationMessagesToken != "":
+		u, gerr := s.resolveRecurring(r.NotificationMessagesToken, call)
+		return u, nil, gerr
 	default:
-		return nil, nil, s.errParam("", true, "The notification_messages_token is invalid or expired")
+		return nil, nil, s.errParam(rules.SendFormat, false, "param recipient must name exactly one of id, one_time_notif_token, user_ref or notification_messages_token")
 	}
 }
 
@@ -311,7 +325,11 @@ func (s *Server) checkTokenSend(req *SendRequest, pm *parsedMsg, t *tokenRecord,
 	case pm.kind == KindSenderAction:
 		return s.errParam(rules.Content, true, "A one_time_notif_token can only be used to send a message")
 	case pm.kind == KindOTNRequest:
-		return s.errParam(rules.Content, true, "A one_time_notif_token cannot carry a one_time_notif_req template")
+		// Meta's OTN FAQ: a page may use a token to send another
+		// notification request. Meta's spam guard still counts it.
+		if gerr := s.checkRequestSpam(pm, u, now); gerr != nil {
+			return gerr
+		}
 	case req.Message.Attachment != nil:
 		if !s.set().TokenRichContent {
 			return s.errParam(rules.Content, true, "A one_time_notif_token can only carry text")
@@ -345,6 +363,9 @@ func (s *Server) checkStandardSend(req *SendRequest, pm *parsedMsg, u *userState
 		}
 		req.MessagingType = "RESPONSE"
 	}
+	if pm.kind == KindRecurringRequest {
+		return s.checkRecurringRequest(pm, u, now)
+	}
 	switch req.MessagingType {
 	case "RESPONSE", "UPDATE":
 		if !u.windowOpen(now) {
@@ -352,12 +373,17 @@ func (s *Server) checkStandardSend(req *SendRequest, pm *parsedMsg, u *userState
 		}
 		return nil
 	default: // MESSAGE_TAG
-		return s.checkTag(req.Tag, u, now)
+		return s.checkTag(req.Tag, pm, u, now)
 	}
 }
 
-// checkTag applies the message tag rules.
-func (s *Server) checkTag(tag string, u *userState, now time.Time) *Error {
+// checkTag applies the message tag rules. CUSTOMER_FEEDBACK carries only
+// the customer feedback template: Meta's Send API reference says any other
+// use "is prohibited and will fail" (its code is our reading).
+func (s *Server) checkTag(tag string, pm *parsedMsg, u *userState, now time.Time) *Error {
+	if tag == "CUSTOMER_FEEDBACK" && pm.template != "customer_feedback" {
+		return s.errParam(rules.WinTag, true, "param tag CUSTOMER_FEEDBACK can only be used with the customer feedback template")
+	}
 	switch tag {
 	case "HUMAN_AGENT", "CUSTOMER_FEEDBACK":
 		if u.lastAction.IsZero() || !now.Before(u.lastAction.Add(platform.TagWindow)) {
@@ -391,13 +417,19 @@ func (s *Server) checkOTNRequest(req *SendRequest, pm *parsedMsg, u *userState, 
 		return s.errParam(rules.SendFormat, true, "param messaging_type is required")
 	}
 	if req.MessagingType == "MESSAGE_TAG" {
-		if gerr := s.checkTag(req.Tag, u, now); gerr != nil {
+		if gerr := s.checkTag(req.Tag, pm, u, now); gerr != nil {
 			return gerr
 		}
 	}
 	if !u.windowOpen(now) {
 		return errOutsideWindow(rules.ReqWindow, s.set().LegacyWindowSubcode)
 	}
+	return s.checkRequestSpam(pm, u, now)
+}
+
+// checkRequestSpam is Meta's spam guard on OTN requests for one topic to
+// one person (its threshold and error are our reading). Callers hold s.mu.
+func (s *Server) checkRequestSpam(pm *parsedMsg, u *userState, now time.Time) *Error {
 	if lim := s.set().RequestSpamLimit; lim > 0 {
 		n := 0
 		for _, r := range s.requests[u.PSID] {

@@ -121,11 +121,17 @@ type userState struct {
 	lastAction time.Time // last message, postback or reply; zero if none
 	state      UserState
 	affected   int8 // region rule cache: 0 unknown, 1 affected, -1 not
+	// adPending says the person came from a Click-to-Messenger ad and has
+	// not written since; adUntil is when the window their first message
+	// after it opened closes (entrypoints.go).
+	adPending bool
+	adUntil   time.Time
 }
 
-// windowOpen reports whether the 24-hour standard messaging window is open at now.
+// windowOpen reports whether the standard messaging window is open at now:
+// 24 hours after the last user action, or longer after an ad.
 func (u *userState) windowOpen(now time.Time) bool {
-	return !u.lastAction.IsZero() && now.Before(u.lastAction.Add(platform.Window))
+	return !u.lastAction.IsZero() && (now.Before(u.lastAction.Add(platform.Window)) || now.Before(u.adUntil))
 }
 
 // otnRequest is an OTN request that reached a user and can be tapped.
@@ -159,6 +165,7 @@ type Server struct {
 	userRefs   map[string]string // user_ref -> PSID
 	tokens     map[string]*tokenRecord
 	requests   map[string][]otnRequest // by PSID, oldest first
+	rn         recurringState          // recurring notifications (successor.go)
 	ledger     ledger
 	rate       rateState
 	faults     []*armedFault
@@ -198,6 +205,7 @@ func (s *Server) resetLocked() {
 	s.userRefs = map[string]string{}
 	s.tokens = map[string]*tokenRecord{}
 	s.requests = map[string][]otnRequest{}
+	s.rn = recurringState{}
 	s.ledger = ledger{}
 	s.rate = rateState{}
 	s.faults = nil

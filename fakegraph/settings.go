@@ -56,6 +56,34 @@ type Settings struct {
 	// [assumed] Default 2018338 (bothersome or abusive sending).
 	RequestSpamSubcode int `yaml:"request_spam_subcode"`
 
+	// TokenLifetime is how long an OTN token lives after its opt-in. Meta
+	// says "one year"; whether that is 365 days or the same calendar date
+	// a year on is [assumed]. Default 365d.
+	TokenLifetime time.Duration `yaml:"token_lifetime"`
+	// TokenCalendarYear reads "one year" as the same calendar date and time
+	// a year after the opt-in (366 days across a 29 February; an opt-in on
+	// 29 February lasts until 1 March) instead of TokenLifetime. [assumed]
+	// Default false.
+	TokenCalendarYear bool `yaml:"token_calendar_year"`
+	// RequireAppSecretProof refuses every Graph call without a matching
+	// appsecret_proof (code 100), as an app with "Require App Secret" on
+	// does; it adds to the page's own Page.RequireAppSecretProof. Default false.
+	RequireAppSecretProof bool `yaml:"require_appsecret_proof"`
+	// AdWindow is how long the standard window lasts after the first
+	// message a person sends after a Click-to-Messenger ad, from
+	// AdWindowFrom (Meta's policy of 2026-09-28). Default 7d.
+	AdWindow time.Duration `yaml:"ad_window"`
+	// AdWindowFrom is when the Click-to-Messenger window took effect.
+	// Default platform.AdWindowDate(), 2026-09-28.
+	AdWindowFrom time.Time `yaml:"ad_window_from"`
+	// Content says what a message may carry: "rich" (default: text, media,
+	// every template, quick replies) or "basic" (text or a button template
+	// of at most 3 buttons, as some platforms send; anything else is
+	// refused with code 100).
+	Content string `yaml:"content"`
+
+	// Recurring holds the successor of OTN: recurring notifications.
+	Recurring RecurringSettings `yaml:"recurring"`
 	// Region holds the Europe and Japan rules.
 	Region RegionSettings `yaml:"region"`
 	// RateLimit holds the Send API's rate limits.
@@ -95,6 +123,43 @@ type RegionSettings struct {
 	// RefuseRequests refuses OTN requests in affected threads. When false the
 	// request is accepted but the opt-in webhook is suppressed. [assumed] Default true.
 	RefuseRequests bool `yaml:"refuse_requests"`
+}
+
+// RecurringSettings are the rules of recurring notifications
+// (notification_messages), OTN's successor.
+type RecurringSettings struct {
+	// RepeatWindow is the span within which one title may be asked of one
+	// person once: 613/1893016 otherwise. Default 7d.
+	RepeatWindow time.Duration `yaml:"repeat_window"`
+	// MaxRequests is how many requests (any titles) one person may get
+	// within RepeatWindow before 9/2018352. [assumed] Default 5; 0 is no limit.
+	MaxRequests int `yaml:"max_requests"`
+	// Cooldown is the time between two messages with one token: 24h,
+	// and Cooldown48h from Cooldown48From. Defaults 24h, 48h, 2025-09-01.
+	Cooldown        time.Duration `yaml:"cooldown"`
+	Cooldown48h     time.Duration `yaml:"cooldown_48h"`
+	Cooldown48From  time.Time     `yaml:"cooldown_48h_from"`
+	FollowUps       int           `yaml:"follow_ups"`        // messages exempt right after the opt-in; default 3
+	FollowUpsWithin time.Duration `yaml:"follow_ups_within"` // how soon after it; default 2m
+	// TokenLifetime is how long a token created from 2023-02-02 lives.
+	// [assumed] Default 365d. Before that date it was 6, 9 or 12 months by
+	// the request's frequency (DAILY, WEEKLY, MONTHLY).
+	TokenLifetime time.Duration `yaml:"token_lifetime"`
+	// DeprecatedFrom is when Meta deprecated recurring notifications in
+	// favour of the Marketing Messages API. Default 2026-02-10.
+	DeprecatedFrom time.Time `yaml:"deprecated_from"`
+	// AfterDeprecation is what happens from DeprecatedFrom on: "refuse"
+	// (requests and token sends get DeprecatedCode) or "allow" (it goes on
+	// working). [assumed] Default refuse.
+	AfterDeprecation string `yaml:"after_deprecation"`
+	// DeprecatedCode is the code of that refusal. [assumed] Default 12
+	// (Graph's "deprecated API").
+	DeprecatedCode int `yaml:"deprecated_code"`
+	// StatusUnderscores spells the stop and resume webhooks'
+	// notification_messages_status with underscores (STOP_NOTIFICATIONS),
+	// as seen in the wild, instead of the documented spaces. [assumed]
+	// Default false.
+	StatusUnderscores bool `yaml:"status_underscores"`
 }
 
 // RateLimitSettings are the Send API's throttles, counted on the simulated clock.
@@ -162,6 +227,11 @@ func DefaultSettings() Settings {
 		RequestSpamWindow:       24 * time.Hour,
 		RequestSpamSubcode:      2018338,
 		RetiredTagsDate:         platform.RetiredTagsDate(),
+		TokenLifetime:           platform.TokenLifetime,
+		AdWindow:                platform.AdWindow,
+		AdWindowFrom:            platform.AdWindowDate(),
+		Content:                 ContentRich,
+		Recurring:               defaultRecurring(),
 		Region: RegionSettings{
 			Europe:         platform.Europe(),
 			EuropeFrom:     platform.EuropeRulesDate(),
@@ -209,6 +279,12 @@ func (s Settings) withDefaults() Settings {
 		d.Webhook.ReorderRate = s.Webhook.ReorderRate
 		d.LegacyWindowSubcode = s.LegacyWindowSubcode
 		d.MessagingTypeOnTokenSend = s.MessagingTypeOnTokenSend
+		d.TokenCalendarYear = s.TokenCalendarYear
+		d.RequireAppSecretProof = s.RequireAppSecretProof
+		d.Recurring.StatusUnderscores = s.Recurring.StatusUnderscores
+		if s.Content != "" {
+			d.Content = s.Content
+		}
 		return d
 	}
 	d := DefaultSettings()
@@ -224,6 +300,19 @@ func (s Settings) withDefaults() Settings {
 	if s.RetiredTagsDate.IsZero() {
 		s.RetiredTagsDate = d.RetiredTagsDate
 	}
+	if s.TokenLifetime == 0 {
+		s.TokenLifetime = d.TokenLifetime
+	}
+	if s.AdWindow == 0 {
+		s.AdWindow = d.AdWindow
+	}
+	if s.AdWindowFrom.IsZero() {
+		s.AdWindowFrom = d.AdWindowFrom
+	}
+	if s.Content == "" {
+		s.Content = d.Content
+	}
+	s.Recurring = s.Recurring.withDefaults()
 	r := &s.Region
 	if r.Europe == nil {
 		r.Europe = d.Region.Europe

@@ -95,6 +95,26 @@ func (s Settings) Validate() error {
 	rate("webhook.reorder_rate", wh.ReorderRate)
 	positive("webhook.reorder_delay", wh.ReorderDelay)
 	set("retired_tags_date", s.RetiredTagsDate)
+	positive("token_lifetime", s.TokenLifetime)
+	positive("ad_window", s.AdWindow)
+	set("ad_window_from", s.AdWindowFrom)
+	if s.Content != ContentRich && s.Content != ContentBasic {
+		p = append(p, fmt.Sprintf("content must be %s or %s, got %q", ContentRich, ContentBasic, s.Content))
+	}
+	rn := s.Recurring
+	positive("recurring.repeat_window", rn.RepeatWindow)
+	atLeast("recurring.max_requests", rn.MaxRequests, 0)
+	positive("recurring.cooldown", rn.Cooldown)
+	positive("recurring.cooldown_48h", rn.Cooldown48h)
+	set("recurring.cooldown_48h_from", rn.Cooldown48From)
+	atLeast("recurring.follow_ups", rn.FollowUps, 0)
+	positive("recurring.follow_ups_within", rn.FollowUpsWithin)
+	positive("recurring.token_lifetime", rn.TokenLifetime)
+	set("recurring.deprecated_from", rn.DeprecatedFrom)
+	if rn.AfterDeprecation != "refuse" && rn.AfterDeprecation != "allow" {
+		p = append(p, fmt.Sprintf("recurring.after_deprecation must be refuse or allow, got %q", rn.AfterDeprecation))
+	}
+	atLeast("recurring.deprecated_code", rn.DeprecatedCode, 1)
 	if len(p) > 0 {
 		return errors.New(strings.Join(p, "; "))
 	}
@@ -112,6 +132,20 @@ func (s *Server) UpdateSettings(set Settings) error {
 	s.settings.Store(&set)
 	s.mu.Unlock()
 	return nil
+}
+
+// settingJSON renders the setting at the dotted yaml path name of the
+// Settings value v as SettingsJSON would; "" when there is none.
+func settingJSON(v reflect.Value, name string) string {
+	for _, part := range strings.Split(name, ".") {
+		_, index := yamlpos.FieldNames(v.Type())
+		idx, ok := index[part]
+		if !ok {
+			return ""
+		}
+		v = v.FieldByIndex(idx)
+	}
+	return string(appendSettingValue(nil, v))
 }
 
 // SettingsJSON renders set as the control API shows it: world.settings'

@@ -109,7 +109,14 @@ func (s *Server) userAction(psid, kind, detail string) (time.Time, string, error
 	reopened := !u.windowOpen(now)
 	u.lastAction = now
 	d := quote(detail)
-	if reopened {
+	var until time.Time
+	ad := false
+	if kind == "message" || kind == "quick_reply" {
+		until, ad = s.adMessageLocked(u, now)
+	}
+	if ad {
+		d += " (first message after a Click-to-Messenger ad: window open until " + until.UTC().Format(time.RFC3339Nano) + ")"
+	} else if reopened {
 		d += " (window opens until " + now.Add(platform.Window).UTC().Format(time.RFC3339Nano) + ")"
 	}
 	s.ledger.addEvent(Event{At: now, PSID: psid, Kind: kind, Detail: d})
@@ -154,7 +161,7 @@ func (s *Server) NotifyMe(psid, payload string) (string, Delivery, error) {
 		topic:     payload,
 		title:     req.title,
 		issuedAt:  now,
-		expiresAt: now.Add(platform.TokenLifetime),
+		expiresAt: s.tokenExpiry(now),
 	}
 	s.tokens[t.value] = t
 	s.ledger.tokens = append(s.ledger.tokens, t)

@@ -29,6 +29,9 @@ type parsedMsg struct {
 	title    string // OTN request title
 	media    bool   // audio or video: the stricter rate limit applies
 	template string // template_type, if any
+	// zone and frequency are a notification_messages request's
+	// notification_messages_timezone and notification_messages_frequency.
+	zone, frequency string
 }
 
 // templatePayload is the union of the template payloads fakegraph checks.
@@ -42,6 +45,7 @@ type templatePayload struct {
 	CTAText      string          `json:"notification_messages_cta_text"`
 	Frequency    string          `json:"notification_messages_frequency"`
 	ImageURL     json.RawMessage `json:"image_url"`
+	Timezone     string          `json:"notification_messages_timezone"`
 }
 
 type button struct {
@@ -108,7 +112,11 @@ func (s *Server) validateShape(req *SendRequest) (parsedMsg, *Error) {
 			return pm, s.errParam(rules.SendFormat, true, "param sender_action must be one of {typing_on, typing_off, mark_seen}")
 		}
 	}
-	return s.validateMessage(req.Message)
+	pm, gerr := s.validateMessage(req.Message)
+	if gerr == nil && s.set().Content == ContentBasic {
+		gerr = s.basicContent(req, pm)
+	}
+	return pm, gerr
 }
 
 // validateMessage checks text, metadata, quick replies and the attachment.
@@ -120,8 +128,9 @@ func (s *Server) validateMessage(m *Message) (parsedMsg, *Error) {
 	if m.Text != "" && m.Attachment != nil {
 		return pm, s.errParam(rules.SendFormat, false, "param message cannot have both text and attachment")
 	}
-	if !utf8.ValidString(m.Text) {
-		return pm, s.errParam(rules.SendFormat, false, "param message[text] must be UTF-8 encoded")
+	if m.textNotUTF8 || !utf8.ValidString(m.Text) {
+		// Meta requires UTF-8 text; the code of its refusal is our reading.
+		return pm, s.errParam(rules.SendFormat, true, "param message[text] must be UTF-8 encoded")
 	}
 	if utf8.RuneCountInString(m.Text) > MaxTextRunes {
 		return pm, s.errParam(rules.SendFormat, false, "param message[text] must be UTF-8 encoded with a 2000 character limit")
@@ -227,18 +236,7 @@ func (s *Server) validateTemplate(raw json.RawMessage, pm parsedMsg) (parsedMsg,
 		pm.media = el.MediaType == "video"
 		return pm, s.validateButtons(el.Buttons)
 	case "notification_messages":
-		if tp.Title != nil && utf8.RuneCountInString(*tp.Title) > MaxTitleRunes {
-			return pm, s.errParam(rules.SendFormat, false, "param title must be at most 65 characters")
-		}
-		if tp.Payload == nil || *tp.Payload == "" {
-			return pm, s.errParam(rules.SendFormat, true, "param payload is required")
-		}
-		switch tp.CTAText {
-		case "", "ALLOW", "GET", "GET_UPDATES", "OPT_IN", "SIGN_UP":
-		default:
-			return pm, s.errParam(rules.SendFormat, false, "param notification_messages_cta_text must be one of {ALLOW, GET, GET_UPDATES, OPT_IN, SIGN_UP}")
-		}
-		return pm, nil
+		return s.validateRecurringRequest(tp, pm)
 	case "receipt", "product", "customer_feedback":
 		return pm, nil
 	default:

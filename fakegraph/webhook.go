@@ -41,6 +41,7 @@ type messagingEvent struct {
 	Postback  *postbackEvent `json:"postback,omitempty"`
 	Optin     *optinEvent    `json:"optin,omitempty"`
 	Reaction  *reactionEvent `json:"reaction,omitempty"`
+	Referral  *referralEvent `json:"referral,omitempty"`
 }
 
 type messageEvent struct {
@@ -62,7 +63,9 @@ type postbackEvent struct {
 type optinEvent struct {
 	Type    string `json:"type"`
 	Payload string `json:"payload"`
-	Token   string `json:"one_time_notif_token"`
+	Token   string `json:"one_time_notif_token,omitempty"`
+	// A recurring notifications opt-in, stop or resume (successor.go).
+	*recurringOptin
 }
 
 // Webhook fields a page subscribes to (POST /me/subscribed_apps).

@@ -188,6 +188,16 @@ type thread struct {
 	requests    []time.Time     // successful OTN requests, oldest first
 }
 
+// drop forgets a spent token.
+func (t *thread) drop(seq int) {
+	for i, s := range t.tokens {
+		if s == seq {
+			t.tokens = append(t.tokens[:i:i], t.tokens[i+1:]...)
+			return
+		}
+	}
+}
+
 // askedNotice is a requested notification waiting for its message.
 type askedNotice struct {
 	topic   string
@@ -309,6 +319,11 @@ func (d *detector) call(c *fakegraph.Call) {
 	t := d.thread(c.PSID)
 	switch {
 	case c.Kind == fakegraph.KindOTNRequest:
+		if c.RecipientKind == fakegraph.RecipientToken {
+			// A token may carry a new request: it is spent all the same.
+			d.spentBy[c.TokenSeq] = *c
+			t.drop(c.TokenSeq)
+		}
 		d.throttle(c, t)
 	case c.Kind != fakegraph.KindMessage:
 	case c.RecipientKind == fakegraph.RecipientToken:
@@ -328,12 +343,7 @@ func (d *detector) call(c *fakegraph.Call) {
 // spent judges an OK message sent with a token: always a notification.
 func (d *detector) spent(c *fakegraph.Call, t *thread) {
 	d.spentBy[c.TokenSeq] = *c
-	for i, seq := range t.tokens {
-		if seq == c.TokenSeq {
-			t.tokens = append(t.tokens[:i:i], t.tokens[i+1:]...)
-			break
-		}
-	}
+	t.drop(c.TokenSeq)
 	var trigger mark
 	for i, a := range t.asked {
 		if a.topic == "" || a.topic == c.Topic {

@@ -30,3 +30,23 @@ func MessagingTypeRequiredDate() time.Time { return time.Date(2018, 5, 7, 0, 0, 
 // RetiredTagsDate returns when the CONFIRMED_EVENT_UPDATE, ACCOUNT_UPDATE and
 // POST_PURCHASE_UPDATE message tags stopped being accepted: 2026-04-27 00:00 UTC.
 func RetiredTagsDate() time.Time { return time.Date(2026, 4, 27, 0, 0, 0, 0, time.UTC) }
+
+// AdWindow is how long the standard window lasts after the first message
+// a person sends following a Click-to-Messenger (or Click-to-Direct) ad,
+// under Meta's policy of 2026-09-28: up to 7 days.
+const AdWindow = 7 * 24 * time.Hour
+
+// AdWindowDate returns when that policy took effect: 2026-09-28 00:00 UTC.
+func AdWindowDate() time.Time { return time.Date(2026, 9, 28, 0, 0, 0, 0, time.UTC) }
+
+// RecurringCooldown48Date returns when the cooldown between two recurring
+// notifications with one token went from 24 to 48 hours: 2025-09-01 00:00 UTC.
+func RecurringCooldown48Date() time.Time { return time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC) }
+
+// RecurringDeprecatedDate returns when Meta deprecated recurring
+// notifications in favour of the Marketing Messages API: 2026-02-10 00:00 UTC.
+func RecurringDeprecatedDate() time.Time { return time.Date(2026, 2, 10, 0, 0, 0, 0, time.UTC) }
+
+// RecurringFrequencyIgnoredDate returns when Meta stopped reading a
+// recurring request's frequency for its tokens' lifetime: 2023-02-02 00:00 UTC.
+func RecurringFrequencyIgnoredDate() time.Time { return time.Date(2023, 2, 2, 0, 0, 0, 0, time.UTC) }

@@ -50,6 +50,10 @@ type Policy struct {
 	// UseAnyTopicToken spends a subscriber's token of any topic on a
 	// notification when they hold none of its own topic (OTN-TOPIC-MATCH).
 	UseAnyTopicToken bool `yaml:"use_any_topic_token"`
+	// IgnoreRecurringCooldown sends recurring notifications (recurring.notify)
+	// without waiting out the cooldown between two messages with one token
+	// (RN-TOKEN-COOLDOWN).
+	IgnoreRecurringCooldown bool `yaml:"ignore_recurring_cooldown"`
 }
 
 // Throttle limits OTN requests to one subscriber, since Meta penalises

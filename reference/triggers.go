@@ -117,6 +117,16 @@ func (b *Bot) Trigger(name string, data json.RawMessage) error {
 			return err
 		}
 		return b.Notify(d.Topic, d.Text)
+	case "recurring.request":
+		if err := need(d.PSID != "" && d.Topic != "", "psid and topic"); err != nil {
+			return err
+		}
+		return b.recurringRequest(d.PSID, d.Topic, d.Title)
+	case "recurring.notify":
+		if err := need(d.Topic != "" && d.Text != "", "topic and text"); err != nil {
+			return err
+		}
+		return b.recurringNotify(d.Topic, d.Text)
 	case "broadcast":
 		if err := need(d.Text != "", "text"); err != nil {
 			return err

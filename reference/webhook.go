@@ -36,6 +36,10 @@ type webhookBody struct {
 				Type    string `json:"type"`
 				Payload string `json:"payload"`
 				Token   string `json:"one_time_notif_token"`
+				// recurring notifications (recurring.go)
+				RNToken string `json:"notification_messages_token"`
+				Expiry  int64  `json:"token_expiry_timestamp"`
+				Status  string `json:"notification_messages_status"`
 			} `json:"optin"`
 			Reaction *struct {
 				MID    string `json:"mid"`
@@ -82,6 +86,8 @@ func (b *Bot) events(w http.ResponseWriter, r *http.Request) {
 			case m.Reaction != nil:
 				// A reaction opens the window and counts as activity, like a message.
 				_, err = b.inbound(psid, dedupeKey("r"+m.Reaction.Action, m.Reaction.MID, psid, m.Timestamp), at)
+			case m.Optin != nil && m.Optin.Type == "notification_messages":
+				err = b.onRecurringOptin(psid, m.Optin.Payload, m.Optin.RNToken, m.Optin.Status, m.Optin.Expiry)
 			case m.Optin != nil && m.Optin.Type == "one_time_notif_req" && m.Optin.Token != "":
 				err = b.onOptin(psid, m.Optin.Payload, m.Optin.Token, at)
 			}

@@ -73,6 +73,15 @@ const (
 	UserAvailable = "USER-AVAILABLE"
 	ReqSpam       = "OTN-REQ-SPAM"
 	WinTag        = "WIN-TAG"
+
+	// The successor of OTN: recurring notifications (notification_messages).
+	RNReqWindow = "RN-REQ-WINDOW"
+	RNReqFormat = "RN-REQ-FORMAT"
+	RNReqRepeat = "RN-REQ-REPEAT"
+	RNCooldown  = "RN-TOKEN-COOLDOWN"
+	RNStopped   = "RN-TOKEN-STOPPED"
+	RNTokenOK   = "RN-TOKEN-VALID"
+	RNEra       = "RN-ERA"
 )
 
 var catalogue = map[string]Rule{
@@ -100,6 +109,13 @@ var catalogue = map[string]Rule{
 	UserAvailable: {UserAvailable, Platform, Failure, "messages go only to known users who can receive them (not blocked, not deactivated)", "Messenger Platform docs: Send API error codes", "", ""},
 	ReqSpam:       {ReqSpam, Platform, Failure, "repeated OTN requests for the same topic to one user are refused as spam", "Messenger Platform docs: One-Time Notification (threshold assumed)", "", ""},
 	WinTag:        {WinTag, Platform, Failure, "a MESSAGE_TAG send names a valid message tag (a tag used outside its limits, or a retired one, breaks WIN-24H)", "Messenger Platform docs: message tags", "", ""},
+	RNReqWindow:   {RNReqWindow, Platform, Failure, "a recurring notifications request (notification_messages) may only be sent inside the 24-hour window", "Messenger Platform docs: Recurring Notifications", "", ""},
+	RNReqFormat:   {RNReqFormat, Platform, Failure, "the notification_messages template has a payload, a title of at most 65 characters, and only the documented CTA texts and frequencies", "Messenger Platform docs: Recurring Notifications", "", ""},
+	RNReqRepeat:   {RNReqRepeat, Platform, Failure, "one notification_messages request with the same title to one person a week (613/1893016), and not too many requests (9/2018352)", "Messenger Platform docs: Recurring Notifications", "", ""},
+	RNCooldown:    {RNCooldown, Platform, Failure, "one message per recurring notifications token every 24 hours (48 hours from 2025-09-01), besides up to three follow-ups within two minutes of the opt-in", "Messenger Platform docs: Recurring Notifications", "", ""},
+	RNStopped:     {RNStopped, Platform, Failure, "no message with the token of a person who stopped the notifications (10/1893015)", "Messenger Platform docs: Recurring Notifications", "", ""},
+	RNTokenOK:     {RNTokenOK, Platform, Failure, "a notification_messages_token must be one the page was given and not expired (100)", "Messenger Platform docs: Recurring Notifications", "", ""},
+	RNEra:         {RNEra, Platform, Failure, "recurring notifications are deprecated from 2026-02-10 in favour of the ads-based Marketing Messages API", "Messenger Platform changelog: Marketing Messages", "", ""},
 }
 
 // assumptions are the undocumented facts rules rest on, by rule id.
@@ -110,6 +126,10 @@ var assumptions = map[string]string{
 	ReqSpam:     "the spam guard's threshold (3 requests for one topic to one person in 24 hours) and its error",
 	Region:      "the error Meta answers for an OTN call where the region rules apply",
 	Feature:     "the error Meta answers for a page without the feature",
+	SendRate:    "the per-thread limit (20 calls a second; Meta says only that a single thread may be rate limited) and the codes of every throttle",
+	RNReqRepeat: "how many notification_messages requests to one person in a week are too many (default 5)",
+	RNTokenOK:   "the lifetime of a token created after February 2023 (default one year)",
+	RNEra:       "what Meta answers after the deprecation (default: code 12, the API is deprecated)",
 }
 
 // fixes say how to mend a failure of each rule.
@@ -137,7 +157,14 @@ var fixes = map[string]string{
 	SendRate:      "Pace sends: stay under the page's calls per second and the per-thread limits; spread large campaigns over time and back off on 613.",
 	UserAvailable: "After Meta answers 551 (or another 'cannot be reached' error) for a subscriber, send them nothing until they write again; forget PSIDs Meta does not know.",
 	ReqSpam:       "Do not ask the same subscriber for the same topic again and again: once asked (and not tapped), wait at least a day before asking that topic again.",
-	WinTag:        "Use MESSAGE_TAG only with a valid, current tag name (HUMAN_AGENT, CUSTOMER_FEEDBACK), and never to get around the window.",
+	WinTag:        "Use MESSAGE_TAG only with a valid, current tag name (HUMAN_AGENT, or CUSTOMER_FEEDBACK with the Customer Feedback template only), and never to get around the window.",
+	RNReqWindow:   "Send the notification_messages request only while the person's 24-hour window is open, like any standard message.",
+	RNReqFormat:   "Give the notification_messages template a payload, a title of at most 65 characters, and only ALLOW, GET, GET_UPDATES, OPT_IN or SIGN_UP as the CTA text.",
+	RNReqRepeat:   "Remember when you last asked each person for each title and ask again only after a week; keep the number of different requests small.",
+	RNCooldown:    "Keep, for each token, the time of its last message and send again only after the cooldown (48 hours since 2025-09-01); follow-ups right after the opt-in are exempt only within two minutes and up to three.",
+	RNStopped:     "On a notification_messages_status STOP webhook, mark the token stopped and send nothing with it until a RESUME webhook.",
+	RNTokenOK:     "Use the notification_messages_token exactly as the opt-in webhook gave it, and drop it at its token_expiry_timestamp.",
+	RNEra:         "After 2026-02-10 stop using recurring notifications: move to the Marketing Messages API.",
 }
 
 // Lookup returns the rule with the given id.

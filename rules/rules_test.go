@@ -16,7 +16,8 @@ var _ = Describe("the catalogue", func() {
 			"OTN-REGION", "OTN-FEATURE", "OTN-CONTENT", "WIN-24H", "WIN-REOPEN", "OTN-IN-WINDOW-KEEP",
 			"OTN-IDLE", "OTN-TOPIC-MATCH", "OTN-REQ-THROTTLE", "OTN-MULTI", "HOOK-SIGNATURE",
 			"HOOK-VERIFY", "HOOK-REPLAY", "SEND-AUTH", "SEND-FORMAT", "SEND-RATE", "USER-AVAILABLE",
-			"OTN-REQ-SPAM", "WIN-TAG"))
+			"OTN-REQ-SPAM", "WIN-TAG", "RN-REQ-WINDOW", "RN-REQ-FORMAT", "RN-REQ-REPEAT", "RN-TOKEN-COOLDOWN",
+			"RN-TOKEN-STOPPED", "RN-TOKEN-VALID", "RN-ERA"))
 		id := regexp.MustCompile(`^[A-Z0-9]+(-[A-Z0-9]+)+$`)
 		for _, r := range rules.All() {
 			Expect(r.ID).To(MatchRegexp(id.String()))

@@ -34,6 +34,19 @@ func check(w *sim.World, led fakegraph.Ledger, fs []findings.Finding, e Expectat
 		if e.Topic != "" {
 			label += fmt.Sprintf(" topic %q", e.Topic)
 		}
+	case ExpectRecurring:
+		got = map[string]int{}
+		for _, t := range led.Recurring {
+			if (psid == "" || t.PSID == psid) && (e.Topic == "" || t.Payload == e.Topic) {
+				got["issued"]++
+				got[string(t.State)]++
+				got["sends"] += len(t.Sends)
+				got["rejected_uses"] += len(t.Rejected)
+			}
+		}
+		if e.Topic != "" {
+			label += fmt.Sprintf(" topic %q", e.Topic)
+		}
 	case ExpectDelivered:
 		n := 0
 		for _, c := range led.CallsFor(psid) {
@@ -132,6 +145,8 @@ func matchesDelivery(c fakegraph.Call, e Expectation) bool {
 	switch e.Via {
 	case "token":
 		return c.RecipientKind == fakegraph.RecipientToken
+	case "recurring":
+		return c.RecipientKind == fakegraph.RecipientNotificationMessagesToken
 	case "tag":
 		return c.RecipientKind == fakegraph.RecipientPSID && c.MessagingType == "MESSAGE_TAG"
 	case "id":

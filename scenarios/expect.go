@@ -13,6 +13,7 @@ var countFields = map[ExpectKind][]string{
 	ExpectErrors:    {"count"},
 	ExpectFindings:  {"count"},
 	ExpectWindow:    nil,
+	ExpectRecurring: {"issued", "active", "stopped", "expired", "sends", "rejected_uses"},
 }
 
 // otherFields are the filters each expectation kind takes besides counts.
@@ -25,10 +26,11 @@ var otherFields = map[ExpectKind][]string{
 	ExpectErrors:    {"who", "code", "subcode", "rule"},
 	ExpectFindings:  {"who", "rule"},
 	ExpectWindow:    {"who", "open", "rule"},
+	ExpectRecurring: {"who", "topic", "rule"},
 }
 
 // deliveryRoutes are the values of delivered.via; "normal" is "id".
-var deliveryRoutes = []string{"id", "normal", "token", "tag"}
+var deliveryRoutes = []string{"id", "normal", "token", "tag", "recurring"}
 
 func (d *decoder) expect(n *yaml.Node, who func(*yaml.Node) string) []Expectation {
 	var out []Expectation
@@ -61,7 +63,7 @@ func (d *decoder) expect(n *yaml.Node, who func(*yaml.Node) string) []Expectatio
 						e.Via = "id"
 					}
 				case "what":
-					e.What = d.oneOf(x, "what", "message", "otn_request")
+					e.What = d.oneOf(x, "what", "message", "otn_request", "recurring_request")
 				case "code":
 					e.Code = d.Integer(x, k)
 				case "subcode":
@@ -78,9 +80,9 @@ func (d *decoder) expect(n *yaml.Node, who func(*yaml.Node) string) []Expectatio
 			switch e.Kind {
 			case ExpectWindow:
 				d.Require(item, "expect.window", ef, "who", "open")
-			case ExpectTokens:
+			case ExpectTokens, ExpectRecurring:
 				if len(e.Counts) == 0 && item.Kind == yaml.MappingNode {
-					d.Errorf(item, "expect.tokens needs at least one of %v", countFields[ExpectTokens])
+					d.Errorf(item, "expect.%s needs at least one of %v", kind, countFields[e.Kind])
 				}
 			case ExpectFindings:
 				d.Require(item, "expect.findings", ef, "rule")

@@ -40,6 +40,14 @@ func (r *runner) step(st *Step) ([]string, string) {
 		_, err = w.NotifyMe(sub(), st.Topic)
 	case StepReact:
 		err = w.React(sub(), st.Emoji)
+	case StepReferral:
+		err = w.Referral(sub(), fakegraph.Referral{Source: st.Source, Ref: st.Ref, AdID: st.AdID})
+	case StepRecurringOptIn:
+		_, err = w.RecurringOptIn(sub(), st.Topic)
+	case StepRecurringStop:
+		err = w.RecurringStop(sub(), st.Topic)
+	case StepRecurringResume:
+		err = w.RecurringResume(sub(), st.Topic)
 	case StepBlock:
 		err = w.Graph.Block(sub().PSID)
 	case StepUnblock:
@@ -109,6 +117,19 @@ func harnessSend(w *sim.World, s *SendSpec) ([]string, string) {
 		body["messaging_type"] = "RESPONSE"
 	} else if s.TokenValue != "" {
 		body["recipient"] = map[string]string{"one_time_notif_token": s.TokenValue}
+	} else if s.RecurringOf != "" {
+		who = s.RecurringOf
+		sub, _ := w.Subscriber(s.RecurringOf)
+		var value string
+		for _, t := range w.Graph.Ledger().Recurring {
+			if t.PSID == sub.PSID && (s.RecurringTopic == "" || t.Payload == s.RecurringTopic) {
+				value = t.Value
+			}
+		}
+		if value == "" {
+			return []string{fmt.Sprintf("send: %s holds no recurring notifications token for topic %q", s.RecurringOf, s.RecurringTopic)}, who
+		}
+		body["recipient"] = map[string]string{"notification_messages_token": value}
 	} else {
 		who = s.TokenOf
 		sub, _ := w.Subscriber(s.TokenOf)
@@ -135,13 +156,11 @@ func harnessSend(w *sim.World, s *SendSpec) ([]string, string) {
 	if s.Tag != "" {
 		body["tag"] = s.Tag
 	}
-	if s.OTNRequest {
-		body["message"] = map[string]any{"attachment": map[string]any{"type": "template", "payload": map[string]string{
-			"template_type": "one_time_notif_req", "title": s.OTNTitle, "payload": s.OTNTopic}}}
-	} else {
-		body["message"] = map[string]string{"text": s.Text}
-	}
+	body["message"] = sendMessage(s)
 	raw, _ := json.Marshal(body)
+	if s.Encoding == "latin1" {
+		raw = latin1Text(raw, s.Text)
+	}
 	req, _ := http.NewRequest(http.MethodPost, fakegraph.DefaultGraphURL+"/v19.0/me/messages", bytes.NewReader(raw))
 	req.Header.Set("Content-Type", "application/json")
 	token := w.Graph.Page().AccessToken
@@ -186,4 +205,55 @@ func armFault(w *sim.World, fs *FaultSpec) error {
 		return fmt.Errorf("fault: %w", err)
 	}
 	return nil
+}
+
+// sendMessage is the message object of a send step.
+func sendMessage(s *SendSpec) map[string]any {
+	template := func(p map[string]any) map[string]any {
+		return map[string]any{"attachment": map[string]any{"type": "template", "payload": p}}
+	}
+	switch {
+	case s.OTNRequest:
+		return template(map[string]any{"template_type": "one_time_notif_req", "title": s.OTNTitle, "payload": s.OTNTopic})
+	case s.RecurringRequest != nil:
+		p := map[string]any{"template_type": "notification_messages", "payload": s.RecurringRequest.Topic}
+		if s.RecurringRequest.Title != "" {
+			p["title"] = s.RecurringRequest.Title
+		}
+		if s.RecurringRequest.Timezone != "" {
+			p["notification_messages_timezone"] = s.RecurringRequest.Timezone
+		}
+		return template(p)
+	case s.Template != nil:
+		return template(s.Template)
+	case s.Attachment != nil:
+		return map[string]any{"attachment": s.Attachment}
+	}
+	m := map[string]any{"text": s.Text}
+	if len(s.QuickReplies) > 0 {
+		m["quick_replies"] = s.QuickReplies
+	}
+	return m
+}
+
+// latin1Text re-encodes the text of a JSON body as ISO 8859-1 bytes, as a
+// bot that gets its encoding wrong sends it; characters beyond Latin-1
+// become '?'.
+func latin1Text(raw []byte, text string) []byte {
+	quoted, _ := json.Marshal(text)
+	var latin []byte
+	for _, r := range text {
+		switch {
+		case r == '"' || r == '\\':
+			latin = append(latin, '\\', byte(r))
+		case r < 0x20:
+			esc, _ := json.Marshal(string(r))
+			latin = append(latin, esc[1:len(esc)-1]...)
+		case r < 0x100:
+			latin = append(latin, byte(r))
+		default:
+			latin = append(latin, '?')
+		}
+	}
+	return bytes.Replace(raw, quoted, append(append([]byte{'"'}, latin...), '"'), 1)
 }

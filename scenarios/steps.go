@@ -151,18 +151,27 @@ var userSteps = map[StepKind][]string{
 	StepReact:      {"who", "emoji"},
 	StepBlock:      {"who"},
 	StepUnblock:    {"who"},
+	StepReferral:   {"who", "ref", "source", "ad_id"},
+	// recurring notifications: topic is the request's payload
+	StepRecurringOptIn:  {"who", "topic"},
+	StepRecurringStop:   {"who", "topic"},
+	StepRecurringResume: {"who", "topic"},
 }
 
 // requiredUserFields are the fields each user step must have.
 var requiredUserFields = map[StepKind][]string{
-	StepSay:        {"who", "text"},
-	StepReply:      {"who", "text"},
-	StepQuickReply: {"who", "text", "payload"},
-	StepPostback:   {"who", "payload"},
-	StepNotifyMe:   {"who", "topic"},
-	StepReact:      {"who"},
-	StepBlock:      {"who"},
-	StepUnblock:    {"who"},
+	StepSay:             {"who", "text"},
+	StepReply:           {"who", "text"},
+	StepQuickReply:      {"who", "text", "payload"},
+	StepPostback:        {"who", "payload"},
+	StepNotifyMe:        {"who", "topic"},
+	StepReact:           {"who"},
+	StepBlock:           {"who"},
+	StepUnblock:         {"who"},
+	StepReferral:        {"who"},
+	StepRecurringOptIn:  {"who", "topic"},
+	StepRecurringStop:   {"who", "topic"},
+	StepRecurringResume: {"who", "topic"},
 }
 
 // step reads one step: a mapping with exactly one key, the step kind.
@@ -198,6 +207,12 @@ func (d *decoder) step(n *yaml.Node, sc *stepScope) (Step, bool) {
 				st.Topic = d.Str(x, key)
 			case "emoji":
 				st.Emoji = d.Str(x, key)
+			case "ref":
+				st.Ref = d.Str(x, key)
+			case "source":
+				st.Source = d.oneOf(x, "referral.source", referralSources...)
+			case "ad_id":
+				st.AdID = d.Str(x, key)
 			}
 		}
 		return st, len(d.Errs) == before
@@ -326,13 +341,24 @@ func (d *decoder) fault(n *yaml.Node, who func(*yaml.Node) string) *FaultSpec {
 	return fs
 }
 
+// referralSources are Meta's referral sources a referral step may name.
+var referralSources = []string{"ADS", "SHORTLINK", "MESSENGER_CODE", "CUSTOMER_CHAT_PLUGIN", "DISCOVER_TAB"}
+
+// sendContents are the fields a send step's message may come from: exactly one.
+var sendContents = []string{"text", "otn_request", "recurring_request", "template", "attachment"}
+
 func (d *decoder) send(n *yaml.Node, who func(*yaml.Node) string) *SendSpec {
 	s := &SendSpec{}
-	f, _ := d.Fields(n, "send", "to", "token", "messaging_type", "access_token", "tag", "text", "otn_request")
-	_, hasTo := f["to"]
-	_, hasTok := f["token"]
-	if hasTo && hasTok || !hasTo && !hasTok && n.Kind == yaml.MappingNode {
-		d.Errorf(n, "send needs exactly one of \"to\" (a subscriber) or \"token\" (one of their tokens)")
+	f, _ := d.Fields(n, "send", "to", "token", "recurring_token", "messaging_type", "access_token", "tag", "text",
+		"otn_request", "recurring_request", "template", "attachment", "quick_replies", "encoding")
+	recipients := 0
+	for _, k := range []string{"to", "token", "recurring_token"} {
+		if _, ok := f[k]; ok {
+			recipients++
+		}
+	}
+	if recipients != 1 && n.Kind == yaml.MappingNode {
+		d.Errorf(n, "send needs exactly one of \"to\" (a subscriber), \"token\" (one of their tokens) or \"recurring_token\"")
 	}
 	if x, ok := f["to"]; ok {
 		s.To = who(x)
@@ -351,6 +377,15 @@ func (d *decoder) send(n *yaml.Node, who func(*yaml.Node) string) *SendSpec {
 			s.TokenNth = d.Integer(y, "nth")
 		}
 	}
+	if x, ok := f["recurring_token"]; ok {
+		rf, _ := d.Fields(x, "send.recurring_token", "who", "topic")
+		if d.Require(x, "send.recurring_token", rf, "who") {
+			s.RecurringOf = who(rf["who"])
+		}
+		if y, ok := rf["topic"]; ok {
+			s.RecurringTopic = d.Str(y, "topic")
+		}
+	}
 	if x, ok := f["messaging_type"]; ok {
 		s.MessagingType = d.oneOf(x, "send.messaging_type", "RESPONSE", "UPDATE", "MESSAGE_TAG", "none")
 	}
@@ -363,7 +398,9 @@ func (d *decoder) send(n *yaml.Node, who func(*yaml.Node) string) *SendSpec {
 	if x, ok := f["text"]; ok {
 		s.Text = d.Str(x, "text")
 	}
-	_, hasRequest := f["otn_request"]
+	if x, ok := f["encoding"]; ok {
+		s.Encoding = d.oneOf(x, "send.encoding", "utf-8", "latin1")
+	}
 	if x, ok := f["otn_request"]; ok {
 		of, _ := d.Fields(x, "send.otn_request", "title", "topic")
 		if d.Require(x, "send.otn_request", of, "title", "topic") {
@@ -371,10 +408,65 @@ func (d *decoder) send(n *yaml.Node, who func(*yaml.Node) string) *SendSpec {
 			s.OTNRequest = true
 		}
 	}
-	if _, hasText := f["text"]; hasText == hasRequest && n.Kind == yaml.MappingNode {
-		d.Errorf(n, "send needs exactly one of \"text\" or \"otn_request\"")
+	if x, ok := f["recurring_request"]; ok {
+		rf, _ := d.Fields(x, "send.recurring_request", "title", "topic", "timezone")
+		if d.Require(x, "send.recurring_request", rf, "topic") {
+			s.RecurringRequest = &RecurringRequestSpec{Topic: d.Str(rf["topic"], "topic")}
+			if y, ok := rf["title"]; ok {
+				s.RecurringRequest.Title = d.Str(y, "title")
+			}
+			if y, ok := rf["timezone"]; ok {
+				s.RecurringRequest.Timezone = d.Str(y, "timezone")
+			}
+		}
+	}
+	if x, ok := f["template"]; ok {
+		m, isMap := d.Plain(x).(map[string]any)
+		if !isMap || m["template_type"] == nil {
+			d.Errorf(x, "send.template must be a mapping with a template_type (button, generic, media, ...), got %s", yamlpos.KindName(x))
+		}
+		s.Template = m
+	}
+	if x, ok := f["attachment"]; ok {
+		af, _ := d.Fields(x, "send.attachment", "type", "url")
+		if d.Require(x, "send.attachment", af, "type", "url") {
+			s.Attachment = map[string]any{"type": d.oneOf(af["type"], "send.attachment.type", "image", "audio", "video", "file"),
+				"payload": map[string]any{"url": d.Str(af["url"], "url")}}
+		}
+	}
+	if x, ok := f["quick_replies"]; ok {
+		if x.Kind != yaml.SequenceNode {
+			d.Errorf(x, "send.quick_replies must be a list of {title, payload}, got %s", yamlpos.KindName(x))
+		}
+		for _, q := range x.Content {
+			qf, _ := d.Fields(q, "send.quick_replies", "title", "payload")
+			if d.Require(q, "send.quick_replies", qf, "title", "payload") {
+				s.QuickReplies = append(s.QuickReplies, map[string]any{"content_type": "text",
+					"title": d.Str(qf["title"], "title"), "payload": d.Str(qf["payload"], "payload")})
+			}
+		}
+		if _, hasText := f["text"]; !hasText {
+			d.Errorf(x, "send.quick_replies go with a \"text\"")
+		}
+	}
+	contents := 0
+	for _, k := range sendContents {
+		if _, ok := f[k]; ok {
+			contents++
+		}
+	}
+	if contents != 1 && n.Kind == yaml.MappingNode {
+		d.Errorf(n, "send needs exactly one of %s", strings.Join(quoteAll(sendContents), ", "))
 	}
 	return s
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strconv.Quote(s)
+	}
+	return out
 }
 
 // oneOf reads a string that must be one of choices.

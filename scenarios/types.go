@@ -87,12 +87,19 @@ const (
 	StepSend       StepKind = "send"
 	StepExpect     StepKind = "expect"
 	StepRepeat     StepKind = "repeat" // expanded while parsing; never run
+	// StepReferral is an ad click-through or another referral.
+	StepReferral StepKind = "referral"
+	// The successor of OTN: recurring notifications.
+	StepRecurringOptIn  StepKind = "recurring_opt_in"
+	StepRecurringStop   StepKind = "recurring_stop"
+	StepRecurringResume StepKind = "recurring_resume"
 )
 
 var stepKinds = []string{
 	string(StepSay), string(StepReply), string(StepQuickReply), string(StepPostback), string(StepNotifyMe),
 	string(StepReact), string(StepBlock), string(StepUnblock), string(StepAdvance), string(StepAt),
 	string(StepTrigger), string(StepFault), string(StepSend), string(StepExpect), string(StepRepeat),
+	string(StepReferral), string(StepRecurringOptIn), string(StepRecurringStop), string(StepRecurringResume),
 }
 
 // StepKinds returns every step name a scenario may use.
@@ -109,6 +116,9 @@ type Step struct {
 	Title   string // postback
 	Payload string // postback, quick_reply
 	Emoji   string // react
+	Ref     string // referral: the link's or ad's ref
+	Source  string // referral: ADS, SHORTLINK, ...
+	AdID    string // referral: the Click-to-Messenger ad
 
 	Duration time.Duration // advance
 	At       time.Time     // at (absolute)
@@ -158,6 +168,30 @@ type SendSpec struct {
 	OTNRequest    bool // send an OTN request (OTNTitle, OTNTopic) instead of Text
 	OTNTitle      string
 	OTNTopic      string
+	// RecurringOf is the alias whose recurring notifications token to use
+	// (RecurringTopic picks it by its request's payload; default the latest).
+	RecurringOf    string
+	RecurringTopic string
+	// RecurringRequest sends the notification_messages template (Title,
+	// Topic as its payload, Timezone) instead of Text.
+	RecurringRequest *RecurringRequestSpec
+	// Template is a template payload sent as the message's attachment
+	// (template_type and its fields), instead of Text.
+	Template map[string]any
+	// Attachment is a media attachment {type, url} sent instead of Text.
+	Attachment map[string]any
+	// QuickReplies are sent with Text: each {title, payload}.
+	QuickReplies []map[string]any
+	// Encoding is how Text is encoded: "utf-8" (default) or "latin1",
+	// playing a bot that sends ISO 8859-1 bytes.
+	Encoding string
+}
+
+// RecurringRequestSpec is a notification_messages request a send step makes.
+type RecurringRequestSpec struct {
+	Title    string // empty: Meta's default title
+	Topic    string
+	Timezone string
 }
 
 // ExpectKind names what an expectation checks.
@@ -170,9 +204,11 @@ const (
 	ExpectErrors    ExpectKind = "errors"
 	ExpectWindow    ExpectKind = "window"
 	ExpectFindings  ExpectKind = "findings"
+	// ExpectRecurring counts recurring notifications tokens.
+	ExpectRecurring ExpectKind = "recurring"
 )
 
-var expectKinds = []string{string(ExpectTokens), string(ExpectDelivered), string(ExpectErrors), string(ExpectWindow), string(ExpectFindings)}
+var expectKinds = []string{string(ExpectTokens), string(ExpectDelivered), string(ExpectErrors), string(ExpectWindow), string(ExpectFindings), string(ExpectRecurring)}
 
 // Expectation is one check against the ledger. Counts holds the fields the
 // file set; unset fields are not checked.

@@ -41,12 +41,19 @@ Examples:
   otnsim serve --webhook http://127.0.0.1:3000/webhook --page-region US
   otnsim serve --clock wall --addr 127.0.0.1:9000
   otnsim serve --addr 0.0.0.0:8787 --control-key s3cret
+  otnsim serve --webhook http://127.0.0.1:3000/webhook --require-appsecret-proof --webhook-duplicate-rate 0.1
+  otnsim serve --start 2026-01-05T09:00:00Z --content basic   # recurring notifications work before 2026-02-10
+
+With --webhook it first performs Meta's verification handshake (GET
+?hub.mode=subscribe&hub.verify_token=...&hub.challenge=...) and prints the
+outcome; POST /otnsim/v1/webhook/subscribe repeats it.
 
   # a whole OTN life with curl (see README.md):
   curl -s -XPOST localhost:8787/otnsim/v1/users -d '{"psid":"111"}'
   curl -s -XPOST localhost:8787/otnsim/v1/users/111/message -d '{"text":"hi"}'
   curl -s -XPOST localhost:8787/otnsim/v1/clock/advance -d '{"by":"30d"}'
   curl -s -XPATCH localhost:8787/otnsim/v1/settings -d '{"rate_limit":{"disabled":true}}'
+  curl -s localhost:8787/otnsim/v1/assumptions
   curl -s localhost:8787/metrics | grep otnsim_send_calls_total
 
 Exit status: 0 stopped cleanly, 2 usage error or the address cannot be bound.
@@ -72,6 +79,9 @@ type serveOptions struct {
 	page                                                      fakegraph.Page
 	seed                                                      uint64
 	noRateLimits                                              bool
+	requireProof, calendarYear, noHandshake                   bool
+	duplicateRate, reorderRate                                float64
+	content                                                   string
 }
 
 // defineServeFlags defines otnsim serve's flags on fs.
@@ -93,6 +103,12 @@ func defineServeFlags(fs *flag.FlagSet) *serveOptions {
 	fs.StringVar(&o.controlKey, "control-key", "", "key the control API requires (mandatory off loopback)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed for tokens, ids and generated users")
 	fs.BoolVar(&o.noRateLimits, "no-rate-limits", false, "turn the Send API rate limits off")
+	fs.BoolVar(&o.requireProof, "require-appsecret-proof", false, "refuse Graph calls without a matching appsecret_proof (the app's \"Require App Secret\")")
+	fs.Float64Var(&o.duplicateRate, "webhook-duplicate-rate", 0, "probability (0..1) that a webhook event is delivered twice")
+	fs.Float64Var(&o.reorderRate, "webhook-reorder-rate", 0, "probability (0..1) that a webhook event is held back so later ones overtake it")
+	fs.StringVar(&o.content, "content", fakegraph.ContentRich, "content mode: rich (everything) or basic (text or a button template only)")
+	fs.BoolVar(&o.calendarYear, "token-calendar-year", false, "a token lives until the same calendar date a year on, not 365 days (an assumption either way)")
+	fs.BoolVar(&o.noHandshake, "no-handshake", false, "do not perform the webhook verification handshake on start")
 	return o
 }
 
@@ -157,11 +173,19 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 	}
 	set := fakegraph.DefaultSettings()
 	set.RateLimit.Disabled = o.noRateLimits
+	set.RequireAppSecretProof = o.requireProof
+	set.Webhook.DuplicateRate, set.Webhook.ReorderRate = o.duplicateRate, o.reorderRate
+	set.Content, set.TokenCalendarYear = o.content, o.calendarYear
 	if o.platformDate != "" {
 		if set.PlatformDate, err = parseDate(o.platformDate); err != nil {
 			fmt.Fprintf(stderr, "otnsim serve: --platform-date %q: want RFC 3339 or YYYY-MM-DD\n", o.platformDate)
 			return exitUsage
 		}
+	}
+	if err := set.Validate(); err != nil {
+		fmt.Fprintf(stderr, "otnsim serve: %v\n", settingFlags(err))
+		fmt.Fprintln(stderr, "Run 'otnsim serve --help' for usage.")
+		return exitUsage
 	}
 	var clk clock.Clock = clock.Wall{}
 	if o.clockMode == "virtual" {
@@ -191,6 +215,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 	srv := &http.Server{Handler: graph, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
+	if o.webhook != "" && !o.noHandshake {
+		// Meta verifies a webhook when it is subscribed; a bot that is not
+		// up yet fails it, and POST /otnsim/v1/webhook/subscribe tries again.
+		if h, err := graph.Subscribe(); err == nil {
+			fmt.Fprintf(stdout, "  handshake:   %s\n", handshakeLine(h))
+		}
+	}
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
@@ -228,4 +259,22 @@ func printConnect(w io.Writer, base string, o *serveOptions, clk clock.Clock) {
 	}
 	fmt.Fprintf(w, "  control API: %s/otnsim/v1/ (%s)\n", base, access)
 	fmt.Fprintf(w, "  metrics:     %s/metrics (%s); health: %s/healthz, %s/readyz\n", base, access, base, base)
+}
+
+// handshakeLine says in words how the verification handshake went.
+func handshakeLine(h fakegraph.Handshake) string {
+	switch {
+	case h.Error != "":
+		return "webhook not reached (" + h.Error + "); POST /otnsim/v1/webhook/subscribe retries"
+	case h.Verified:
+		return "verified: the webhook echoed the challenge"
+	}
+	return fmt.Sprintf("refused: the webhook answered HTTP %d without the challenge; POST /otnsim/v1/webhook/subscribe retries", h.Status)
+}
+
+// settingFlags renders a settings validation error with the flags' names.
+func settingFlags(err error) string {
+	r := strings.NewReplacer("webhook.duplicate_rate", "--webhook-duplicate-rate", "webhook.reorder_rate", "--webhook-reorder-rate",
+		"content must", "--content must")
+	return r.Replace(err.Error())
 }

@@ -91,6 +91,11 @@ type recorder struct {
 }
 
 func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	if req.Method == http.MethodGet {
+		// The verification handshake on start: not an event.
+		_, _ = w.Write([]byte(req.URL.Query().Get("hub.challenge")))
+		return
+	}
 	b, _ := io.ReadAll(req.Body)
 	r.mu.Lock()
 	r.bodies = append(r.bodies, b)

@@ -45,6 +45,9 @@ class Person:
         self.requests = []  # when we sent OTN requests, for the daily cap
         self.no_otn = False  # Meta refused OTN in this thread
         self.away = False  # Meta said they cannot be reached (551)
+        # recurring notifications (notification_messages), OTN's successor
+        self.rn_tokens = {}  # topic -> {"token", "expires", "stopped", "last"}
+        self.rn_asked = {}  # title -> when Meta accepted our request
 
     def window_open(self, now):
         # A time ahead of now belongs to an earlier scenario: each scenario
@@ -137,6 +140,53 @@ def notify(now, psid, topic, text):
     p.sent(send({"recipient": {"one_time_notif_token": token}, "message": {"text": text}}))
 
 
+RN_DEPRECATED = datetime(2026, 2, 10, tzinfo=timezone.utc)  # Meta deprecated them then
+RN_48H_FROM = datetime(2025, 9, 1, tzinfo=timezone.utc)  # the cooldown went from 24 to 48 hours
+
+
+def request_recurring(now, psid, topic, title):
+    p = person(psid)
+    title = title or "Updates and promotions"
+    if now >= RN_DEPRECATED or not p.window_open(now) or p.away or len(title) > MAX_TITLE:
+        return
+    recent = {t: at for t, at in p.rn_asked.items() if at <= now < at + timedelta(days=7)}
+    p.rn_asked = recent
+    if title in recent or len(recent) >= 5:
+        return  # one request per title a week, and only a few
+    code = send({"recipient": {"id": psid}, "messaging_type": "RESPONSE", "message": {"attachment": {
+        "type": "template",
+        "payload": {"template_type": "notification_messages", "title": title, "payload": topic}}}})
+    if code == 0:
+        p.rn_asked[title] = now
+    p.sent(code)
+
+
+def notify_recurring(now, topic, text):
+    if now >= RN_DEPRECATED:
+        return
+    cooldown = timedelta(hours=48 if now >= RN_48H_FROM else 24)
+    for psid in sorted(PEOPLE):
+        t = PEOPLE[psid].rn_tokens.get(topic)
+        if not t or t["stopped"] or now >= t["expires"]:
+            continue
+        if t["last"] is not None and t["last"] <= now < t["last"] + cooldown:
+            continue
+        if send({"recipient": {"notification_messages_token": t["token"]}, "message": {"text": text}}) == 0:
+            t["last"] = now
+
+
+def on_recurring_optin(p, optin):
+    topic, status = optin.get("payload", ""), optin.get("notification_messages_status", "").replace("_", " ")
+    t = p.rn_tokens.get(topic)
+    if status.startswith("STOP") or status.startswith("RESUME"):
+        if t:
+            t["stopped"] = status.startswith("STOP")
+    elif optin.get("notification_messages_token"):
+        if not t or t["token"] != optin["notification_messages_token"]:
+            t = p.rn_tokens[topic] = {"token": optin["notification_messages_token"], "last": None}
+        t["expires"], t["stopped"] = from_ms(optin.get("token_expiry_timestamp", 0)), False
+
+
 def on_trigger(body):
     name, data = body.get("trigger"), body.get("data") or {}
     now = parse_now(body["now"])  # virtual time: never read the wall clock
@@ -146,6 +196,10 @@ def on_trigger(body):
         for psid in sorted(PEOPLE):
             if PEOPLE[psid].tokens.get(data["topic"]):
                 notify(now, psid, data["topic"], data["text"])
+    elif name == "recurring.request":
+        request_recurring(now, data["psid"], data["topic"], data.get("title"))
+    elif name == "recurring.notify":
+        notify_recurring(now, data["topic"], data["text"])
     elif name == "broadcast":
         for psid in sorted(PEOPLE):
             if PEOPLE[psid].window_open(now) and not PEOPLE[psid].away:
@@ -170,6 +224,8 @@ def on_event(body):
                     p.last_active = at
                 p.away = False  # they wrote, so they are reachable again
             optin = ev.get("optin") or {}
+            if optin.get("type") == "notification_messages":
+                on_recurring_optin(p, optin)
             if optin.get("type") == "one_time_notif_req" and optin.get("one_time_notif_token"):
                 p.tokens.setdefault(optin["payload"], []).append((optin["one_time_notif_token"], at))
 

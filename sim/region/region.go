@@ -1,8 +1,8 @@
 // Package region is otnsim's one table of the countries its synthetic
 // subscribers come from: the locale Messenger reports for them and their
 // main UTC offset. It covers every country under the platform's region rules
-// (the EEA and Japan), the United Kingdom and Switzerland, and the big
-// Messenger markets. The scenario engine, the load generator and fakegraph's
+// (the EEA and Japan), the rest of Europe, and the common Messenger markets
+// of the Americas, Asia, Oceania, the Middle East and Africa. The scenario engine, the load generator and fakegraph's
 // control API all fill in a subscriber's locale and timezone from it.
 //
 // It imports nothing of otnsim's, so any package may use it.
@@ -36,6 +36,26 @@ var known = map[string]Info{
 	"US": {"en_US", -5}, "CA": {"en_CA", -5}, "MX": {"es_MX", -6}, "BR": {"pt_BR", -3},
 	"AU": {"en_AU", 10}, "IN": {"en_IN", 5.5}, "PH": {"en_PH", 8}, "ID": {"id_ID", 7},
 	"TH": {"th_TH", 7}, "VN": {"vi_VN", 7}, "NG": {"en_NG", 1}, "ZA": {"en_ZA", 2},
+	// The Americas.
+	"AR": {"es_AR", -3}, "CL": {"es_CL", -4}, "CO": {"es_CO", -5}, "PE": {"es_PE", -5},
+	"VE": {"es_VE", -4}, "EC": {"es_EC", -5}, "GT": {"es_GT", -6}, "DO": {"es_DO", -4},
+	"CR": {"es_CR", -6}, "PA": {"es_PA", -5}, "UY": {"es_UY", -3}, "BO": {"es_BO", -4},
+	"PY": {"es_PY", -3}, "HN": {"es_HN", -6}, "SV": {"es_SV", -6}, "PR": {"es_PR", -4},
+	// Asia and Oceania.
+	"KR": {"ko_KR", 9}, "CN": {"zh_CN", 8}, "TW": {"zh_TW", 8}, "HK": {"zh_HK", 8},
+	"SG": {"en_SG", 8}, "MY": {"ms_MY", 8}, "PK": {"ur_PK", 5}, "BD": {"bn_BD", 6},
+	"LK": {"si_LK", 5.5}, "NP": {"ne_NP", 5.75}, "KH": {"km_KH", 7}, "MM": {"my_MM", 6.5},
+	"NZ": {"en_NZ", 12}, "KZ": {"kk_KZ", 5}, "UZ": {"uz_UZ", 5},
+	// The Middle East and Africa.
+	"SA": {"ar_SA", 3}, "AE": {"ar_AE", 4}, "EG": {"ar_EG", 2}, "MA": {"ar_MA", 1},
+	"DZ": {"ar_DZ", 1}, "TN": {"ar_TN", 1}, "IQ": {"ar_IQ", 3}, "JO": {"ar_JO", 3},
+	"LB": {"ar_LB", 2}, "QA": {"ar_QA", 3}, "KW": {"ar_KW", 3}, "IL": {"he_IL", 2},
+	"KE": {"sw_KE", 3}, "GH": {"en_GH", 0}, "ET": {"am_ET", 3}, "TZ": {"sw_TZ", 3},
+	"UG": {"en_UG", 3}, "CM": {"fr_CM", 1}, "CI": {"fr_CI", 0}, "SN": {"fr_SN", 0},
+	// The rest of Europe.
+	"RU": {"ru_RU", 3}, "UA": {"uk_UA", 2}, "RS": {"sr_RS", 1}, "BA": {"bs_BA", 1},
+	"AL": {"sq_AL", 1}, "MK": {"mk_MK", 1}, "MD": {"ro_MD", 2}, "BY": {"be_BY", 3},
+	"GE": {"ka_GE", 4}, "AM": {"hy_AM", 4}, "AZ": {"az_AZ", 4}, "ME": {"sr_ME", 1},
 }
 
 // Lookup returns what otnsim knows of the country with ISO code (upper case).

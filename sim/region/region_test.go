@@ -32,6 +32,13 @@ var _ = Describe("the country table", func() {
 		Expect(region.Codes()).To(ContainElements(want))
 	})
 
+	It("covers the common markets of every continent, Iceland among the EEA", func() {
+		Expect(region.Codes()).To(ContainElements("IS", "AR", "KR", "EG", "NZ", "UA", "SA", "KE", "MX", "CA"))
+		Expect(len(region.Codes())).To(BeNumerically(">=", 100))
+		is, _ := region.Lookup("IS")
+		Expect(is).To(Equal(region.Info{Locale: "is_IS", UTCOffset: 0}))
+	})
+
 	It("gives a locale of the country and a real UTC offset for every code, sorted", func() {
 		codes := region.Codes()
 		Expect(sort.StringsAreSorted(codes)).To(BeTrue())

@@ -179,7 +179,8 @@ type bot struct {
 	mu     sync.Mutex
 	now    time.Time
 	people map[string]*person
-	seen   map[string]bool // webhook bodies already processed
+	seen   map[string]bool      // webhook bodies already processed
+	rn     map[string]*rnPerson // recurring notifications (recurring.go)
 
 	later     sync.Once   // SendAfterAnswer: starts the worker
 	jobs      chan func() // SendAfterAnswer: requests answered, to act on in order
@@ -309,7 +310,7 @@ func validTrigger(body []byte) bool {
 		return false
 	}
 	switch t.Trigger {
-	case "otn.request", "otn.notify", "broadcast", "tick":
+	case "otn.request", "otn.notify", "broadcast", "tick", "recurring.request", "recurring.notify":
 		return true
 	}
 	return false
@@ -403,6 +404,10 @@ func (b *bot) webhook(w http.ResponseWriter, r *http.Request) {
 					Type    string `json:"type"`
 					Payload string `json:"payload"`
 					Token   string `json:"one_time_notif_token"`
+					// recurring notifications
+					RNToken string `json:"notification_messages_token"`
+					Expiry  int64  `json:"token_expiry_timestamp"`
+					Status  string `json:"notification_messages_status"`
 				} `json:"optin"`
 			} `json:"messaging"`
 		} `json:"entry"`
@@ -430,6 +435,8 @@ func (b *bot) webhook(w http.ResponseWriter, r *http.Request) {
 					p.lastActive = at
 				}
 				p.away = false
+			case m.Optin != nil && m.Optin.Type == "notification_messages":
+				b.rnOptinLocked(m.Sender.ID, m.Optin.Payload, m.Optin.RNToken, m.Optin.Status, m.Optin.Expiry)
 			case m.Optin != nil && m.Optin.Type == "one_time_notif_req" && m.Optin.Token != "":
 				topic, value := m.Optin.Payload, m.Optin.Token
 				if b.faults.LatestTokenOnly {
@@ -513,6 +520,10 @@ func (b *bot) trigger(w http.ResponseWriter, r *http.Request) {
 				b.notifyLocked(psid, t.Data.Topic, t.Data.Text)
 			}
 		}
+	case "recurring.request":
+		b.rnRequestLocked(t.Data.PSID, t.Data.Topic, t.Data.Title)
+	case "recurring.notify":
+		b.rnNotifyLocked(t.Data.Topic, t.Data.Text)
 	case "broadcast":
 		b.broadcastLocked(t.Data.Text)
 	case "tick":
