@@ -70,12 +70,12 @@ func (w *world) apply(n sendNote) {
 		return
 	}
 	s := &w.subs[i]
-	if n.msgType != "MESSAGE_TAG" && (s.lastAction == 0 || n.at >= s.lastAction+int64(platform.Window)) {
+	if n.msgType != "MESSAGE_TAG" && n.at >= s.windowUntil {
 		last := "never wrote"
 		if s.lastAction != 0 {
-			last = "last wrote " + fmtTime(s.lastAction)
+			last = "last wrote " + fmtTime(s.lastAction) + ", window closed " + fmtTime(s.windowUntil)
 		}
-		w.violate(i, n.at, InvWindow, "a %s message was delivered without a token outside the 24-hour window (%s)", n.msgType, last)
+		w.violate(i, n.at, InvWindow, "a %s message was delivered without a token outside the window (%s)", n.msgType, last)
 	}
 	if n.otn {
 		c.OTNRequests++

@@ -140,6 +140,62 @@ var _ = Describe("Run", func() {
 		Expect(w.violations[2].Invariant).To(Equal(InvTokenExpiry))
 	})
 
+	It("plays every entry point of a profile, each counted and each opening the window the invariants check", func() {
+		p, err := profile.Load("profiles/entry-points.yaml")
+		Expect(err).NotTo(HaveOccurred())
+		o := NewOptions(800, 14, 42)
+		o.Chunk, o.Profile = 400, p
+		r := mustRun(o)
+		Expect(r.Passed()).To(BeTrue(), "%v", r.Violations)
+		c := r.Counters
+		for name, n := range map[string]int64{"quick replies": c.QuickReplies, "postbacks": c.Postbacks,
+			"reactions": c.Reactions, "referrals": c.Referrals, "ad clicks": c.AdClicks} {
+			Expect(n).To(BeNumerically(">", 20), name)
+		}
+		Expect(c.Messages).To(BeNumerically(">", c.QuickReplies+c.AdClicks), "quick replies and the messages after ads are messages")
+		entries := c.Postbacks + c.Reactions + c.Referrals + c.AdClicks
+		Expect(c.Events).To(Equal(c.Messages + entries + c.OptIns + c.OptInsFailed + c.SendCalls))
+		Expect(c.Webhooks).To(Equal(c.Messages + entries + c.OptIns))
+		Expect(c.Notifications).To(BeNumerically(">", 0))
+		var sum bytes.Buffer
+		r.WriteSummary(&sum)
+		Expect(sum.String()).To(MatchRegexp(`entries      quick replies \d+, postbacks \d+, reactions \d+, m.me referrals \d+, ad clicks \d+`))
+	})
+
+	It("draws no entry for a profile of messages only, whatever the message weight", func() {
+		p := profile.Default()
+		p.Entries.Message = 3
+		o := small(600)
+		o.Profile = p
+		Expect(mustRun(o).Counters).To(Equal(mustRun(small(600)).Counters))
+		Expect(newEntryMix(p.Entries).cum).To(BeNil())
+	})
+
+	It("keeps the 7-day window of the first message after a Click-to-Messenger ad, from the policy's date only", func() {
+		const day = int64(24 * 3600e9)
+		o := small(1)
+		Expect(o.check()).To(Succeed())
+		from := o.Profile.Start.UnixNano() + 10*day
+		mk := func() *world {
+			return &world{index: map[string]int32{"7": 0}, subs: []subscriber{{}}, psids: []string{"7"}, opts: &o,
+				prof: o.Profile, clk: clock.NewVirtual(o.Profile.Start), cur: -1, adWindow: 7 * day, adFrom: from}
+		}
+		for _, tc := range []struct {
+			at         int64
+			violations int64
+		}{{from, 0}, {from - 1, 1}} {
+			w := mk()
+			s := &w.subs[0]
+			s.adPending, s.windowUntil = true, tc.at+day
+			w.adMessage(s, tc.at)
+			Expect(s.adPending).To(BeFalse())
+			w.apply(sendNote{at: tc.at + 7*day - 1, psid: "7", msgType: "RESPONSE", ok: true})
+			Expect(w.violCount).To(Equal(tc.violations), "message at %d, the policy from %d", tc.at, from)
+			w.apply(sendNote{at: tc.at + 7*day, psid: "7", msgType: "RESPONSE", ok: true})
+			Expect(w.violCount).To(Equal(tc.violations+1), "the window closes at 7 days")
+		}
+	})
+
 	It("serves the same run over loopback HTTP, with Send API latency", func() {
 		a := small(400)
 		h := small(400)

@@ -26,7 +26,9 @@ type subscriber struct {
 	writesPerDay float64
 	tzOffset     int64 // nanoseconds east of UTC
 	nextWrite    int64
-	lastAction   int64 // last message, 0 if none
+	lastAction   int64 // last action that opened the window, 0 if none
+	windowUntil  int64 // when the window the latest actions opened closes, 0 if none
+	adPending    bool  // came through a Click-to-Messenger ad and has not written since
 	queued       int64 // time of the live heap entry, never if none
 	offered      int32 // topic of an OTN request received during the current action, -1 if none
 	pending      []pendingAction

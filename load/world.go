@@ -11,6 +11,7 @@ import (
 	"github.com/otnsim/otnsim/fakegraph"
 	"github.com/otnsim/otnsim/load/profile"
 	"github.com/otnsim/otnsim/load/report"
+	"github.com/otnsim/otnsim/reference"
 	"github.com/otnsim/otnsim/sim"
 	"github.com/otnsim/otnsim/sim/clock"
 )
@@ -40,6 +41,12 @@ type world struct {
 	topics  []string
 	topicID map[string]int32
 	ask     asker
+	entries entryMix
+	// adWindow and adFrom are fakegraph's Click-to-Messenger window and the
+	// date it applies from; platformDate, when set, is the platform's fixed date.
+	adWindow     int64
+	adFrom       int64
+	platformDate int64
 
 	tokens   []tokenInfo
 	tokenIDs map[string]int32
@@ -75,6 +82,7 @@ func newWorld(opts *Options, lo, hi int, bot sim.BotFactory, h *histogram) (*wor
 		tokenIDs: map[string]int32{},
 	}
 	w.ask = newAsker(p, w.topic)
+	w.entries = newEntryMix(p.Entries)
 	w.obs = &observer{}
 	so := sim.Options{
 		Seed:  int64(subscriberSeed(opts.Seed, lo)),
@@ -98,6 +106,11 @@ func newWorld(opts *Options, lo, hi int, bot sim.BotFactory, h *histogram) (*wor
 		return nil, err
 	}
 	w.sw, w.clk, w.graph = sw, sw.Clock, sw.Graph
+	set := w.graph.Settings()
+	w.adWindow, w.adFrom = int64(set.AdWindow), set.AdWindowFrom.UnixNano()
+	if !set.PlatformDate.IsZero() {
+		w.platformDate = set.PlatformDate.UnixNano()
+	}
 	w.obs.clk = w.clk
 	w.lastTick = start.UnixNano()
 	return w, nil
@@ -242,11 +255,15 @@ func (w *world) act(i int32) error {
 func (w *world) write(i int32, reply bool) error {
 	s := &w.subs[i]
 	now := w.clk.Now().UnixNano()
-	text, product := w.ask.text(&s.rng)
-	s.lastAction = now
+	entry := w.entries.draw(&s.rng)
+	var text string
+	var product *reference.Product
+	if entry.asks() {
+		text, product = w.ask.text(&s.rng)
+	}
 	s.offered = -1
 	w.cur = i
-	d, err := w.graph.UserMessage(w.psids[i], text)
+	d, err := w.enter(i, entry, text, now)
 	w.drain()
 	if product != nil && w.tickEvery > 0 {
 		// A bot outside the process is asked through the contract, as the
@@ -260,8 +277,6 @@ func (w *world) write(i int32, reply bool) error {
 		w.drain()
 	}
 	w.cur = -1
-	w.counters.Events++
-	w.counters.Messages++
 	if reply {
 		w.counters.Replies++
 	}

@@ -22,6 +22,7 @@ func Default() *Profile {
 		Asks:         Asks{OutOfStock: 0.5, InStock: 0.2, SmallTalk: 0.3},
 		OptIn:        0.35,
 		OptInDelay:   Range{Min: Duration(5 * time.Second), Max: Duration(10 * time.Minute)},
+		Entries:      Entries{Message: 1},
 		Reply:        0.2,
 		ReplyDelay:   Range{Min: Duration(time.Minute), Max: Duration(6 * time.Hour)},
 		Regions: []Region{

@@ -42,6 +42,10 @@ type Profile struct {
 	// delay drawn from ReplyDelay.
 	Reply      float64 `yaml:"reply"`
 	ReplyDelay Range   `yaml:"reply_delay"`
+	// Entries is how a subscriber comes into the conversation each time
+	// they act on their own (a write or a reply), by weight; every entry
+	// opens the 24-hour window. The default is a typed message only.
+	Entries Entries `yaml:"entries"`
 	// Regions is the population's region and timezone mix.
 	Regions []Region `yaml:"regions"`
 	// Campaigns is the shop's schedule of triggers.
@@ -69,6 +73,29 @@ type Asks struct {
 	InStock    float64 `yaml:"in_stock"`
 	SmallTalk  float64 `yaml:"small_talk"`
 }
+
+// Entries weighs the ways into a conversation: a typed message, a quick
+// reply tapped (carrying the same question), a postback (the Get Started
+// button or a menu item), a reaction to the page's latest message, a
+// referral through an m.me link, and a Click-to-Messenger ad followed by a
+// message (under the policy of 2026-09-28 that message opens the window for
+// up to 7 days).
+type Entries struct {
+	Message    float64 `yaml:"message"`
+	QuickReply float64 `yaml:"quick_reply"`
+	Postback   float64 `yaml:"postback"`
+	Reaction   float64 `yaml:"reaction"`
+	Referral   float64 `yaml:"referral"`
+	Ad         float64 `yaml:"ad"`
+}
+
+// Weights returns the weights in the order of EntryNames.
+func (e Entries) Weights() []float64 {
+	return []float64{e.Message, e.QuickReply, e.Postback, e.Reaction, e.Referral, e.Ad}
+}
+
+// EntryNames are the profile's names of the entries, in the order of Weights.
+var EntryNames = []string{"message", "quick_reply", "postback", "reaction", "referral", "ad"}
 
 // Range is a uniform range of durations.
 type Range struct {

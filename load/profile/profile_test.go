@@ -32,6 +32,14 @@ var _ = Describe("Profile", func() {
 		}
 	})
 
+	It("reads the entry points by weight over a typed message's default", func() {
+		p, err := profile.Parse([]byte("entries: {quick_reply: 2, postback: 1, reaction: 1, referral: 0.5, ad: 1}\n"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(p.Entries).To(Equal(profile.Entries{Message: 1, QuickReply: 2, Postback: 1, Reaction: 1, Referral: 0.5, Ad: 1}))
+		Expect(p.Entries.Weights()).To(HaveLen(len(profile.EntryNames)))
+		Expect(profile.Default().Entries).To(Equal(profile.Entries{Message: 1}))
+	})
+
 	It("keeps the defaults a file leaves out and reads durations in scenario units", func() {
 		p, err := profile.Parse([]byte("name: x\nopt_in: 0.9\nreply_delay: {min: 1m, max: 2d}\n"))
 		Expect(err).NotTo(HaveOccurred())
@@ -54,6 +62,9 @@ var _ = Describe("Profile", func() {
 		Entry("inverted delays", "reply_delay: {min: 2h, max: 1h}\n", "reply_delay"),
 		Entry("a duration too long for time.Duration", "reply_delay: {max: 1000y}\n", `profile:1:20: reply_delay.max: bad duration "1000y": too long`),
 		Entry("a number that is not one", "opt_in: .nan\n", `profile:1:9: opt_in must be a number, got ".nan"`),
+		Entry("a negative entry weight", "entries: {reaction: -1}\n", "profile:1:21: entries.reaction -1: weights must not be negative"),
+		Entry("no entry at all", "entries: {message: 0}\n", "entries: at least one weight must be above 0"),
+		Entry("an unknown entry", "entries: {reactions: 1}\n", `unknown field "reactions"`),
 		Entry("a second document", "name: a\n---\nname: b\n", "profile:2:1: the file holds one YAML document; found another"),
 	)
 

@@ -53,6 +53,16 @@ func (p *Profile) check() []problem {
 	if a.OutOfStock < 0 || a.InStock < 0 || a.SmallTalk < 0 || a.OutOfStock+a.InStock+a.SmallTalk <= 0 {
 		bad("asks", "asks: weights must be non-negative and not all zero")
 	}
+	entries := 0.0
+	for i, v := range p.Entries.Weights() {
+		if v < 0 {
+			bad("entries."+EntryNames[i], "entries.%s %v: weights must not be negative", EntryNames[i], v)
+		}
+		entries += max(v, 0)
+	}
+	if entries <= 0 {
+		bad("entries", "entries: at least one weight must be above 0")
+	}
 	for _, pr := range []struct {
 		name string
 		v    float64

@@ -120,6 +120,14 @@ type Counters struct {
 	// TriggersRefused counts triggers a bot outside the process answered
 	// with 4xx (a profile's campaign it does not know).
 	TriggersRefused int64 `json:"triggers_refused,omitempty"`
+	// The entries besides a typed message (profile entries): quick replies
+	// (counted in messages too), postbacks, reactions, m.me referrals, and
+	// Click-to-Messenger ad click-throughs (each followed by a message).
+	QuickReplies int64 `json:"quick_replies,omitempty"`
+	Postbacks    int64 `json:"postbacks,omitempty"`
+	Reactions    int64 `json:"reactions,omitempty"`
+	Referrals    int64 `json:"referrals,omitempty"`
+	AdClicks     int64 `json:"ad_clicks,omitempty"`
 }
 
 // Add adds o's counters to c.
@@ -131,6 +139,11 @@ func (c *Counters) Add(o Counters) {
 	c.OptInsFailed += o.OptInsFailed
 	c.RegionLearned += o.RegionLearned
 	c.TriggersRefused += o.TriggersRefused
+	c.QuickReplies += o.QuickReplies
+	c.Postbacks += o.Postbacks
+	c.Reactions += o.Reactions
+	c.Referrals += o.Referrals
+	c.AdClicks += o.AdClicks
 	c.OTNRequests += o.OTNRequests
 	c.Notifications += o.Notifications
 	c.SendCalls += o.SendCalls

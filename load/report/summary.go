@@ -28,6 +28,10 @@ func (r *Report) WriteSummary(w io.Writer) {
 	fmt.Fprintf(w, "%s: %s, %g virtual days, seed %d, profile %s, %s engine\n", verdict, scope, r.Days, r.Seed, r.Profile, r.Engine)
 	fmt.Fprintf(w, "  events       %d (messages %d, replies %d, Send API calls %d: %d ok, %d refused)\n",
 		c.Events, c.Messages, c.Replies, c.SendCalls, c.SendOK, c.SendRefused)
+	if c.QuickReplies+c.Postbacks+c.Reactions+c.Referrals+c.AdClicks > 0 {
+		fmt.Fprintf(w, "  entries      quick replies %d, postbacks %d, reactions %d, m.me referrals %d, ad clicks %d\n",
+			c.QuickReplies, c.Postbacks, c.Reactions, c.Referrals, c.AdClicks)
+	}
 	fmt.Fprintf(w, "  opt-ins      %d (OTN requests delivered %d, failed taps %d), notifications %d\n",
 		c.OptIns, c.OTNRequests, c.OptInsFailed, c.Notifications)
 	fmt.Fprintf(w, "  tokens       issued %d, spent %d, expired %d, refused %d, active %d\n",
