@@ -56,6 +56,15 @@ var zoo = []struct {
 	{"burst-broadcast", "sends typing_on to the whole audience before each broadcast message", []string{rules.SendRate}},
 	{"bad-tag", "sends a broadcast to closed windows with an invalid message tag", []string{rules.WinTag}},
 	{"wrong-token", "sends a truncated token", []string{rules.TokenScope}},
+
+	// Recurring notifications, OTN's successor.
+	{"rn-ask-outside-window", "sends the notification_messages request with the window closed", []string{rules.RNReqWindow}},
+	{"rn-any-title", "sends a notification_messages request whatever its title's length", []string{rules.RNReqFormat}},
+	{"rn-reask-title", "asks a person for the same title again within the week", []string{rules.RNReqRepeat}},
+	{"rn-cooldown-24h", "keeps the 24-hour cooldown per token after 2025-09-01", []string{rules.RNCooldown}},
+	{"rn-ignore-stop", "notifies a person who stopped the notifications", []string{rules.RNStopped}},
+	{"rn-keep-expired", "uses a token after its token_expiry_timestamp", []string{rules.RNTokenOK}},
+	{"rn-after-deprecation", "keeps using recurring notifications after 2026-02-10", []string{rules.RNEra}},
 }
 
 // zooEntries is one table entry per fault of the zoo, and one for the

@@ -116,6 +116,27 @@ type Faults struct {
 	// WrongToken stores tokens in a 32-character column, so it sends a
 	// truncated token, one Meta never issued (OTN-TOKEN-SCOPE).
 	WrongToken bool
+	// RNAskOutsideWindow sends the notification_messages request whatever
+	// the window (RN-REQ-WINDOW).
+	RNAskOutsideWindow bool
+	// RNAnyTitle sends a notification_messages request whatever its title's
+	// length (RN-REQ-FORMAT).
+	RNAnyTitle bool
+	// RNReaskTitle asks a person for a title again within the week
+	// (RN-REQ-REPEAT).
+	RNReaskTitle bool
+	// RNCooldown24h keeps the cooldown of 24 hours per token that Meta
+	// doubled to 48 on 2025-09-01 (RN-TOKEN-COOLDOWN).
+	RNCooldown24h bool
+	// RNIgnoreStop ignores the notification_messages_status webhooks, so it
+	// notifies a person who stopped the notifications (RN-TOKEN-STOPPED).
+	RNIgnoreStop bool
+	// RNKeepExpired ignores token_expiry_timestamp and uses a token after
+	// it expired (RN-TOKEN-VALID).
+	RNKeepExpired bool
+	// RNAfterDeprecation keeps using recurring notifications after their
+	// deprecation on 2026-02-10 (RN-ERA).
+	RNAfterDeprecation bool
 	// IgnoreNotify answers otn.notify 200 and does nothing: it breaks the
 	// trigger contract, not a rule of the catalogue.
 	IgnoreNotify bool
@@ -806,7 +827,15 @@ func Named() map[string]Faults {
 		"burst-broadcast":    {BurstBroadcast: true},   // SEND-RATE
 		"bad-tag":            {BadTag: true},           // WIN-TAG
 		"ignore-notify":      {IgnoreNotify: true},     // the trigger contract only
-		"wrong-token":        {WrongToken: true},       // OTN-TOKEN-SCOPE
-		"send-after-answer":  {SendAfterAnswer: true},  // no rule: it answers first and sends afterwards
+
+		"rn-ask-outside-window": {RNAskOutsideWindow: true}, // RN-REQ-WINDOW
+		"rn-any-title":          {RNAnyTitle: true},         // RN-REQ-FORMAT
+		"rn-reask-title":        {RNReaskTitle: true},       // RN-REQ-REPEAT
+		"rn-cooldown-24h":       {RNCooldown24h: true},      // RN-TOKEN-COOLDOWN
+		"rn-ignore-stop":        {RNIgnoreStop: true},       // RN-TOKEN-STOPPED
+		"rn-keep-expired":       {RNKeepExpired: true},      // RN-TOKEN-VALID
+		"rn-after-deprecation":  {RNAfterDeprecation: true}, // RN-ERA
+		"wrong-token":           {WrongToken: true},         // OTN-TOKEN-SCOPE
+		"send-after-answer":     {SendAfterAnswer: true},    // no rule: it answers first and sends afterwards
 	}
 }

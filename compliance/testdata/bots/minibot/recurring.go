@@ -47,6 +47,9 @@ func (b *bot) rnPersonLocked(psid string) *rnPerson {
 // rnOptinLocked takes a notification_messages opt-in, stop or resume webhook.
 func (b *bot) rnOptinLocked(psid, topic, value, status string, expiryMS int64) {
 	p := b.rnPersonLocked(psid)
+	if b.faults.RNIgnoreStop && status != "" {
+		return
+	}
 	switch {
 	case strings.HasPrefix(strings.ReplaceAll(status, "_", " "), "STOP"):
 		if t := p.tokens[topic]; t != nil {
@@ -63,7 +66,16 @@ func (b *bot) rnOptinLocked(psid, topic, value, status string, expiryMS int64) {
 			p.tokens[topic] = t
 		}
 		t.expires, t.stopped = time.UnixMilli(expiryMS).UTC(), false
+		if b.faults.RNKeepExpired {
+			t.expires = time.Time{}
+		}
 	}
+}
+
+// rnUsableLocked reports whether recurring notifications may still
+// be used: before their deprecation, or always for RNAfterDeprecation.
+func (b *bot) rnUsableLocked() bool {
+	return b.now.Before(rnDeprecated) || b.faults.RNAfterDeprecation
 }
 
 // rnRequestLocked sends the notification_messages request when the window
@@ -71,13 +83,13 @@ func (b *bot) rnOptinLocked(psid, topic, value, status string, expiryMS int64) {
 func (b *bot) rnRequestLocked(psid, topic, title string) {
 	person := b.personLocked(psid)
 	p := b.rnPersonLocked(psid)
-	if !b.now.Before(rnDeprecated) || !b.windowOpenLocked(person, false) || person.away {
+	if !b.rnUsableLocked() || (!b.windowOpenLocked(person, false) && !b.faults.RNAskOutsideWindow) || person.away {
 		return
 	}
 	if title == "" {
 		title = "Updates and promotions"
 	}
-	if len([]rune(title)) > rnTitleMax {
+	if len([]rune(title)) > rnTitleMax && !b.faults.RNAnyTitle {
 		return
 	}
 	n := 0
@@ -88,7 +100,7 @@ func (b *bot) rnRequestLocked(psid, topic, title string) {
 		}
 		n++
 	}
-	if _, asked := p.asked[title]; asked || n >= rnMax {
+	if _, asked := p.asked[title]; (asked && !b.faults.RNReaskTitle) || n >= rnMax {
 		return
 	}
 	no := b.send(map[string]any{"recipient": map[string]string{"id": psid}, "messaging_type": "RESPONSE",
@@ -103,8 +115,12 @@ func (b *bot) rnRequestLocked(psid, topic, title string) {
 // rnNotifyLocked sends text to every holder of a live token of topic whose
 // cooldown has passed.
 func (b *bot) rnNotifyLocked(topic, text string) {
-	if !b.now.Before(rnDeprecated) {
+	if !b.rnUsableLocked() {
 		return
+	}
+	cooldown := rnCooldown
+	if b.faults.RNCooldown24h {
+		cooldown = 24 * time.Hour
 	}
 	psids := make([]string, 0, len(b.rn))
 	for psid := range b.rn {
@@ -113,7 +129,7 @@ func (b *bot) rnNotifyLocked(topic, text string) {
 	sort.Strings(psids)
 	for _, psid := range psids {
 		t := b.rn[psid].tokens[topic]
-		if t == nil || t.stopped || !b.now.Before(t.expires) || (!t.last.IsZero() && !b.now.Before(t.last) && b.now.Sub(t.last) < rnCooldown) {
+		if t == nil || t.stopped || (!t.expires.IsZero() && !b.now.Before(t.expires)) || (!t.last.IsZero() && !b.now.Before(t.last) && b.now.Sub(t.last) < cooldown) {
 			continue
 		}
 		no := b.send(map[string]any{"recipient": map[string]string{"notification_messages_token": t.value},
