@@ -147,6 +147,8 @@ func matchesDelivery(c fakegraph.Call, e Expectation) bool {
 		return c.RecipientKind == fakegraph.RecipientToken
 	case "recurring":
 		return c.RecipientKind == fakegraph.RecipientNotificationMessagesToken
+	case "user_ref":
+		return c.RecipientKind == fakegraph.RecipientUserRef
 	case "tag":
 		return c.RecipientKind == fakegraph.RecipientPSID && c.MessagingType == "MESSAGE_TAG"
 	case "id":

@@ -30,7 +30,7 @@ var otherFields = map[ExpectKind][]string{
 }
 
 // deliveryRoutes are the values of delivered.via; "normal" is "id".
-var deliveryRoutes = []string{"id", "normal", "token", "tag", "recurring"}
+var deliveryRoutes = []string{"id", "normal", "token", "tag", "recurring", "user_ref"}
 
 func (d *decoder) expect(n *yaml.Node, who func(*yaml.Node) string) []Expectation {
 	var out []Expectation

@@ -115,6 +115,17 @@ func harnessSend(w *sim.World, s *SendSpec) ([]string, string) {
 		sub, _ := w.Subscriber(s.To)
 		body["recipient"] = map[string]string{"id": sub.PSID}
 		body["messaging_type"] = "RESPONSE"
+	} else if s.UserRefOf != "" || s.UserRefValue != "" {
+		ref := s.UserRefValue
+		if s.UserRefOf != "" {
+			who = s.UserRefOf
+			sub, _ := w.Subscriber(s.UserRefOf)
+			if ref = sub.UserRef; ref == "" {
+				return []string{fmt.Sprintf("send: %s has no user_ref (give the subscriber one)", s.UserRefOf)}, who
+			}
+		}
+		body["recipient"] = map[string]string{"user_ref": ref}
+		body["messaging_type"] = "RESPONSE"
 	} else if s.TokenValue != "" {
 		body["recipient"] = map[string]string{"one_time_notif_token": s.TokenValue}
 	} else if s.RecurringOf != "" {
@@ -175,9 +186,31 @@ func harnessSend(w *sim.World, s *SendSpec) ([]string, string) {
 		// call's fate is in the ledger, as it is for a bot.
 		return nil, ""
 	}
-	_, _ = io.Copy(io.Discard, resp.Body)
+	answer, _ := io.ReadAll(resp.Body)
 	_ = resp.Body.Close()
+	if s.Response != "" {
+		if p := checkResponse(s.Response, resp.StatusCode, answer); p != "" {
+			return []string{"send: " + p}, who
+		}
+	}
 	return nil, ""
+}
+
+// checkResponse compares a Send API answer with a send step's response:
+// whether a successful answer omits or includes recipient_id.
+func checkResponse(want string, status int, answer []byte) string {
+	if status != http.StatusOK {
+		return fmt.Sprintf("expected a successful answer to check its recipient_id, got HTTP %d: %s", status, answer)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(answer, &got); err != nil {
+		return fmt.Sprintf("the answer is not JSON: %v", err)
+	}
+	_, has := got["recipient_id"]
+	if has != (want == "included") {
+		return fmt.Sprintf("expected recipient_id %s in the answer, got %s", want, answer)
+	}
+	return ""
 }
 
 // armFault arms fs in the world's fakegraph, for Send API calls only (the

@@ -75,6 +75,31 @@ steps:
 		}))
 	})
 
+	It("reads a send to a user_ref, a subscriber's or a literal one, and what its answer must show", func() {
+		sc, err := scenarios.Parse("s.yaml", []byte(`name: n
+subscribers: [{alias: uma, user_ref: cb-1}]
+steps:
+  - send: {user_ref: {who: uma}, text: hi, response: {recipient_id: omitted}}
+  - send: {user_ref: {value: cb-x}, text: hi}
+`))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(sc.Subscribers[0].UserRef).To(Equal("cb-1"))
+		Expect(sc.Steps[0].Send.UserRefOf).To(Equal("uma"))
+		Expect(sc.Steps[0].Send.Response).To(Equal("omitted"))
+		Expect(sc.Steps[1].Send.UserRefValue).To(Equal("cb-x"))
+		Expect(parseErrors(`name: n
+subscribers: [{alias: uma}]
+steps:
+  - send: {user_ref: {}, text: hi}
+  - send: {to: uma, user_ref: {who: uma}, text: hi}
+  - send: {to: uma, text: hi, response: {recipient_id: maybe}}
+`)).To(Equal([]string{
+			`s.yaml:4:22: send.user_ref needs field "who"`,
+			`s.yaml:5:11: send needs exactly one of "to" (a subscriber), "user_ref", "token" (one of their tokens) or "recurring_token"`,
+			`s.yaml:6:56: send.response.recipient_id: unknown value "maybe" (expected one of: included, omitted)`,
+		}))
+	})
+
 	It("requires a name and steps", func() {
 		Expect(parseErrors("description: x\n")).To(ConsistOf(
 			`s.yaml:1:1: the scenario needs field "name"`,

@@ -349,19 +349,34 @@ var sendContents = []string{"text", "otn_request", "recurring_request", "templat
 
 func (d *decoder) send(n *yaml.Node, who func(*yaml.Node) string) *SendSpec {
 	s := &SendSpec{}
-	f, _ := d.Fields(n, "send", "to", "token", "recurring_token", "messaging_type", "access_token", "tag", "text",
+	f, _ := d.Fields(n, "send", "to", "user_ref", "token", "recurring_token", "response", "messaging_type", "access_token", "tag", "text",
 		"otn_request", "recurring_request", "template", "attachment", "quick_replies", "encoding")
 	recipients := 0
-	for _, k := range []string{"to", "token", "recurring_token"} {
+	for _, k := range []string{"to", "user_ref", "token", "recurring_token"} {
 		if _, ok := f[k]; ok {
 			recipients++
 		}
 	}
 	if recipients != 1 && n.Kind == yaml.MappingNode {
-		d.Errorf(n, "send needs exactly one of \"to\" (a subscriber), \"token\" (one of their tokens) or \"recurring_token\"")
+		d.Errorf(n, "send needs exactly one of \"to\" (a subscriber), \"user_ref\", \"token\" (one of their tokens) or \"recurring_token\"")
 	}
 	if x, ok := f["to"]; ok {
 		s.To = who(x)
+	}
+	if x, ok := f["user_ref"]; ok {
+		uf, _ := d.Fields(x, "send.user_ref", "who", "value")
+		switch {
+		case uf["value"] != nil:
+			s.UserRefValue = d.Str(uf["value"], "send.user_ref.value")
+		case d.Require(x, "send.user_ref", uf, "who"):
+			s.UserRefOf = who(uf["who"])
+		}
+	}
+	if x, ok := f["response"]; ok {
+		rf, _ := d.Fields(x, "send.response", "recipient_id")
+		if d.Require(x, "send.response", rf, "recipient_id") {
+			s.Response = d.oneOf(rf["recipient_id"], "send.response.recipient_id", "omitted", "included")
+		}
 	}
 	if x, ok := f["token"]; ok {
 		tf, _ := d.Fields(x, "send.token", "who", "topic", "nth", "value")

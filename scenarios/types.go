@@ -64,6 +64,9 @@ type SubscriberSpec struct {
 	Region    string
 	Locale    string
 	Timezone  *float64
+	// UserRef is the checkbox plugin's reference the page may send to
+	// instead of the PSID (a send step's user_ref).
+	UserRef   string
 	Generated bool // made by a "generate:" entry
 }
 
@@ -157,6 +160,11 @@ var faultKinds = []string{
 // SendSpec is a Send API call the harness makes itself, playing a careless bot.
 type SendSpec struct {
 	To            string // alias, for recipient.id
+	UserRefOf     string // alias whose user_ref to send to (recipient.user_ref)
+	UserRefValue  string // a literal user_ref (one no subscriber has)
+	// Response, when set, is what the step expects of the Send API's
+	// answer: "omitted" or "included" for its recipient_id.
+	Response string
 	TokenOf       string // alias whose token to use
 	TokenTopic    string
 	TokenNth      int    // 1 = first token issued to them for the topic; 0 = latest

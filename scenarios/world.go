@@ -110,7 +110,7 @@ func (d *decoder) subscribers(n *yaml.Node) []SubscriberSpec {
 
 func (d *decoder) subscriber(n *yaml.Node) SubscriberSpec {
 	s := SubscriberSpec{Pos: d.Pos(n)}
-	f, _ := d.Fields(n, "a subscriber", "alias", "name", "region", "locale", "timezone", "generate")
+	f, _ := d.Fields(n, "a subscriber", "alias", "name", "region", "locale", "timezone", "user_ref", "generate")
 	d.Require(n, "a subscriber", f, "alias")
 	for k, v := range f {
 		switch k {
@@ -122,6 +122,8 @@ func (d *decoder) subscriber(n *yaml.Node) SubscriberSpec {
 			s.Region = d.region(v, "region")
 		case "locale":
 			s.Locale = d.Str(v, k)
+		case "user_ref":
+			s.UserRef = d.Str(v, k)
 		case "timezone":
 			tz := d.Float(v, k)
 			if tz < -12 || tz > 14 {

@@ -26,6 +26,8 @@ type SubscriberSpec struct {
 	Region   string // ISO country code
 	Locale   string
 	Timezone *float64
+	// UserRef is the checkbox plugin's reference for the person, if any.
+	UserRef string
 }
 
 // KnownRegion reports whether otnsim has locale and timezone data for code.
@@ -40,6 +42,7 @@ var defaultRegionMix = []string{"US", "US", "US", "GB", "BR", "IN", "PH", "MX", 
 // newSubscriber generates a subscriber from faker, honouring spec.
 func newSubscriber(faker *gofakeit.Faker, spec SubscriberSpec) (*Subscriber, error) {
 	s := &Subscriber{Alias: spec.Alias}
+	s.UserRef = spec.UserRef
 	s.PSID = spec.PSID
 	if s.PSID == "" {
 		s.PSID = faker.Numerify("7###############")
