@@ -79,7 +79,7 @@ func init() {
 		}},
 		{http.MethodPost, "clock/advance", `move the virtual clock by {"by":"25h"} or to {"to":"RFC 3339 time"}, firing what falls due (webhook retries, held-back events)`,
 			func(s *Server, w http.ResponseWriter, r *http.Request, _ []string) *Error { return s.ctlAdvance(w, r) }},
-		{http.MethodPost, "users", `add a user {"psid","first_name","last_name","name","locale","region","timezone","profile_pic","user_ref"}; what is missing is generated`,
+		{http.MethodPost, "users", `add a user {"psid","first_name","last_name","name","locale","region","timezone","zone","profile_pic","user_ref"}; what is missing is generated (zone: the country's main IANA time zone)`,
 			func(s *Server, w http.ResponseWriter, r *http.Request, _ []string) *Error { return s.ctlAddUser(w, r) }},
 		{http.MethodGet, "users/{psid}", "a user, their state and whether their 24-hour window is open",
 			func(s *Server, w http.ResponseWriter, _ *http.Request, a []string) *Error {
@@ -303,6 +303,7 @@ type userJSON struct {
 	Locale     string   `json:"locale"`
 	Region     string   `json:"region"`
 	Timezone   *float64 `json:"timezone,omitempty"`
+	Zone       string   `json:"zone,omitempty"`
 	ProfilePic string   `json:"profile_pic,omitempty"`
 	UserRef    string   `json:"user_ref,omitempty"`
 	State      string   `json:"state,omitempty"`
@@ -316,7 +317,7 @@ func (s *Server) ctlAddUser(w http.ResponseWriter, r *http.Request) *Error {
 		return gerr
 	}
 	u := User{PSID: in.PSID, FirstName: in.FirstName, LastName: in.LastName, Locale: in.Locale,
-		Region: strings.ToUpper(in.Region), ProfilePic: in.ProfilePic, UserRef: in.UserRef}
+		Region: strings.ToUpper(in.Region), ProfilePic: in.ProfilePic, UserRef: in.UserRef, Zone: in.Zone}
 	if in.Name != "" && u.FirstName == "" {
 		u.FirstName, u.LastName, _ = strings.Cut(in.Name, " ")
 	}
@@ -324,6 +325,11 @@ func (s *Server) ctlAddUser(w http.ResponseWriter, r *http.Request) *Error {
 		u.Timezone = *in.Timezone
 	}
 	u = s.fillUser(u, in.Timezone != nil)
+	if u.Zone != "" {
+		if err := region.CheckZone(u.Region, u.Zone); err != nil {
+			return errControl(http.StatusBadRequest, "zone: %v", err)
+		}
+	}
 	if err := s.AddUser(u); err != nil {
 		return errControl(http.StatusConflict, "%v", err)
 	}
@@ -354,6 +360,9 @@ func (s *Server) fillUser(u User, hasTZ bool) User {
 	}
 	if !hasTZ {
 		u.Timezone = tz
+		if u.Zone == "" {
+			u.Zone = region.MainZone(u.Region)
+		}
 	}
 	return u
 }
@@ -372,9 +381,9 @@ func (s *Server) ctlGetUser(w http.ResponseWriter, psid string) *Error {
 	u, ok := s.users[psid]
 	var out userJSON
 	if ok {
-		tz := u.Timezone
+		tz := u.offset(s.clock.Now())
 		out = userJSON{PSID: u.PSID, FirstName: u.FirstName, LastName: u.LastName, Locale: u.Locale, Region: u.Region,
-			Timezone: &tz, ProfilePic: u.ProfilePic, UserRef: u.UserRef, State: string(u.state), WindowOpen: u.windowOpen(s.clock.Now())}
+			Timezone: &tz, Zone: u.Zone, ProfilePic: u.ProfilePic, UserRef: u.UserRef, State: string(u.state), WindowOpen: u.windowOpen(s.clock.Now())}
 	}
 	s.mu.Unlock()
 	if !ok {

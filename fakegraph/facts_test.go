@@ -229,6 +229,18 @@ var _ = Describe("endpoints and auth", func() {
 		Expect(e.raw("POST", graphBase+"me/subscribed_apps"+tokenQS()+"&subscribed_fields=bogus", "", nil).code()).To(Equal(100))
 	})
 
+	It("reports the timezone of a user with an IANA zone as its offset now, daylight saving time included", func() {
+		for _, tc := range []struct {
+			at   time.Time
+			want float64
+		}{{time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC), 1}, {time.Date(2026, 7, 15, 12, 0, 0, 0, time.UTC), 2}} {
+			e = newEnv(tc.at)
+			Expect(e.graph.AddUser(fakegraph.User{PSID: "333", Region: "DE", Zone: "Europe/Berlin", Timezone: 1})).To(Succeed())
+			r := e.raw("GET", graphBase+"333"+tokenQS()+"&fields=timezone", "", nil)
+			Expect(r.Body).To(HaveKeyWithValue("timezone", tc.want), tc.at.String())
+		}
+	})
+
 	It("answers GET /{PSID}?fields=... from the user's profile", func() {
 		Expect(e.graph.AddUser(fakegraph.User{PSID: "333", FirstName: "Kenji", LastName: "Sato", Locale: "ja_JP", Timezone: 9})).To(Succeed())
 		r := e.raw("GET", graphBase+"333"+tokenQS()+"&fields=first_name,last_name,profile_pic,locale,timezone", "", nil)

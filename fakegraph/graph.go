@@ -117,7 +117,7 @@ func (s *Server) handleProfile(w http.ResponseWriter, r *http.Request, psid stri
 		case "locale":
 			out[f] = user.Locale
 		case "timezone":
-			out[f] = user.Timezone
+			out[f] = user.offset(s.clock.Now())
 		case "id":
 		case "gender":
 			continue

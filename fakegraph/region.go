@@ -4,7 +4,20 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/otnsim/otnsim/sim/region"
 )
+
+// offset is the user's offset from UTC in hours at now: their zone's, with
+// daylight saving time, or the fixed Timezone when they have no zone.
+func (u *User) offset(now time.Time) float64 {
+	if u.Zone != "" {
+		if off, ok := region.Offset(u.Zone, now); ok {
+			return off
+		}
+	}
+	return u.Timezone
+}
 
 // platformDate is the date the simulated platform lives at.
 func (s *Server) platformDate(now time.Time) time.Time {

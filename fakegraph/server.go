@@ -95,7 +95,14 @@ type User struct {
 	LastName  string
 	Locale    string // e.g. en_US
 	Region    string // ISO 3166-1 alpha-2 country code; the user's country for the region rules
-	Timezone  float64
+	// Timezone is the offset from UTC in hours the user profile reports
+	// when Zone is empty.
+	Timezone float64
+	// Zone is the user's IANA time zone (Europe/Berlin): the user profile
+	// reports its offset at the current time, daylight saving included,
+	// and a recurring notifications opt-in carries it as
+	// notification_messages_timezone unless the request named one.
+	Zone string
 	// ProfilePic is the profile picture URL; empty means one is made up.
 	ProfilePic string
 	// UserRef is the checkbox-plugin reference the page may send to instead of the PSID.

@@ -9,6 +9,7 @@ import (
 	"github.com/otnsim/otnsim/platform"
 	"github.com/otnsim/otnsim/rules"
 	"github.com/otnsim/otnsim/sim/clock"
+	"github.com/otnsim/otnsim/sim/region"
 )
 
 // OTN's successor, recurring notifications: the notification_messages
@@ -203,11 +204,22 @@ func (s *Server) validateRecurringRequest(tp templatePayload, pm parsedMsg) (par
 	default:
 		return pm, s.errParam(rules.RNReqFormat, false, "param notification_messages_frequency must be one of {DAILY, WEEKLY, MONTHLY}")
 	}
+	if tz := tp.Timezone; tz != "" && !ianaZone(tz) {
+		// Meta's examples name IANA zones; that it refuses anything else,
+		// and with this code, is our reading.
+		return pm, s.errParam(rules.RNReqFormat, true, "param notification_messages_timezone must be an IANA time zone name such as America/Los_Angeles")
+	}
 	if len(tp.ImageURL) > 0 && tp.ImageURL[0] != '"' {
 		return pm, s.errParam(rules.RNReqFormat, false, "param image_url must be a URL string")
 	}
 	pm.zone, pm.frequency = tp.Timezone, tp.Frequency
 	return pm, nil
+}
+
+// ianaZone reports whether name is a zone of the IANA time zone database.
+func ianaZone(name string) bool {
+	_, ok := region.Offset(name, time.Time{})
+	return ok && name != "Local"
 }
 
 // checkRecurringRequest applies the rules for sending the request to a
@@ -337,7 +349,8 @@ func (s *Server) recurringTookEffect(req *SendRequest, pm *parsedMsg, u *userSta
 // Like Notify Me it does not open the window.
 func (s *Server) RecurringOptIn(psid, payload string) (string, Delivery, error) {
 	s.mu.Lock()
-	if _, err := s.actorLocked(psid, "recurring opt-in"); err != nil {
+	u, err := s.actorLocked(psid, "recurring opt-in")
+	if err != nil {
 		s.mu.Unlock()
 		return "", Delivery{}, err
 	}
@@ -372,14 +385,20 @@ func (s *Server) RecurringOptIn(psid, payload string) (string, Delivery, error) 
 			expires = now.AddDate(1, 0, 0)
 		}
 	}
+	// The person's time zone, as an IANA name: the one the request named,
+	// else their own.
+	zone := req.timezone
+	if zone == "" {
+		zone = u.Zone
+	}
 	if t != nil {
 		t.status, t.stopped, t.optedInAt, t.expiresAt, t.followUps, t.payload = TokenRefreshed, false, now, expires, 0, payload
-		if req.timezone != "" {
-			t.zone = req.timezone
+		if zone != "" {
+			t.zone = zone
 		}
 	} else {
 		t = &recurringToken{seq: len(s.rn.list) + 1, value: s.newTokenValue(), psid: psid, title: req.title, payload: payload,
-			zone: req.timezone, issuedAt: now, optedInAt: now, expiresAt: expires, status: TokenNotRefreshed}
+			zone: zone, issuedAt: now, optedInAt: now, expiresAt: expires, status: TokenNotRefreshed}
 		if s.rn.tokens == nil {
 			s.rn.tokens = map[string]*recurringToken{}
 		}

@@ -56,6 +56,21 @@ var _ = Describe("recurring notifications (notification_messages)", func() {
 		Expect(e.graph.WindowOpen("111")).To(BeTrue(), "only the user's message opened it")
 	})
 
+	It("carries the person's own IANA time zone as notification_messages_timezone when the request names none", func() {
+		Expect(e.graph.AddUser(fakegraph.User{PSID: "333", Region: "DE", Zone: "Europe/Berlin"})).To(Succeed())
+		_, err := e.graph.UserMessage("333", "hi")
+		Expect(err).NotTo(HaveOccurred())
+		req := attach("333", map[string]any{"type": "template", "payload": map[string]any{
+			"template_type": "notification_messages", "title": "Weekly deals", "payload": "deals"}})
+		Expect(e.send(req).Status).To(Equal(200))
+		_, _, err = e.graph.RecurringOptIn("333", "deals")
+		Expect(err).NotTo(HaveOccurred())
+		body, _ := e.hook.last()
+		Expect(string(body)).To(ContainSubstring(`"notification_messages_timezone":"Europe/Berlin"`))
+		toks := e.graph.RecurringTokens()
+		Expect(toks[len(toks)-1].Timezone).To(Equal("Europe/Berlin"))
+	})
+
 	It("refreshes the token when the person opts in again to the same title", func() {
 		tok := optIn("111", "Weekly deals", "deals")
 		e.clock.Advance(8 * 24 * time.Hour)
@@ -149,6 +164,10 @@ var _ = Describe("recurring notifications (notification_messages)", func() {
 		Expect(bad(func(p map[string]any) { delete(p, "payload") })).To(Equal(100))
 		Expect(bad(func(p map[string]any) { p["notification_messages_cta_text"] = "CLICK" })).To(Equal(100))
 		Expect(bad(func(p map[string]any) { p["notification_messages_frequency"] = "HOURLY" })).To(Equal(100))
+		for _, zone := range []string{"+01:00", "UTC+1", "Local", "Europe/Atlantis"} {
+			Expect(bad(func(p map[string]any) { p["notification_messages_timezone"] = zone })).To(Equal(100), zone)
+			Expect(e.lastCall().Assumed).To(BeTrue(), "that a zone must be IANA's is our reading")
+		}
 		req := recurringRequest("111", "T", "p")
 		delete(req["message"].(map[string]any)["attachment"].(map[string]any)["payload"].(map[string]any), "title")
 		Expect(e.send(req).Status).To(Equal(200))

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -13,6 +14,7 @@ import (
 	"github.com/otnsim/otnsim/load/profile"
 	"github.com/otnsim/otnsim/load/report"
 	"github.com/otnsim/otnsim/sim/clock"
+	"github.com/otnsim/otnsim/sim/region"
 )
 
 func small(n int) Options {
@@ -193,6 +195,35 @@ var _ = Describe("Run", func() {
 			Expect(w.violCount).To(Equal(tc.violations), "message at %d, the policy from %d", tc.at, from)
 			w.apply(sendNote{at: tc.at + 7*day, psid: "7", msgType: "RESPONSE", ok: true})
 			Expect(w.violCount).To(Equal(tc.violations+1), "the window closes at 7 days")
+		}
+	})
+
+	It("gives each subscriber an IANA time zone of their country, and their local hours follow its daylight saving time", func() {
+		o := small(1)
+		Expect(o.check()).To(Succeed())
+		pop := newPopulation(o.Seed, o.Profile)
+		zones := map[string]bool{}
+		for i := range 2000 {
+			var sub subscriber
+			u := pop.person(i, &sub)
+			Expect(region.Zones(u.Region)).To(ContainElement(u.Zone), "%s in %s", u.Zone, u.Region)
+			Expect(sub.zone.String()).To(Equal(u.Zone))
+			off, _ := region.Offset(u.Zone, o.Profile.Start)
+			Expect(u.Timezone).To(Equal(off))
+			zones[u.Zone] = true
+		}
+		Expect(zones).To(HaveKey("America/Chicago"))
+		Expect(zones).To(HaveKey("Australia/Perth"))
+		Expect(zones).To(HaveKey("Asia/Kolkata"))
+
+		// 09:00 local time in Berlin is 08:00 UTC in January and 07:00 UTC in July.
+		berlin, err := time.LoadLocation("Europe/Berlin")
+		Expect(err).NotTo(HaveOccurred())
+		w := &world{prof: &profile.Profile{ActiveHours: profile.Hours{From: 9, To: 10}}}
+		s := &subscriber{zone: berlin, writesPerDay: 1, rng: splitmix64{s: 1}}
+		for _, day := range []time.Time{time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC), time.Date(2026, 7, 15, 0, 0, 0, 0, time.UTC)} {
+			at := time.Unix(0, w.nextWrite(s, day.UnixNano())).In(berlin)
+			Expect(at.Hour()).To(Equal(9), "local hour on %s", day.Format(time.DateOnly))
 		}
 	})
 

@@ -18,6 +18,7 @@ type population struct {
 	src     *splitmix64
 	faker   *gofakeit.Faker
 	weights []float64 // cumulative region weights
+	zones   [][]*time.Location // each region's time zones, loaded once
 }
 
 func newPopulation(seed int64, p *profile.Profile) *population {
@@ -30,6 +31,16 @@ func newPopulation(seed int64, p *profile.Profile) *population {
 	}
 	for i := range pop.weights {
 		pop.weights[i] /= total
+	}
+	pop.zones = make([][]*time.Location, len(p.Regions))
+	for i, r := range p.Regions {
+		for _, z := range r.Timezones {
+			loc, err := time.LoadLocation(z) // checked by the profile's validation
+			if err != nil {
+				loc = time.UTC
+			}
+			pop.zones[i] = append(pop.zones[i], loc)
+		}
 	}
 	return pop
 }
@@ -60,10 +71,12 @@ func (p *population) person(index int, sub *subscriber) fakegraph.User {
 	}
 	r := p.prof.Regions[ri]
 	u.Region, u.Locale = r.Code, r.Locale
-	u.Timezone = r.Timezones[int(p.src.Uint64()%uint64(len(r.Timezones)))]
+	k := int(p.src.Uint64() % uint64(len(r.Timezones)))
+	u.Zone, sub.zone = r.Timezones[k], p.zones[ri][k]
+	_, off := p.prof.Start.In(sub.zone).Zone()
+	u.Timezone = float64(off) / 3600
 
 	sub.rng = splitmix64{s: p.src.Uint64()}
-	sub.tzOffset = int64(u.Timezone * float64(time.Hour))
 	wr := p.prof.WritesPerDay
 	sigma := wr.Spread
 	sub.writesPerDay = wr.Mean * math.Exp(sigma*sub.rng.normal()-sigma*sigma/2)

@@ -24,7 +24,7 @@ type pendingAction struct {
 type subscriber struct {
 	rng          splitmix64
 	writesPerDay float64
-	tzOffset     int64 // nanoseconds east of UTC
+	zone         *time.Location // their IANA time zone
 	nextWrite    int64
 	lastAction   int64 // last action that opened the window, 0 if none
 	windowUntil  int64 // when the window the latest actions opened closes, 0 if none

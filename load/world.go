@@ -230,7 +230,8 @@ func (w *world) nextWrite(s *subscriber, t int64) int64 {
 	}
 	// Active time between writes, so that the daily rate holds.
 	mean := float64(span) * float64(time.Hour) / s.writesPerDay
-	return afterActive(t, s.tzOffset, h.From, h.To, s.rng.exp()*mean)
+	_, off := time.Unix(0, t).In(s.zone).Zone()
+	return afterActive(t, int64(off)*int64(time.Second), h.From, h.To, s.rng.exp()*mean)
 }
 
 // act performs subscriber i's earliest due action.

@@ -37,7 +37,7 @@ func check(w *sim.World, led fakegraph.Ledger, fs []findings.Finding, e Expectat
 	case ExpectRecurring:
 		got = map[string]int{}
 		for _, t := range led.Recurring {
-			if (psid == "" || t.PSID == psid) && (e.Topic == "" || t.Payload == e.Topic) {
+			if (psid == "" || t.PSID == psid) && (e.Topic == "" || t.Payload == e.Topic) && (e.Zone == "" || t.Timezone == e.Zone) {
 				got["issued"]++
 				got[string(t.State)]++
 				got["sends"] += len(t.Sends)
@@ -46,6 +46,9 @@ func check(w *sim.World, led fakegraph.Ledger, fs []findings.Finding, e Expectat
 		}
 		if e.Topic != "" {
 			label += fmt.Sprintf(" topic %q", e.Topic)
+		}
+		if e.Zone != "" {
+			label += " timezone " + e.Zone
 		}
 	case ExpectDelivered:
 		n := 0

@@ -26,7 +26,7 @@ var otherFields = map[ExpectKind][]string{
 	ExpectErrors:    {"who", "code", "subcode", "rule"},
 	ExpectFindings:  {"who", "rule"},
 	ExpectWindow:    {"who", "open", "rule"},
-	ExpectRecurring: {"who", "topic", "rule"},
+	ExpectRecurring: {"who", "topic", "timezone", "rule"},
 }
 
 // deliveryRoutes are the values of delivered.via; "normal" is "id".
@@ -57,6 +57,8 @@ func (d *decoder) expect(n *yaml.Node, who func(*yaml.Node) string) []Expectatio
 					e.Who = who(x)
 				case "topic":
 					e.Topic = d.Str(x, k)
+				case "timezone":
+					e.Zone = d.Str(x, k)
 				case "via":
 					e.Via = d.oneOf(x, "via", deliveryRoutes...)
 					if e.Via == "normal" {

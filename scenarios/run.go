@@ -216,7 +216,7 @@ func Run(sc *Scenario, opts RunOptions) Result {
 	defer w.Close()
 	start := w.Clock.Now()
 	for _, spec := range sc.Subscribers {
-		if _, err := w.AddSubscriber(sim.SubscriberSpec{Alias: spec.Alias, Name: spec.Name, Region: spec.Region, Locale: spec.Locale, Timezone: spec.Timezone, UserRef: spec.UserRef}); err != nil {
+		if _, err := w.AddSubscriber(sim.SubscriberSpec{Alias: spec.Alias, Name: spec.Name, Region: spec.Region, Locale: spec.Locale, Timezone: spec.Timezone, Zone: spec.Zone, UserRef: spec.UserRef}); err != nil {
 			return fail(-1, nil, "", fmt.Sprintf("%s: %v", spec.Pos, err))
 		}
 	}

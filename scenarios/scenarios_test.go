@@ -100,6 +100,18 @@ steps:
 		}))
 	})
 
+	It("reads a subscriber's timezone as an IANA zone of their country or a fixed offset, and places a wrong zone", func() {
+		sc, err := scenarios.Parse("s.yaml", []byte("name: n\nsubscribers:\n  - {alias: a, region: us, timezone: America/Chicago}\n  - {alias: b, region: IN, timezone: 5.5}\nsteps: []\n"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(sc.Subscribers[0].Zone).To(Equal("America/Chicago"))
+		Expect(sc.Subscribers[0].Timezone).To(BeNil())
+		Expect(*sc.Subscribers[1].Timezone).To(Equal(5.5))
+		Expect(parseErrors("name: n\nsubscribers:\n  - {alias: a, region: DE, timezone: Europe/Paris}\n  - {alias: b, timezone: GMT+1}\nsteps: []\n")).To(Equal([]string{
+			`s.yaml:3:38: timezone: Europe/Paris is not a time zone of DE (its zones: [Europe/Berlin])`,
+			`s.yaml:4:26: timezone: "GMT+1" is not an IANA time zone name (such as Europe/Berlin)`,
+		}))
+	})
+
 	It("requires a name and steps", func() {
 		Expect(parseErrors("description: x\n")).To(ConsistOf(
 			`s.yaml:1:1: the scenario needs field "name"`,

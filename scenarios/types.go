@@ -64,6 +64,9 @@ type SubscriberSpec struct {
 	Region    string
 	Locale    string
 	Timezone  *float64
+	// Zone is an IANA time zone of the subscriber's country, given as
+	// timezone: Europe/Berlin; empty means the country's main zone.
+	Zone string
 	// UserRef is the checkbox plugin's reference the page may send to
 	// instead of the PSID (a send step's user_ref).
 	UserRef   string
@@ -231,5 +234,6 @@ type Expectation struct {
 	Sub    int    // errors: error_subcode
 	Rule   string // errors, findings: counted; every kind: the rule a failure fails
 	Open   *bool  // window
+	Zone   string // recurring: the tokens' notification_messages_timezone
 	Counts map[string]int
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/otnsim/otnsim/fakegraph"
 	"github.com/otnsim/otnsim/internal/yamlpos"
 	"github.com/otnsim/otnsim/sim"
+	"github.com/otnsim/otnsim/sim/region"
 )
 
 var worldFields = []string{"page_country", "admin_countries", "otn_permission", "platform_date", "settings"}
@@ -112,6 +113,13 @@ func (d *decoder) subscriber(n *yaml.Node) SubscriberSpec {
 	s := SubscriberSpec{Pos: d.Pos(n)}
 	f, _ := d.Fields(n, "a subscriber", "alias", "name", "region", "locale", "timezone", "user_ref", "generate")
 	d.Require(n, "a subscriber", f, "alias")
+	defer func() {
+		if s.Zone != "" {
+			if err := region.CheckZone(strings.ToUpper(s.Region), s.Zone); err != nil {
+				d.Errorf(f["timezone"], "timezone: %v", strings.TrimPrefix(err.Error(), region.ErrZone.Error()+": "))
+			}
+		}
+	}()
 	for k, v := range f {
 		switch k {
 		case "alias":
@@ -125,9 +133,13 @@ func (d *decoder) subscriber(n *yaml.Node) SubscriberSpec {
 		case "user_ref":
 			s.UserRef = d.Str(v, k)
 		case "timezone":
+			if v.Kind == yaml.ScalarNode && v.Tag == "!!str" {
+				s.Zone = v.Value
+				continue
+			}
 			tz := d.Float(v, k)
 			if tz < -12 || tz > 14 {
-				d.Errorf(v, "timezone must be an offset from UTC in hours, between -12 and 14")
+				d.Errorf(v, "timezone must be an IANA time zone (Europe/Berlin) or an offset from UTC in hours, between -12 and 14")
 			}
 			s.Timezone = &tz
 		case "generate":

@@ -26,6 +26,9 @@ type SubscriberSpec struct {
 	Region   string // ISO country code
 	Locale   string
 	Timezone *float64
+	// Zone is the IANA time zone (Europe/Berlin); empty means the
+	// country's main zone, unless Timezone fixes an offset instead.
+	Zone string
 	// UserRef is the checkbox plugin's reference for the person, if any.
 	UserRef string
 }
@@ -65,9 +68,17 @@ func newSubscriber(faker *gofakeit.Faker, spec SubscriberSpec) (*Subscriber, err
 	if s.Locale == "" {
 		s.Locale = info.Locale
 	}
-	s.Timezone = info.UTCOffset
-	if spec.Timezone != nil {
+	s.Timezone, s.Zone = info.UTCOffset, spec.Zone
+	switch {
+	case spec.Zone != "":
+		if err := region.CheckZone(s.Region, spec.Zone); err != nil {
+			return nil, fmt.Errorf("subscriber %q: %w", spec.Alias, err)
+		}
+		s.Timezone, _ = region.StandardOffset(spec.Zone)
+	case spec.Timezone != nil:
 		s.Timezone = *spec.Timezone
+	default:
+		s.Zone = info.Zones[0]
 	}
 	if s.Alias == "" {
 		s.Alias = strings.ToLower(s.FirstName)

@@ -26,10 +26,10 @@ func Default() *Profile {
 		Reply:        0.2,
 		ReplyDelay:   Range{Min: Duration(time.Minute), Max: Duration(6 * time.Hour)},
 		Regions: []Region{
-			{Code: "US", Weight: 45, Timezones: []float64{-5, -6, -7, -8}},
+			{Code: "US", Weight: 45, Timezones: []string{"America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"}},
 			{Code: "GB", Weight: 10},
-			{Code: "CA", Weight: 8, Timezones: []float64{-5, -8}},
-			{Code: "AU", Weight: 5, Timezones: []float64{10, 8}},
+			{Code: "CA", Weight: 8, Timezones: []string{"America/Toronto", "America/Vancouver"}},
+			{Code: "AU", Weight: 5, Timezones: []string{"Australia/Sydney", "Australia/Perth"}},
 			{Code: "BR", Weight: 8},
 			{Code: "MX", Weight: 6},
 			{Code: "IN", Weight: 8},

@@ -108,8 +108,9 @@ type Region struct {
 	Code   string  `yaml:"code"`   // ISO country code
 	Weight float64 `yaml:"weight"` // relative share
 	Locale string  `yaml:"locale"` // default from the code
-	// Timezones are UTC offsets in hours, chosen uniformly; default from the code.
-	Timezones []float64 `yaml:"timezones"`
+	// Timezones are IANA time zones of the country (America/Chicago),
+	// chosen uniformly; default the country's main zone.
+	Timezones []string `yaml:"timezones"`
 }
 
 // Campaign is a trigger the shop fires on a schedule, to everyone.

@@ -18,7 +18,7 @@ var _ = Describe("Profile", func() {
 	It("defaults to a valid small shop", func() {
 		p := profile.Default()
 		Expect(p.Validate()).To(Succeed())
-		Expect(p.Regions[1].Timezones).To(Equal([]float64{0}))
+		Expect(p.Regions[1].Timezones).To(Equal([]string{"Europe/London"}))
 		Expect(p.Regions[1].Locale).To(Equal("en_GB"))
 	})
 
@@ -30,6 +30,13 @@ var _ = Describe("Profile", func() {
 			_, err := profile.Load(f)
 			Expect(err).NotTo(HaveOccurred(), f)
 		}
+	})
+
+	It("reads IANA time zones of the country, and any IANA zone for a country otnsim does not know", func() {
+		p, err := profile.Parse([]byte("regions:\n  - {code: US, weight: 1, timezones: [America/Chicago, Pacific/Honolulu]}\n  - {code: XK, weight: 1, locale: sq_XK, timezones: [Europe/Belgrade]}\n"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(p.Regions[0].Timezones).To(Equal([]string{"America/Chicago", "Pacific/Honolulu"}))
+		Expect(p.Regions[1].Timezones).To(Equal([]string{"Europe/Belgrade"}))
 	})
 
 	It("reads the entry points by weight over a typed message's default", func() {
@@ -62,6 +69,8 @@ var _ = Describe("Profile", func() {
 		Entry("inverted delays", "reply_delay: {min: 2h, max: 1h}\n", "reply_delay"),
 		Entry("a duration too long for time.Duration", "reply_delay: {max: 1000y}\n", `profile:1:20: reply_delay.max: bad duration "1000y": too long`),
 		Entry("a number that is not one", "opt_in: .nan\n", `profile:1:9: opt_in must be a number, got ".nan"`),
+		Entry("a time zone of another country", "regions: [{code: DE, weight: 1, timezones: [Europe/Paris]}]\n", "profile:1:45: regions[0] DE: timezone Europe/Paris is not a time zone of DE (its zones: [Europe/Berlin])"),
+		Entry("an offset where a zone name belongs", "regions: [{code: US, weight: 1, timezones: [-5]}]\n", `regions[0] US: timezone "-5" is not an IANA time zone name (such as Europe/Berlin)`),
 		Entry("a negative entry weight", "entries: {reaction: -1}\n", "profile:1:21: entries.reaction -1: weights must not be negative"),
 		Entry("no entry at all", "entries: {message: 0}\n", "entries: at least one weight must be above 0"),
 		Entry("an unknown entry", "entries: {reactions: 1}\n", `unknown field "reactions"`),

@@ -99,14 +99,14 @@ func (p *Profile) check() []problem {
 				bad(at+".code", "regions[%d]: unknown region %q: give locale and timezones (known: %s)", i, r.Code, knownRegions())
 				continue
 			}
-			r.Timezones = []float64{def.UTCOffset}
+			r.Timezones = []string{def.Zones[0]}
 		}
 		if r.Locale == "" {
 			bad(at, "regions[%d] %s: locale is needed", i, r.Code)
 		}
-		for _, tz := range r.Timezones {
-			if tz < -12 || tz > 14 {
-				bad(at+".timezones", "regions[%d] %s: timezone %v out of range -12..14", i, r.Code, tz)
+		for k, tz := range r.Timezones {
+			if err := region.CheckZone(r.Code, tz); err != nil {
+				bad(fmt.Sprintf("%s.timezones[%d]", at, k), "regions[%d] %s: timezone %s", i, r.Code, strings.TrimPrefix(err.Error(), region.ErrZone.Error()+": "))
 			}
 		}
 	}

@@ -1,9 +1,11 @@
 // Package region is otnsim's one table of the countries its synthetic
 // subscribers come from: the locale Messenger reports for them and their
-// main UTC offset. It covers every country under the platform's region rules
-// (the EEA and Japan), the rest of Europe, and the common Messenger markets
-// of the Americas, Asia, Oceania, the Middle East and Africa. The scenario engine, the load generator and fakegraph's
-// control API all fill in a subscriber's locale and timezone from it.
+// main UTC offset, and its IANA time zones (zones.go). It covers every
+// country under the platform's region rules (the EEA and Japan), the rest
+// of Europe, and the common Messenger markets of the Americas, Asia,
+// Oceania, the Middle East and Africa. The scenario engine, the load
+// generator and fakegraph's control API all fill in a subscriber's locale
+// and time zone from it.
 //
 // It imports nothing of otnsim's, so any package may use it.
 package region
@@ -13,11 +15,13 @@ import "sort"
 // Info describes one country.
 type Info struct {
 	Locale    string  // e.g. de_DE
-	UTCOffset float64 // hours, standard (winter) time, e.g. 5.5 for India
+	UTCOffset float64 // hours, standard time of the main zone, e.g. 5.5 for India
+	// Zones are the country's IANA time zones, the main one first (Zones).
+	Zones []string
 }
 
 // known is the table. Offsets are each country's main zone in standard time.
-var known = map[string]Info{
+var known = map[string]row{
 	// The EU 27.
 	"AT": {"de_AT", 1}, "BE": {"nl_BE", 1}, "BG": {"bg_BG", 2}, "HR": {"hr_HR", 1},
 	"CY": {"el_CY", 2}, "CZ": {"cs_CZ", 1}, "DK": {"da_DK", 1}, "EE": {"et_EE", 2},
@@ -58,10 +62,19 @@ var known = map[string]Info{
 	"GE": {"ka_GE", 4}, "AM": {"hy_AM", 4}, "AZ": {"az_AZ", 4}, "ME": {"sr_ME", 1},
 }
 
+// row is one country of the table: its locale and main UTC offset.
+type row struct {
+	locale string
+	offset float64
+}
+
 // Lookup returns what otnsim knows of the country with ISO code (upper case).
 func Lookup(code string) (Info, bool) {
-	i, ok := known[code]
-	return i, ok
+	r, ok := known[code]
+	if !ok {
+		return Info{}, false
+	}
+	return Info{Locale: r.locale, UTCOffset: r.offset, Zones: Zones(code)}, true
 }
 
 // Codes returns every known country code, sorted.
