@@ -17,7 +17,7 @@ type population struct {
 	prof    *profile.Profile
 	src     *splitmix64
 	faker   *gofakeit.Faker
-	weights []float64 // cumulative region weights
+	weights []float64          // cumulative region weights
 	zones   [][]*time.Location // each region's time zones, loaded once
 }
 

@@ -58,12 +58,12 @@ type WorldSpec struct {
 
 // SubscriberSpec declares one subscriber; gofakeit fills what is left empty.
 type SubscriberSpec struct {
-	Pos       Pos
-	Alias     string
-	Name      string
-	Region    string
-	Locale    string
-	Timezone  *float64
+	Pos      Pos
+	Alias    string
+	Name     string
+	Region   string
+	Locale   string
+	Timezone *float64
 	// Zone is an IANA time zone of the subscriber's country, given as
 	// timezone: Europe/Berlin; empty means the country's main zone.
 	Zone string
@@ -162,12 +162,12 @@ var faultKinds = []string{
 
 // SendSpec is a Send API call the harness makes itself, playing a careless bot.
 type SendSpec struct {
-	To            string // alias, for recipient.id
-	UserRefOf     string // alias whose user_ref to send to (recipient.user_ref)
-	UserRefValue  string // a literal user_ref (one no subscriber has)
+	To           string // alias, for recipient.id
+	UserRefOf    string // alias whose user_ref to send to (recipient.user_ref)
+	UserRefValue string // a literal user_ref (one no subscriber has)
 	// Response, when set, is what the step expects of the Send API's
 	// answer: "omitted" or "included" for its recipient_id.
-	Response string
+	Response      string
 	TokenOf       string // alias whose token to use
 	TokenTopic    string
 	TokenNth      int    // 1 = first token issued to them for the topic; 0 = latest

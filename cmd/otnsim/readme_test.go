@@ -49,6 +49,7 @@ var _ = Describe("the README's recurring notifications walk-through", func() {
 		rest := text
 		for _, want := range []string{
 			`"locale":"fr_FR"`,
+			`"zone":"Europe/Paris"`,
 			`"recipient_id":"222"`,
 			`"now":"2026-01-08T09:00:00Z"`,
 			`"message_id"`,
