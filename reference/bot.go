@@ -85,7 +85,7 @@ func New(cfg Config) (*Bot, error) {
 	}
 	b := &Bot{
 		cfg:      cfg,
-		graph:    newGraphClient(cfg.GraphURL, cfg.APIVersion, cfg.PageAccessToken, cfg.Client),
+		graph:    newGraphClient(cfg.GraphURL, cfg.APIVersion, cfg.PageAccessToken, cfg.Client, proofFor(cfg)),
 		clock:    cfg.Clock,
 		store:    cfg.Store,
 		optins:   map[string]OptIn{},

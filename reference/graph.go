@@ -2,6 +2,9 @@ package reference
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -92,23 +95,41 @@ func classify(err error) outcome {
 type graphClient struct {
 	base     string // e.g. https://graph.facebook.com/v19.0
 	host     string // e.g. https://graph.facebook.com
-	token    string
+	auth     string // the query's access_token and appsecret_proof
 	http     *http.Client
 	endpoint string
 }
 
-func newGraphClient(graphURL, version, token string, c *http.Client) *graphClient {
+// newGraphClient returns a client calling graphURL's version with the page
+// access token, and with appsecret_proof on every call unless proof is "".
+func newGraphClient(graphURL, version, token string, c *http.Client, proof string) *graphClient {
 	if c == nil {
 		c = http.DefaultClient
 	}
 	base := strings.TrimRight(graphURL, "/") + "/" + version
+	auth := "access_token=" + url.QueryEscape(token)
+	if proof != "" {
+		auth += "&appsecret_proof=" + proof
+	}
 	return &graphClient{
 		base:     base,
 		host:     strings.TrimRight(graphURL, "/"),
-		token:    token,
+		auth:     auth,
 		http:     c,
-		endpoint: base + "/me/messages?access_token=" + url.QueryEscape(token),
+		endpoint: base + "/me/messages?" + auth,
 	}
+}
+
+// proofFor is the appsecret_proof the bot's Graph calls carry: the hex
+// HMAC-SHA256 of the page access token keyed with the app secret, when
+// the policy asks for it and the bot has the secret.
+func proofFor(cfg Config) string {
+	if !cfg.Policy.AppSecretProof || cfg.AppSecret == "" {
+		return ""
+	}
+	m := hmac.New(sha256.New, []byte(cfg.AppSecret))
+	m.Write([]byte(cfg.PageAccessToken))
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 // sendResult is the Send API's success body.
@@ -160,7 +181,7 @@ func (g *graphClient) get(path string, v any) error {
 	if strings.Contains(u, "?") {
 		sep = "&"
 	}
-	resp, err := g.http.Get(u + sep + "access_token=" + url.QueryEscape(g.token))
+	resp, err := g.http.Get(u + sep + g.auth)
 	if err != nil {
 		return fmt.Errorf("graph GET %s: %w", path, err)
 	}

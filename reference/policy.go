@@ -37,6 +37,11 @@ type Policy struct {
 	// Analytics tunes the bot's counters and revenue attribution.
 	Analytics Analytics `yaml:"analytics"`
 
+	// AppSecretProof sends appsecret_proof (the HMAC-SHA256 of the page
+	// access token under the app secret) with every Graph API call, as an
+	// app with "Require App Secret" on must.
+	AppSecretProof bool `yaml:"appsecret_proof"`
+
 	// Misbehaviours, for scenarios that show otnsim catching a bad bot.
 
 	// AskOutsideWindow sends OTN requests even when the window is closed.
