@@ -218,8 +218,8 @@ func (s *Server) validateRecurringRequest(tp templatePayload, pm parsedMsg) (par
 
 // ianaZone reports whether name is a zone of the IANA time zone database.
 func ianaZone(name string) bool {
-	_, ok := region.Offset(name, time.Time{})
-	return ok && name != "Local"
+	_, err := region.Location(name)
+	return err == nil
 }
 
 // checkRecurringRequest applies the rules for sending the request to a

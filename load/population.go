@@ -9,6 +9,7 @@ import (
 
 	"github.com/otnsim/otnsim/fakegraph"
 	"github.com/otnsim/otnsim/load/profile"
+	"github.com/otnsim/otnsim/sim/region"
 )
 
 // population turns global indexes into people, deterministically.
@@ -35,7 +36,7 @@ func newPopulation(seed int64, p *profile.Profile) *population {
 	pop.zones = make([][]*time.Location, len(p.Regions))
 	for i, r := range p.Regions {
 		for _, z := range r.Timezones {
-			loc, err := time.LoadLocation(z) // checked by the profile's validation
+			loc, err := region.Location(z) // checked by the profile's validation
 			if err != nil {
 				loc = time.UTC
 			}

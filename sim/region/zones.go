@@ -3,6 +3,7 @@ package region
 import (
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	// The IANA time zone database, built in, so zone names resolve on a
@@ -80,7 +81,7 @@ func MainZone(code string) string {
 // CheckZone reports whether name is an IANA zone and, for a country the
 // table knows, one of its zones; the error, wrapping ErrZone, lists them.
 func CheckZone(code, name string) error {
-	if _, err := time.LoadLocation(name); err != nil || name == "" || name == "Local" {
+	if _, err := Location(name); err != nil {
 		return fmt.Errorf("%w: %q is not an IANA time zone name (such as Europe/Berlin)", ErrZone, name)
 	}
 	if z, known := zones[code]; known && !slices.Contains(z, name) {
@@ -92,8 +93,8 @@ func CheckZone(code, name string) error {
 // Offset returns zone's offset from UTC at t, in hours (5.5 for
 // Asia/Kolkata), and false when zone is not an IANA zone.
 func Offset(zone string, t time.Time) (float64, bool) {
-	loc, err := time.LoadLocation(zone)
-	if err != nil || zone == "" {
+	loc, err := Location(zone)
+	if err != nil {
 		return 0, false
 	}
 	_, off := t.In(loc).Zone()
@@ -109,4 +110,25 @@ func StandardOffset(zone string) (float64, bool) {
 	}
 	jul, _ := Offset(zone, time.Date(2026, 7, 15, 12, 0, 0, 0, time.UTC))
 	return min(jan, jul), true
+}
+
+// locations caches the zones Location has loaded, by name: loading one
+// parses the database each time.
+var locations sync.Map
+
+// Location returns the IANA zone called name, loaded once. The empty name
+// and "Local" are refused: they name no IANA zone.
+func Location(name string) (*time.Location, error) {
+	if l, ok := locations.Load(name); ok {
+		return l.(*time.Location), nil
+	}
+	if name == "" || name == "Local" {
+		return nil, fmt.Errorf("%w: %q is not an IANA time zone name", ErrZone, name)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrZone, err)
+	}
+	locations.Store(name, loc)
+	return loc, nil
 }
