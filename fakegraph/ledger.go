@@ -147,6 +147,9 @@ type Event struct {
 	Topic   string `json:"topic,omitempty"`
 	// Order is the event's place among every call and event recorded.
 	Order int `json:"order"`
+	// WindowUntil is when the window the event opened closes, when that is
+	// not 24 hours later: the first message after a Click-to-Messenger ad.
+	WindowUntil time.Time `json:"window_until,omitzero"`
 }
 
 // OpensWindow reports whether the event is a user action that opens (or
@@ -320,7 +323,7 @@ func (l Ledger) CallsFor(psid string) []Call {
 // consumptions and expiries up to now, in the order they happened.
 func (l Ledger) Timeline(psid string) []TimelineEntry {
 	var out []TimelineEntry
-	var actions []time.Time
+	var actions []time.Time // when each window-opening action's window closes
 	for _, e := range l.Events {
 		if e.PSID != psid && (e.PSID != "" || (e.Kind != "trigger" && e.Kind != "step")) {
 			continue // a trigger or step for everyone shows in every timeline
@@ -331,15 +334,22 @@ func (l Ledger) Timeline(psid string) []TimelineEntry {
 		}
 		out = append(out, TimelineEntry{At: e.At, Order: e.Order, Ref: "event #" + itoa(e.Seq), Text: e.Kind + " " + e.Detail})
 		if e.OpensWindow() {
-			actions = append(actions, e.At)
+			closes := e.At.Add(platform.Window)
+			if e.WindowUntil.After(closes) {
+				closes = e.WindowUntil
+			}
+			actions = append(actions, e.At, closes)
 		}
 	}
-	for i, at := range actions {
-		closes := at.Add(platform.Window)
-		if i+1 < len(actions) && actions[i+1].Before(closes) {
+	var until time.Time
+	for i := 0; i < len(actions); i += 2 {
+		if actions[i+1].After(until) {
+			until = actions[i+1]
+		}
+		if i+2 < len(actions) && actions[i+2].Before(until) {
 			continue
 		}
-		out = append(out, TimelineEntry{At: closes, Order: -1, Text: "window closes"})
+		out = append(out, TimelineEntry{At: until, Order: -1, Text: "window closes"})
 	}
 	for _, c := range l.CallsFor(psid) {
 		out = append(out, TimelineEntry{At: c.At, Order: c.Order, Ref: "call #" + itoa(c.Seq), Text: c.Describe()})

@@ -391,6 +391,13 @@ var _ = Describe("the ad window and content modes", func() {
 		Expect(e.graph.WindowOpen("111")).To(BeTrue())
 		e.clock.Advance(time.Millisecond)
 		Expect(e.graph.WindowOpen("111")).To(BeFalse())
+		var closes []time.Time
+		for _, t := range e.graph.Ledger().Timeline("111") {
+			if t.Text == "window closes" {
+				closes = append(closes, t.At)
+			}
+		}
+		Expect(closes).To(Equal([]time.Time{after.Add(7 * 24 * time.Hour)}), "the timeline closes the ad's window at 7 days")
 
 		// A link referral is not an ad; before the policy an ad is not either.
 		_, _ = e.graph.Referral("222", fakegraph.Referral{Ref: "qr"})

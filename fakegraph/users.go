@@ -119,7 +119,11 @@ func (s *Server) userAction(psid, kind, detail string) (time.Time, string, error
 	} else if reopened {
 		d += " (window opens until " + now.Add(platform.Window).UTC().Format(time.RFC3339Nano) + ")"
 	}
-	s.ledger.addEvent(Event{At: now, PSID: psid, Kind: kind, Detail: d})
+	ev := Event{At: now, PSID: psid, Kind: kind, Detail: d}
+	if ad {
+		ev.WindowUntil = until
+	}
+	s.ledger.addEvent(ev)
 	return now, s.eventMID(psid), nil
 }
 

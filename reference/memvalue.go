@@ -133,7 +133,7 @@ func zeroSubscriber(s *subscriberRec) bool {
 	return s.PSID == "" && s.LastWindow.IsZero() && s.LastActive.IsZero() && !s.Blocked &&
 		!s.RegionAffected && s.Country == "" && s.Locale == "" && s.Tags == nil && s.Segments == nil &&
 		s.AskedTopic == nil && s.Asked == nil && s.LastNotified == nil && s.LastWindow == (time.Time{}) &&
-		s.LastActive == (time.Time{})
+		s.LastActive == (time.Time{}) && !s.AdPending && s.WindowUntil == (time.Time{})
 }
 
 func cloneSubscriber(s *subscriberRec) (*subscriberRec, bool) {
@@ -151,6 +151,9 @@ func cloneSubscriberValue(s *subscriberRec) (subscriberRec, bool) {
 		ok = false
 	}
 	if c.LastActive, k = normTime(s.LastActive); !k {
+		ok = false
+	}
+	if c.WindowUntil, k = normTime(s.WindowUntil); !k {
 		ok = false
 	}
 	c.Tags, k = cloneStrings(s.Tags)

@@ -41,7 +41,8 @@ func randomString(r *rand.Rand) string {
 
 func randomSubscriber(r *rand.Rand) *subscriberRec {
 	s := &subscriberRec{PSID: randomString(r), LastWindow: randomTime(r), LastActive: randomTime(r),
-		Blocked: r.IntN(2) == 0, RegionAffected: r.IntN(2) == 0, Country: randomString(r), Locale: randomString(r)}
+		Blocked: r.IntN(2) == 0, RegionAffected: r.IntN(2) == 0, Country: randomString(r), Locale: randomString(r),
+		AdPending: r.IntN(2) == 0, WindowUntil: randomTime(r)}
 	for range r.IntN(3) {
 		s.Tags = append(s.Tags, randomString(r))
 		s.Asked = append(s.Asked, randomTime(r))
@@ -63,7 +64,7 @@ func randomSubscriber(r *rand.Rand) *subscriberRec {
 
 var _ = g.Describe("MemoryStore's typed values", func() {
 	g.It("knows every field of the records it keeps as Go values", func() {
-		Expect(reflect.TypeFor[subscriberRec]().NumField()).To(Equal(12), "a new field needs a line in cloneSubscriberValue")
+		Expect(reflect.TypeFor[subscriberRec]().NumField()).To(Equal(14), "a new field needs a line in cloneSubscriberValue")
 		Expect(reflect.TypeFor[notified]().NumField()).To(Equal(3), "a new field needs a line in cloneSubscriberValue")
 		Expect(reflect.TypeFor[tokenRec]().NumField()).To(Equal(8), "a new field needs a line in normToken")
 	})

@@ -37,6 +37,11 @@ type subscriberRec struct {
 	AskedTopic     map[string]time.Time `json:"asked_topic,omitempty"` // last request per topic
 	Asked          []time.Time          `json:"asked,omitempty"`       // requests in the last 24 hours
 	LastNotified   *notified            `json:"last_notified,omitempty"`
+	// AdPending says they came through a Click-to-Messenger ad and have
+	// not written since; WindowUntil is when the window their first
+	// message after it opened closes (up to 7 days, from 2026-09-28).
+	AdPending   bool      `json:"ad_pending,omitempty"`
+	WindowUntil time.Time `json:"window_until,omitzero"`
 }
 
 // notified records the last notification a subscriber got, for revenue attribution.
@@ -47,7 +52,7 @@ type notified struct {
 }
 
 func (s *subscriberRec) windowOpen(now time.Time) bool {
-	return !s.LastWindow.IsZero() && now.Before(s.LastWindow.Add(platform.Window))
+	return (!s.LastWindow.IsZero() && now.Before(s.LastWindow.Add(platform.Window))) || now.Before(s.WindowUntil)
 }
 
 // Token states in the bot's store.

@@ -45,6 +45,10 @@ type webhookBody struct {
 				MID    string `json:"mid"`
 				Action string `json:"action"`
 			} `json:"reaction"`
+			Referral *struct {
+				Source string `json:"source"`
+				AdID   string `json:"ad_id"`
+			} `json:"referral"`
 		} `json:"messaging"`
 	} `json:"entry"`
 }
@@ -86,6 +90,8 @@ func (b *Bot) events(w http.ResponseWriter, r *http.Request) {
 			case m.Reaction != nil:
 				// A reaction opens the window and counts as activity, like a message.
 				_, err = b.inbound(psid, dedupeKey("r"+m.Reaction.Action, m.Reaction.MID, psid, m.Timestamp), at)
+			case m.Referral != nil:
+				err = b.onReferral(psid, dedupeKey("f", "", psid, m.Timestamp), m.Referral.Source == "ADS", at)
 			case m.Optin != nil && m.Optin.Type == "notification_messages":
 				err = b.onRecurringOptin(psid, m.Optin.Payload, m.Optin.RNToken, m.Optin.Status, m.Optin.Expiry)
 			case m.Optin != nil && m.Optin.Type == "one_time_notif_req" && m.Optin.Token != "":
@@ -136,9 +142,47 @@ func (b *Bot) inbound(psid, key string, at time.Time) (bool, error) {
 	return fresh, err
 }
 
+// onReferral takes a person coming in through a referral (an m.me link or
+// a Click-to-Messenger ad): like a message it opens the window; after an
+// ad, their next message opens it for up to 7 days (Meta's policy of
+// 2026-09-28).
+func (b *Bot) onReferral(psid, key string, ad bool, at time.Time) error {
+	fresh, err := b.inbound(psid, key, at)
+	if err != nil || !fresh || !ad {
+		return err
+	}
+	return b.store.Update(func(tx Tx) error {
+		s, err := getSubscriber(tx, psid)
+		if err != nil {
+			return err
+		}
+		s.AdPending = true
+		return putSubscriber(tx, s)
+	})
+}
+
+// adMessage extends the window of the first message after a
+// Click-to-Messenger ad, from the policy's date.
+func (b *Bot) adMessage(psid string, at time.Time) error {
+	return b.store.Update(func(tx Tx) error {
+		s, err := getSubscriber(tx, psid)
+		if err != nil || !s.AdPending {
+			return err
+		}
+		s.AdPending = false
+		if !at.Before(platform.AdWindowDate()) {
+			s.WindowUntil = at.Add(platform.AdWindow)
+		}
+		return putSubscriber(tx, s)
+	})
+}
+
 func (b *Bot) onMessage(psid, key, text, quickReply string, at time.Time) error {
 	fresh, err := b.inbound(psid, key, at)
 	if err != nil || !fresh {
+		return err
+	}
+	if err := b.adMessage(psid, at); err != nil {
 		return err
 	}
 	if quickReply != "" {
