@@ -171,6 +171,63 @@ var _ = Describe("the reference bot", func() {
 		Expect(okCalls(w, t.PSID, fakegraph.KindMessage, fakegraph.RecipientPSID)).To(Equal(1))
 	})
 
+	// worldAt wires the reference bot under policy into a world that starts
+	// at start with the given fakegraph settings and one US subscriber.
+	worldAt := func(start time.Time, set fakegraph.Settings, policy reference.Policy) (*sim.World, *sim.Subscriber) {
+		w, err := sim.NewWorld(sim.Options{Seed: 9, Start: start, Settings: set, Bot: func(env sim.BotEnv) (http.Handler, error) {
+			return reference.New(reference.Config{GraphURL: env.GraphURL, PageID: env.PageID, PageAccessToken: env.PageAccessToken,
+				AppSecret: env.AppSecret, VerifyToken: env.VerifyToken, Client: env.Client, Clock: env.Clock,
+				Setup: reference.Setup{Policy: policy}})
+		}})
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(w.Close)
+		s, err := w.AddSubscriber(sim.SubscriberSpec{Alias: "ada", Region: "US"})
+		Expect(err).NotTo(HaveOccurred())
+		return w, s
+	}
+
+	It("counts a referral as activity, and keeps the window of the first message after an ad 7 days from 2026-09-28", func() {
+		for _, tc := range []struct {
+			start time.Time
+			sent  int
+		}{{time.Date(2026, 10, 5, 9, 0, 0, 0, time.UTC), 1}, {time.Date(2026, 9, 20, 9, 0, 0, 0, time.UTC), 0}} {
+			w, s := worldAt(tc.start, fakegraph.DefaultSettings(), reference.DefaultPolicy())
+			_, err := w.Graph.Referral(s.PSID, fakegraph.Referral{AdID: "1"})
+			Expect(err).NotTo(HaveOccurred())
+			w.Flush()
+			Expect(w.Say(s, "hi")).To(Succeed())
+			w.Advance(3 * 24 * time.Hour)
+			Expect(w.Trigger("broadcast", map[string]any{"text": "sale"})).To(Succeed())
+			Expect(okCalls(w, s.PSID, fakegraph.KindMessage, fakegraph.RecipientPSID)).To(Equal(tc.sent), tc.start.String())
+			Expect(refused(w)).To(BeEmpty())
+		}
+		w, s := worldAt(time.Date(2026, 10, 5, 9, 0, 0, 0, time.UTC), fakegraph.DefaultSettings(), reference.DefaultPolicy())
+		_, err := w.Graph.Referral(s.PSID, fakegraph.Referral{Ref: "qr"})
+		Expect(err).NotTo(HaveOccurred())
+		w.Flush()
+		w.Advance(time.Hour)
+		Expect(w.Trigger("broadcast", map[string]any{"text": "sale"})).To(Succeed())
+		Expect(okCalls(w, s.PSID, fakegraph.KindMessage, fakegraph.RecipientPSID)).To(Equal(1), "an m.me referral opens the window")
+	})
+
+	It("sends appsecret_proof on every Graph call under its policy, as Require App Secret needs", func() {
+		set := fakegraph.DefaultSettings()
+		set.RequireAppSecretProof = true
+		for _, proof := range []bool{true, false} {
+			p := reference.DefaultPolicy()
+			p.AppSecretProof = proof
+			w, s := worldAt(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC), set, p)
+			Expect(w.Say(s, "hi")).To(Succeed())
+			Expect(w.Trigger("broadcast", map[string]any{"text": "sale"})).To(Succeed())
+			if proof {
+				Expect(okCalls(w, s.PSID, fakegraph.KindMessage, fakegraph.RecipientPSID)).To(Equal(1))
+				Expect(refused(w)).To(BeEmpty())
+			} else {
+				Expect(refused(w)).To(ContainElement(ContainSubstring("100")))
+			}
+		}
+	})
+
 	It("refuses unknown triggers and bad data", func() {
 		w, _ := newWorld(reference.DefaultPolicy())
 		Expect(w.Trigger("nope", nil)).To(MatchError(ContainSubstring("unknown trigger")))
