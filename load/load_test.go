@@ -159,6 +159,7 @@ var _ = Describe("Run", func() {
 		Expect(c.Events).To(Equal(c.Messages + entries + c.OptIns + c.OptInsFailed + c.SendCalls))
 		Expect(c.Webhooks).To(Equal(c.Messages + entries + c.OptIns))
 		Expect(c.Notifications).To(BeNumerically(">", 0))
+		Expect(r.Findings).To(BeEmpty(), "the reference bot takes every entry, ads' 7-day windows included")
 		var sum bytes.Buffer
 		r.WriteSummary(&sum)
 		Expect(sum.String()).To(MatchRegexp(`entries      quick replies \d+, postbacks \d+, reactions \d+, m.me referrals \d+, ad clicks \d+`))
