@@ -111,6 +111,19 @@ steps:
 	})
 })
 
+// A fault in a file is validated by fakegraph.CheckFault, as the control
+// API's are: each problem where its field is.
+var _ = Describe("faults in a file", func() {
+	It("refuses a status outside 400-599, and what fakegraph would refuse, with positions", func() {
+		Expect(parseErrors("name: n\nsteps:\n  - fault: {code: 2, status: 1000}\n  - fault: {kind: http_5xx, status: 404}\n  - fault: {code: 2, probability: 1.5}\n  - fault: {kind: drop, times: -2}\n")).To(Equal([]string{
+			"s.yaml:3:30: fault.status: must be an HTTP error status (400-599), got 1000",
+			"s.yaml:4:37: fault.status: an http_5xx fault needs a 5xx status (500-599), got 404",
+			"s.yaml:5:35: fault.probability: 1.5 outside 0..1",
+			"s.yaml:6:32: fault.times: must be -1 (forever), 0 (once) or more, got -2",
+		}))
+	})
+})
+
 // The bot section decodes as reference.ParseSetup and load profiles do
 // (reference.Setup.UnmarshalYAMLPos); these specs pin it in scenario files.
 var _ = Describe("the bot section", func() {

@@ -288,12 +288,9 @@ func (d *decoder) fault(n *yaml.Node, who func(*yaml.Node) string) *FaultSpec {
 			fs.Subcode = d.Integer(x, "fault.subcode")
 		case "status":
 			fs.Status = d.Integer(x, "fault.status")
-			if fs.Status < 400 || fs.Status > 599 {
-				d.Errorf(x, "fault.status must be an HTTP error status (400-599), got %d", fs.Status)
-			}
 		case "times":
 			fs.Times = int(d.Int64(x, "fault.times"))
-			if fs.Times == 0 || fs.Times < -1 {
+			if fs.Times == 0 {
 				d.Errorf(x, "fault.times must be 1 or more, or -1 for every matching call, got %d", fs.Times)
 			}
 		case "who":
@@ -302,12 +299,12 @@ func (d *decoder) fault(n *yaml.Node, who func(*yaml.Node) string) *FaultSpec {
 			fs.Stage = d.oneOf(x, "fault.stage", "before", "after")
 		case "probability":
 			fs.Probability = d.Float(x, "fault.probability")
-			if fs.Probability <= 0 || fs.Probability > 1 {
+			if fs.Probability == 0 {
 				d.Errorf(x, "fault.probability must be above 0 and at most 1, got %s", x.Value)
 			}
 		case "latency":
 			fs.Latency = d.Duration(x, "fault.latency")
-			if fs.Latency <= 0 {
+			if fs.Latency == 0 {
 				d.Errorf(x, "fault.latency must be positive")
 			}
 		}
@@ -322,21 +319,27 @@ func (d *decoder) fault(n *yaml.Node, who func(*yaml.Node) string) *FaultSpec {
 			fs.Kind = string(fakegraph.FaultLatency)
 		case fs.Status != 0:
 			d.Errorf(n, "fault: a %d status needs a Graph error \"code\"", fs.Status)
+			return fs
 		default:
 			d.Errorf(n, "fault needs a \"kind\" (%s), or a Graph error \"code\", an HTTP 5xx \"status\" or a \"latency\"", strings.Join(faultKinds, ", "))
+			return fs
 		}
 	}
-	switch fakegraph.FaultKind(fs.Kind) {
-	case fakegraph.FaultGraphError:
-		if fs.Code == 0 {
-			d.Errorf(n, "fault: kind graph_error needs a \"code\"")
-		}
-	case fakegraph.FaultLatency:
-		if fs.Latency <= 0 {
-			d.Errorf(n, "fault: kind latency needs a \"latency\"")
-		}
-	case fakegraph.FaultLostResponse:
+	if fakegraph.FaultKind(fs.Kind) == fakegraph.FaultLostResponse {
 		fs.Stage = "after"
+	}
+	// The one validation fakegraph's control API applies too, each problem
+	// reported where its field is.
+	for _, p := range fakegraph.CheckFault(fs.graphFault()) {
+		field := p.Field
+		if field == "error_subcode" {
+			field = "subcode"
+		}
+		at := n
+		if x, ok := f[field]; ok {
+			at = x
+		}
+		d.Errorf(at, "fault.%s: %s", field, p.Problem)
 	}
 	return fs
 }
