@@ -275,6 +275,7 @@ var faultFields = []string{"name", "kind", "code", "subcode", "status", "times",
 // alone an HTTP 5xx, a latency alone a delay.
 func (d *decoder) fault(n *yaml.Node, who func(*yaml.Node) string) *FaultSpec {
 	fs := &FaultSpec{Times: 1, Stage: "before", Probability: 1}
+	before := len(d.Errs)
 	f, _ := d.Fields(n, "fault", faultFields...)
 	for k, x := range f {
 		switch k {
@@ -327,6 +328,9 @@ func (d *decoder) fault(n *yaml.Node, who func(*yaml.Node) string) *FaultSpec {
 	}
 	if fakegraph.FaultKind(fs.Kind) == fakegraph.FaultLostResponse {
 		fs.Stage = "after"
+	}
+	if len(d.Errs) > before {
+		return fs // a field that could not be read is reported once
 	}
 	// The one validation fakegraph's control API applies too, each problem
 	// reported where its field is.
