@@ -110,9 +110,9 @@ func init() {
 			ok(w)
 			return nil
 		}},
-		{http.MethodPost, "reset", "forget every user, token, call, event and fault; the page, the settings and the clock stay",
+		{http.MethodPost, "reset", "forget every user, token, call, event and fault, and put a virtual clock back at its start; the page and the settings stay; no token value is ever issued twice",
 			func(s *Server, w http.ResponseWriter, _ *http.Request, _ []string) *Error {
-				s.Reset()
+				s.ResetAll()
 				ok(w)
 				return nil
 			}},
@@ -275,14 +275,20 @@ func (s *Server) ctlAdvance(w http.ResponseWriter, r *http.Request) *Error {
 	switch {
 	case body.By != "" && body.To == "":
 		d, err := clock.ParseDuration(body.By)
-		if err != nil || d < 0 {
-			return errControl(http.StatusBadRequest, "by: %q is not a non-negative duration (e.g. 25h, 30d)", body.By)
+		if err != nil {
+			return errControl(http.StatusBadRequest, "by: %q is not a duration (e.g. 25h, 30d): %v", body.By, err)
+		}
+		if _, err := clock.Add(s.clock.Now(), d); err != nil {
+			return errControl(http.StatusBadRequest, "by: %v", err)
 		}
 		adv.Advance(d)
 	case body.To != "" && body.By == "":
 		t, err := time.Parse(time.RFC3339Nano, body.To)
 		if err != nil {
 			return errControl(http.StatusBadRequest, "to: %q is not an RFC 3339 time", body.To)
+		}
+		if err := clock.CheckTime(t); err != nil {
+			return errControl(http.StatusBadRequest, "to: %v", err)
 		}
 		if t.Before(s.clock.Now()) {
 			return errControl(http.StatusConflict, "to: %s is in the past; the clock never goes backwards", body.To)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -14,15 +15,35 @@ import (
 	"github.com/otnsim/otnsim/sim/clock"
 )
 
-// maxExpandedSteps bounds what repeats may expand to, so a file cannot ask
-// for more work than a scenario should ever need.
-const maxExpandedSteps = 200000
+// MaxExpandedSteps bounds the steps one file expands to, every case and
+// every repeat together, so a file cannot ask for more work (and memory)
+// than a scenario should ever need.
+const MaxExpandedSteps = 200000
 
-// stepScope is what steps may refer to: the declared subscribers.
+// MaxGeneratedSubscribers bounds the subscribers one file generates, every
+// case together.
+const MaxGeneratedSubscribers = 100000
+
+// stepScope is what steps may refer to: the declared subscribers; and the
+// virtual time the steps reach, to refuse one that leaves the clock's range.
 type stepScope struct {
 	aliases map[string]*SubscriberSpec
 	order   []SubscriberSpec
-	count   int // steps expanded so far
+	start   time.Time // the scenario's start
+	now     time.Time // where the steps so far took the clock; zero once lost
+}
+
+// overLimit reports (once, at n) whether the file has expanded to more
+// steps than MaxExpandedSteps.
+func (d *decoder) overLimit(n *yaml.Node) bool {
+	if d.expanded <= MaxExpandedSteps {
+		return false
+	}
+	if !d.limitHit {
+		d.limitHit = true
+		d.Errorf(n, "the file expands to more than %d steps (every case and repeat together); split it", MaxExpandedSteps)
+	}
+	return true
 }
 
 // steps reads a list of steps, expanding repeats in place.
@@ -33,16 +54,55 @@ func (d *decoder) steps(n *yaml.Node, sc *stepScope) []Step {
 	}
 	var out []Step
 	for _, c := range n.Content {
+		if d.limitHit {
+			return out
+		}
 		if c.Kind == yaml.MappingNode && len(c.Content) == 2 && c.Content[0].Value == string(StepRepeat) {
 			out = append(out, d.repeat(c.Content[1], sc)...)
 			continue
 		}
 		if st, ok := d.step(c, sc); ok {
+			d.moveClock(c, &st, sc)
 			out = append(out, st)
 		}
-		sc.count++
+		if d.expanded++; d.overLimit(c) {
+			return out
+		}
 	}
 	return out
+}
+
+// moveClock follows the virtual time through the steps, so that a step that
+// would take the clock out of its range (clock.Earliest to clock.Latest) is
+// an input error here, at its position, not a failure when it runs.
+func (d *decoder) moveClock(n *yaml.Node, st *Step, sc *stepScope) {
+	if sc.now.IsZero() {
+		return
+	}
+	at := n
+	if n.Kind == yaml.MappingNode && len(n.Content) == 2 {
+		at = n.Content[1]
+	}
+	var t time.Time
+	var err error
+	switch {
+	case st.Kind == StepAdvance:
+		t, err = clock.Add(sc.now, st.Duration)
+	case st.Kind == StepAt && st.Relative:
+		t, err = clock.Add(sc.start, st.AtOffset)
+	case st.Kind == StepAt:
+		t, err = st.At, clock.CheckTime(st.At)
+	default:
+		return
+	}
+	if err != nil {
+		d.Errorf(at, "%s: %v", st.Kind, err)
+		sc.now = time.Time{} // one error per file is enough
+		return
+	}
+	if t.After(sc.now) {
+		sc.now = t
+	}
 }
 
 // repeat reads {each | times, steps} and returns the steps once per
@@ -75,8 +135,7 @@ func (d *decoder) repeat(n *yaml.Node, sc *stepScope) []Step {
 	}
 	var out []Step
 	for _, vars := range rounds {
-		if sc.count > maxExpandedSteps {
-			d.Errorf(n, "repeats expand to more than %d steps", maxExpandedSteps)
+		if d.overLimit(n) {
 			return out
 		}
 		out = append(out, d.steps(bind(f["steps"], vars), sc)...)
