@@ -6,6 +6,7 @@ package report
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"time"
@@ -219,13 +220,25 @@ func (r *Report) WriteFile(path string) error {
 }
 
 // ReadFile reads a JSON report of version 2 or 1.
+// A file over MaxReportBytes, or one that fails Check, is an error.
 func ReadFile(path string) (*Report, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read report: %w", err)
 	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxReportBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read report: %w", err)
+	}
+	if len(b) > MaxReportBytes {
+		return nil, fmt.Errorf("read report %s: over %d bytes, more than any run writes: %w", path, MaxReportBytes, ErrBadReport)
+	}
 	var r Report
 	if err := r.UnmarshalJSON(b); err != nil {
+		return nil, fmt.Errorf("read report %s: %w", path, err)
+	}
+	if err := r.Check(); err != nil {
 		return nil, fmt.Errorf("read report %s: %w", path, err)
 	}
 	return &r, nil
