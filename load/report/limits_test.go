@@ -88,7 +88,7 @@ var _ = Describe("reports no run could have written", func() {
 
 	It("refuses shard strings that are not i/N with 0 <= i < N, when read", func() {
 		dir := GinkgoT().TempDir()
-		for _, s := range []string{"5/3", "-1/0", "0/0", "x/2", "1"} {
+		for _, s := range []string{"5/3", "-1/0", "0/0", "x/2", "1", "1/+2", "01/2"} {
 			r := shard(s, 4)
 			path := filepath.Join(dir, "r.json")
 			Expect(r.WriteFile(path)).To(Succeed())

@@ -144,7 +144,8 @@ func parseShard(s string) (idx, n int, err error) {
 	a, b, ok := strings.Cut(s, "/")
 	idx, err1 := strconv.Atoi(a)
 	n, err2 := strconv.Atoi(b)
-	if !ok || err1 != nil || err2 != nil || n < 1 || idx < 0 || idx >= n {
+	if !ok || err1 != nil || err2 != nil || n < 1 || idx < 0 || idx >= n ||
+		s != strconv.Itoa(idx)+"/"+strconv.Itoa(n) { // digits only: no sign, space or leading zero
 		return 0, 0, fmt.Errorf("shard %q: want i/N with 0 <= i < N: %w", s, ErrMismatch)
 	}
 	return idx, n, nil
