@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"reflect"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 
 	"github.com/otnsim/otnsim/fakegraph"
 	"github.com/otnsim/otnsim/findings"
+	"github.com/otnsim/otnsim/internal/inputfile"
 	"github.com/otnsim/otnsim/internal/yamlpos"
 	"github.com/otnsim/otnsim/reference"
 	"github.com/otnsim/otnsim/sim"
@@ -24,7 +24,7 @@ import (
 )
 
 // MaxFileBytes is the largest scenario file otnsim reads.
-const MaxFileBytes = 4 << 20
+const MaxFileBytes = inputfile.MaxYAMLBytes
 
 // Parse reads one scenario from src; name is used in positions. A table
 // scenario (with "cases:") comes back with Cases set.
@@ -64,16 +64,8 @@ func ParseFile(path string) (*Scenario, error) {
 	return Parse(path, src)
 }
 
-// readFile reads a file's first MaxFileBytes+1 bytes: enough for Parse to
-// refuse one that is too big without reading it all.
-func readFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
-}
+// readFile reads a scenario file of at most MaxFileBytes.
+func readFile(path string) ([]byte, error) { return inputfile.Read(path, MaxFileBytes) }
 
 var topFields = []string{
 	"name", "description", "tags", "seed", "start", "world", "bot", "checks",

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/internal/inputfile"
 	"github.com/otnsim/otnsim/reference"
 	"github.com/otnsim/otnsim/reference/sqlitestore"
 )
@@ -173,7 +174,7 @@ func botSetup(path, preset string) (reference.Setup, error) {
 		if preset != "" {
 			return reference.Setup{}, fmt.Errorf("otnsim bot: give --preset or --config (set preset: inside it), not both")
 		}
-		src, err := os.ReadFile(path)
+		src, err := inputfile.Read(path, inputfile.MaxYAMLBytes)
 		if err != nil {
 			return reference.Setup{}, fmt.Errorf("otnsim bot: %w", err)
 		}

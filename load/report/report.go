@@ -6,11 +6,11 @@ package report
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"sort"
 	"time"
 
+	"github.com/otnsim/otnsim/internal/inputfile"
 	"github.com/otnsim/otnsim/internal/reportdoc"
 )
 
@@ -222,17 +222,12 @@ func (r *Report) WriteFile(path string) error {
 // ReadFile reads a JSON report of version 2 or 1.
 // A file over MaxReportBytes, or one that fails Check, is an error.
 func ReadFile(path string) (*Report, error) {
-	f, err := os.Open(path)
+	b, err := inputfile.Read(path, MaxReportBytes)
+	if errors.Is(err, inputfile.ErrTooBig) {
+		return nil, fmt.Errorf("read report: %w: %w", err, ErrBadReport)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read report: %w", err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxReportBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("read report: %w", err)
-	}
-	if len(b) > MaxReportBytes {
-		return nil, fmt.Errorf("read report %s: over %d bytes, more than any run writes: %w", path, MaxReportBytes, ErrBadReport)
 	}
 	var r Report
 	if err := r.UnmarshalJSON(b); err != nil {
