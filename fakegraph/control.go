@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -22,17 +24,56 @@ type advancer interface {
 }
 
 // checkControlKey refuses a request without the server's control key, when
-// it has one: the control API and /metrics need it.
+// it has one: the control API and /metrics need it. Without a key, a
+// server that knows its loopback address (Config.LoopbackAddr) refuses a
+// request whose Host or Origin names another: a web page's cross-site
+// POST (CSRF) or a rebound DNS name reaching the open control API.
 func (s *Server) checkControlKey(r *http.Request) *Error {
 	key := s.cfg.ControlKey
 	if key == "" {
-		return nil
+		return s.checkLoopbackOrigin(r)
 	}
 	got, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if subtle.ConstantTimeCompare([]byte(got), []byte(key)) != 1 {
 		return errControl(http.StatusUnauthorized, "the control API needs Authorization: Bearer <control key>")
 	}
 	return nil
+}
+
+// checkLoopbackOrigin is checkControlKey's guard of a server without a key.
+func (s *Server) checkLoopbackOrigin(r *http.Request) *Error {
+	addr := s.cfg.LoopbackAddr
+	if addr == "" {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil
+	}
+	if !isLoopbackHostPort(r.Host, port) {
+		return errControl(http.StatusForbidden, "the control API answers only requests for its loopback address (Host %s, not %q); give otnsim serve --control-key to reach it under another name", addr, r.Host)
+	}
+	if o := r.Header.Get("Origin"); o != "" {
+		u, err := url.Parse(o)
+		if err != nil || u.Scheme != "http" || !isLoopbackHostPort(u.Host, port) {
+			return errControl(http.StatusForbidden, "the control API refuses requests from web pages of another origin (Origin %q); give otnsim serve --control-key to allow them", o)
+		}
+	}
+	return nil
+}
+
+// isLoopbackHostPort reports whether hostport is a loopback host (localhost,
+// 127.0.0.0/8, ::1) with the given port.
+func isLoopbackHostPort(hostport, port string) bool {
+	host, p, err := net.SplitHostPort(hostport)
+	if err != nil || p != port {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // controlRoute is one control call. The router and the index (GET

@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -77,5 +78,45 @@ var _ = Describe("the clock's range, reset and token values", func() {
 		}
 		Expect(issue(0)).To(Equal(issue(0)))
 		Expect(issue(0)).NotTo(Equal(issue(99)))
+	})
+})
+
+// Issue 17: the loopback control API took a text/plain POST from any
+// Origin or Host (CSRF and DNS rebinding).
+var _ = Describe("the control API of a loopback server without a key", func() {
+	call := func(g *fakegraph.Server, host, origin string, hdr ...string) int {
+		req := httptest.NewRequest("POST", "http://"+host+"/otnsim/v1/clock/advance", strings.NewReader(`{"by":"1h"}`))
+		req.Host = host
+		req.Header.Set("Content-Type", "text/plain")
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		rec := httptest.NewRecorder()
+		g.ServeHTTP(rec, req)
+		return rec.Code
+	}
+
+	It("answers only its own loopback names, and pages of its own origin", func() {
+		g := fakegraph.New(fakegraph.Config{Clock: clock.NewVirtual(epoch), LoopbackAddr: "127.0.0.1:8787"})
+		Expect(call(g, "127.0.0.1:8787", "")).To(Equal(200))
+		Expect(call(g, "localhost:8787", "")).To(Equal(200))
+		Expect(call(g, "127.0.0.1:8787", "http://localhost:8787")).To(Equal(200))
+		Expect(call(g, "evil.example:8787", "")).To(Equal(403), "a rebound DNS name")
+		Expect(call(g, "127.0.0.1:9999", "")).To(Equal(403), "another port")
+		Expect(call(g, "127.0.0.1:8787", "http://evil.example")).To(Equal(403), "another site's page")
+		Expect(call(g, "127.0.0.1:8787", "null")).To(Equal(403), "a sandboxed page")
+		Expect(call(g, "127.0.0.1:8787", "https://127.0.0.1:8787")).To(Equal(403), "another scheme")
+		Expect(g.Now()).To(Equal(epoch.Add(3*time.Hour)), "only the three allowed calls moved the clock")
+	})
+
+	It("takes any Host and Origin with the control key, and checks nothing in process", func() {
+		g := fakegraph.New(fakegraph.Config{Clock: clock.NewVirtual(epoch), ControlKey: "k"})
+		Expect(call(g, "evil.example:8787", "http://evil.example")).To(Equal(401))
+		Expect(call(g, "evil.example:8787", "http://evil.example", "Authorization", "Bearer k")).To(Equal(200))
+		open := fakegraph.New(fakegraph.Config{Clock: clock.NewVirtual(epoch)})
+		Expect(call(open, "graph.facebook.com", "")).To(Equal(200))
 	})
 })

@@ -86,6 +86,12 @@ type Config struct {
 	// ControlKey, when set, must be presented as "Authorization: Bearer KEY"
 	// on every /otnsim/v1/ control call.
 	ControlKey string
+	// LoopbackAddr is the loopback address (host:port) a server without a
+	// ControlKey is served on. When set, its control API and /metrics
+	// refuse a request whose Host is not a loopback name with that port, or
+	// whose Origin is another site's; empty (in-process servers) checks
+	// nothing.
+	LoopbackAddr string
 	// Wait, when set, serves a latency fault's delay instead of waiting for
 	// the clock to be moved by someone else: a harness whose bot runs in the
 	// caller's goroutine (sim.World) moves its clock on by d itself.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/internal/httpserver"
 	"github.com/otnsim/otnsim/internal/inputfile"
 	"github.com/otnsim/otnsim/reference"
 	"github.com/otnsim/otnsim/reference/sqlitestore"
@@ -134,7 +135,7 @@ func botCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "otnsim bot: %v\n", err)
 		return exitUsage
 	}
-	srv := &http.Server{Handler: bot, ReadHeaderTimeout: 10 * time.Second}
+	srv := httpserver.New(bot)
 	fmt.Fprintf(stdout, "otnsim bot listening on http://%s (graph %s, store %s)\n", ln.Addr(), *o.graphURL, storeName(*o.db))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/internal/httpserver"
 	"github.com/otnsim/otnsim/sim/clock"
 )
 
@@ -35,7 +36,19 @@ Prometheus metrics (otnsim_*, plus Go runtime and process metrics).
 
 The control API and /metrics need --control-key, sent as "Authorization:
 Bearer KEY", when one is given; it is mandatory off a loopback address.
-/healthz and /readyz never need it.
+/healthz and /readyz never need it. Without a key they answer only
+requests for the loopback address served (Host 127.0.0.1:PORT,
+localhost:PORT) and, from a browser, only pages of that origin: another
+site's page cannot drive the clock or the users (CSRF, DNS rebinding).
+
+Every connection has timeouts: 10s for the headers, 30s for the whole
+request, 5m for the answer, 2m idle between requests.
+
+Without --seed each process mixes a nonce of its own into token values, so
+a restart never issues the tokens of the run before; --seed N issues the
+same values on every run. POST /otnsim/v1/reset forgets everything and
+puts the virtual clock back at --start, and never issues a token value
+again within the process's life.
 
 Examples:
   otnsim serve
@@ -210,21 +223,26 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 		}
 		clk = clock.NewVirtual(start)
 	}
-	graph := fakegraph.New(fakegraph.Config{
-		Page: o.page, Clock: clk, Seed: o.seed, Nonce: o.nonce, Settings: set, ControlKey: o.controlKey,
-		// The client has no timeout of its own: each delivery waits at most
-		// webhook.timeout, which PATCH /otnsim/v1/settings may change.
-		Webhook: fakegraph.Webhook{URL: o.webhook, Client: &http.Client{}},
-	})
-	graph.MetricsRegistry().MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "otnsim serve: %v\n", err)
 		return exitUsage
 	}
+	loopback := "" // without a key, the control API answers only its own loopback name
+	if o.controlKey == "" {
+		loopback = ln.Addr().String()
+	}
+	graph := fakegraph.New(fakegraph.Config{
+		Page: o.page, Clock: clk, Seed: o.seed, Nonce: o.nonce, Settings: set, ControlKey: o.controlKey,
+		LoopbackAddr: loopback,
+		// The client has no timeout of its own: each delivery waits at most
+		// webhook.timeout, which PATCH /otnsim/v1/settings may change.
+		Webhook: fakegraph.Webhook{URL: o.webhook, Client: &http.Client{}},
+	})
+	graph.MetricsRegistry().MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	base := "http://" + ln.Addr().String()
 	printConnect(stdout, base, o, clk)
-	srv := &http.Server{Handler: graph, ReadHeaderTimeout: 10 * time.Second}
+	srv := httpserver.New(graph)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	if o.webhook != "" && !o.noHandshake {
