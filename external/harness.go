@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/internal/httpserver"
 	"github.com/otnsim/otnsim/internal/relay"
 	"github.com/otnsim/otnsim/probes"
 	"github.com/otnsim/otnsim/sim"
@@ -167,7 +168,7 @@ func Start(cfg Config) (*Harness, error) {
 		Exchange: h.exchange, Err: h.Err,
 		Fail: func(format string, args ...any) error { return h.fail(botErrorf(ServerError, format, args...)) },
 	}
-	h.graphSrv = &http.Server{Handler: h.graph, ReadHeaderTimeout: 5 * time.Second}
+	h.graphSrv = httpserver.New(h.graph)
 	go func() { _ = h.graphSrv.Serve(ln) }()
 
 	h.botURL = cfg.URL

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -22,17 +24,56 @@ type advancer interface {
 }
 
 // checkControlKey refuses a request without the server's control key, when
-// it has one: the control API and /metrics need it.
+// it has one: the control API and /metrics need it. Without a key, a
+// server that knows its loopback address (Config.LoopbackAddr) refuses a
+// request whose Host or Origin names another: a web page's cross-site
+// POST (CSRF) or a rebound DNS name reaching the open control API.
 func (s *Server) checkControlKey(r *http.Request) *Error {
 	key := s.cfg.ControlKey
 	if key == "" {
-		return nil
+		return s.checkLoopbackOrigin(r)
 	}
 	got, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if subtle.ConstantTimeCompare([]byte(got), []byte(key)) != 1 {
 		return errControl(http.StatusUnauthorized, "the control API needs Authorization: Bearer <control key>")
 	}
 	return nil
+}
+
+// checkLoopbackOrigin is checkControlKey's guard of a server without a key.
+func (s *Server) checkLoopbackOrigin(r *http.Request) *Error {
+	addr := s.cfg.LoopbackAddr
+	if addr == "" {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil
+	}
+	if !isLoopbackHostPort(r.Host, port) {
+		return errControl(http.StatusForbidden, "the control API answers only requests for its loopback address (Host %s, not %q); give otnsim serve --control-key to reach it under another name", addr, r.Host)
+	}
+	if o := r.Header.Get("Origin"); o != "" {
+		u, err := url.Parse(o)
+		if err != nil || u.Scheme != "http" || !isLoopbackHostPort(u.Host, port) {
+			return errControl(http.StatusForbidden, "the control API refuses requests from web pages of another origin (Origin %q); give otnsim serve --control-key to allow them", o)
+		}
+	}
+	return nil
+}
+
+// isLoopbackHostPort reports whether hostport is a loopback host (localhost,
+// 127.0.0.0/8, ::1) with the given port.
+func isLoopbackHostPort(hostport, port string) bool {
+	host, p, err := net.SplitHostPort(hostport)
+	if err != nil || p != port {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // controlRoute is one control call. The router and the index (GET
@@ -110,9 +151,9 @@ func init() {
 			ok(w)
 			return nil
 		}},
-		{http.MethodPost, "reset", "forget every user, token, call, event and fault; the page, the settings and the clock stay",
+		{http.MethodPost, "reset", "forget every user, token, call, event and fault, and put a virtual clock back at its start; the page and the settings stay; no token value is ever issued twice",
 			func(s *Server, w http.ResponseWriter, _ *http.Request, _ []string) *Error {
-				s.Reset()
+				s.ResetAll()
 				ok(w)
 				return nil
 			}},
@@ -275,14 +316,20 @@ func (s *Server) ctlAdvance(w http.ResponseWriter, r *http.Request) *Error {
 	switch {
 	case body.By != "" && body.To == "":
 		d, err := clock.ParseDuration(body.By)
-		if err != nil || d < 0 {
-			return errControl(http.StatusBadRequest, "by: %q is not a non-negative duration (e.g. 25h, 30d)", body.By)
+		if err != nil {
+			return errControl(http.StatusBadRequest, "by: %q is not a duration (e.g. 25h, 30d): %v", body.By, err)
+		}
+		if _, err := clock.Add(s.clock.Now(), d); err != nil {
+			return errControl(http.StatusBadRequest, "by: %v", err)
 		}
 		adv.Advance(d)
 	case body.To != "" && body.By == "":
 		t, err := time.Parse(time.RFC3339Nano, body.To)
 		if err != nil {
 			return errControl(http.StatusBadRequest, "to: %q is not an RFC 3339 time", body.To)
+		}
+		if err := clock.CheckTime(t); err != nil {
+			return errControl(http.StatusBadRequest, "to: %v", err)
 		}
 		if t.Before(s.clock.Now()) {
 			return errControl(http.StatusConflict, "to: %s is in the past; the clock never goes backwards", body.To)

@@ -11,3 +11,6 @@ func WithoutDecodeMarks(r SendRequest) SendRequest {
 	}
 	return r
 }
+
+// WriteJSON is writeJSON, for the specs of a value that cannot be encoded.
+var WriteJSON = writeJSON

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/otnsim/otnsim/sim/clock"
 )
 
 // FaultKind is what an armed fault does to a matching call.
@@ -71,31 +73,97 @@ type armedFault struct {
 	left int // calls left to strike; -1 forever
 }
 
-// ArmFault arms f for the next matching Graph calls.
-func (s *Server) ArmFault(f Fault) error {
+// FaultProblem is one thing wrong with a fault: the field (named as in the
+// control API's JSON) and what is wrong with it.
+type FaultProblem struct {
+	Field   string
+	Problem string
+}
+
+func (p FaultProblem) String() string { return p.Field + ": " + p.Problem }
+
+// FaultError is ArmFault's refusal of an invalid fault: every problem found.
+type FaultError struct{ Problems []FaultProblem }
+
+func (e *FaultError) Error() string {
+	parts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		parts[i] = p.String()
+	}
+	return "arm fault: " + strings.Join(parts, "; ")
+}
+
+// MaxFaultLatency is the longest latency a fault may have.
+const MaxFaultLatency = 366 * 24 * time.Hour
+
+// CheckFault is the one validation of a fault, whether it comes from a
+// scenario file or the control API: it returns every problem with f, none
+// when ArmFault accepts it. Zero values mean the defaults (stage before,
+// times once, probability always, the kind's usual status).
+func CheckFault(f Fault) []FaultProblem {
+	var out []FaultProblem
+	bad := func(field, format string, a ...any) {
+		out = append(out, FaultProblem{field, fmt.Sprintf(format, a...)})
+	}
 	switch f.Kind {
-	case FaultGraphError, FaultHTTP5xx, FaultDrop:
+	case FaultGraphError:
+		if f.Code <= 0 {
+			bad("code", "a graph_error fault needs a positive Graph error code, got %d", f.Code)
+		}
+	case FaultHTTP5xx, FaultDrop, FaultLostResponse:
 	case FaultLatency:
 		if f.Latency <= 0 {
-			return fmt.Errorf("arm fault: latency fault needs a positive latency")
+			bad("latency", "a latency fault needs a positive latency")
 		}
-	case FaultLostResponse:
-		f.Stage = StageAfter
+	case "":
+		bad("kind", "missing (graph_error, http_5xx, latency, drop, lost_response)")
 	default:
-		return fmt.Errorf("arm fault: unknown kind %q (graph_error, http_5xx, latency, drop, lost_response)", f.Kind)
+		bad("kind", "unknown kind %q (graph_error, http_5xx, latency, drop, lost_response)", f.Kind)
 	}
 	switch f.Stage {
-	case "":
-		f.Stage = StageBefore
-	case StageBefore, StageAfter:
+	case "", StageBefore, StageAfter:
 	default:
-		return fmt.Errorf("arm fault: unknown stage %q (before, after)", f.Stage)
+		bad("stage", "unknown stage %q (before, after)", f.Stage)
 	}
-	if f.Kind == FaultGraphError && f.Code == 0 {
-		return fmt.Errorf("arm fault: graph_error needs a code")
+	switch {
+	case f.Status == 0:
+	case f.Status < 400 || f.Status > 599:
+		bad("status", "must be an HTTP error status (400-599), got %d", f.Status)
+	case f.Kind == FaultHTTP5xx && f.Status < 500:
+		bad("status", "an http_5xx fault needs a 5xx status (500-599), got %d", f.Status)
 	}
-	if f.Probability < 0 || f.Probability > 1 {
-		return fmt.Errorf("arm fault: probability %v outside 0..1", f.Probability)
+	if f.Code < 0 {
+		bad("code", "must not be negative, got %d", f.Code)
+	}
+	if f.Subcode < 0 {
+		bad("error_subcode", "must not be negative, got %d", f.Subcode)
+	}
+	if f.Times < -1 {
+		bad("times", "must be -1 (forever), 0 (once) or more, got %d", f.Times)
+	}
+	if !(f.Probability >= 0 && f.Probability <= 1) {
+		bad("probability", "%v outside 0..1", f.Probability)
+	}
+	if f.Latency < 0 || f.Latency > MaxFaultLatency {
+		bad("latency", "must be between 0 and %s, got %s", clock.FormatDuration(MaxFaultLatency), f.Latency)
+	}
+	if len(f.Message) > 2000 {
+		bad("message", "over 2000 bytes")
+	}
+	return out
+}
+
+// ArmFault arms f for the next matching Graph calls. An invalid fault is
+// refused with a *FaultError (see CheckFault).
+func (s *Server) ArmFault(f Fault) error {
+	if p := CheckFault(f); len(p) > 0 {
+		return &FaultError{Problems: p}
+	}
+	switch {
+	case f.Kind == FaultLostResponse:
+		f.Stage = StageAfter
+	case f.Stage == "":
+		f.Stage = StageBefore
 	}
 	if f.Name == "" {
 		f.Name = string(f.Kind)
@@ -103,9 +171,6 @@ func (s *Server) ArmFault(f Fault) error {
 	left := f.Times
 	if left == 0 {
 		left = 1
-	}
-	if left < -1 {
-		return fmt.Errorf("arm fault: times %d must be -1 (forever) or more", f.Times)
 	}
 	s.mu.Lock()
 	s.faults = append(s.faults, &armedFault{Fault: f, left: left})

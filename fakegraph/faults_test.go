@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"time"
 
@@ -96,6 +97,39 @@ var _ = Describe("faults", func() {
 		Expect(e.graph.ArmFault(fakegraph.Fault{Kind: "meteor"})).NotTo(Succeed())
 		Expect(e.graph.ArmFault(fakegraph.Fault{Kind: fakegraph.FaultGraphError})).NotTo(Succeed())
 		Expect(e.graph.ArmFault(fakegraph.Fault{Kind: fakegraph.FaultLatency})).NotTo(Succeed())
+	})
+
+	// Issue 17: status 1000 or 99 panicked the handler, 101 hung the client,
+	// 204 and 304 answered empty bodies. The control API now refuses what a
+	// scenario file refuses (fakegraph.CheckFault is the one validation).
+	DescribeTable("refuses over the control API a fault a scenario file refuses, with a 400",
+		func(body, problem string) {
+			r := e.raw("POST", ctl+"faults", "application/json", []byte(body))
+			Expect(r.Status).To(Equal(400), string(r.Raw))
+			Expect(r.Body["error"]).To(HaveKeyWithValue("message", ContainSubstring(problem)))
+			Expect(e.graph.Faults()).To(BeEmpty())
+			Expect(e.send(text("111", "x")).Status).To(Equal(200), "no fault armed")
+		},
+		Entry("status 1000", `{"kind":"graph_error","code":2,"status":1000}`, "status: must be an HTTP error status (400-599), got 1000"),
+		Entry("status 99", `{"kind":"graph_error","code":2,"status":99}`, "got 99"),
+		Entry("status 101", `{"kind":"http_5xx","status":101}`, "got 101"),
+		Entry("status 204", `{"kind":"graph_error","code":2,"status":204}`, "got 204"),
+		Entry("status 304", `{"kind":"drop","status":304}`, "got 304"),
+		Entry("a 4xx http_5xx", `{"kind":"http_5xx","status":404}`, "needs a 5xx status"),
+		Entry("a negative code", `{"kind":"http_5xx","code":-4}`, "code: must not be negative"),
+		Entry("no kind", `{"code":2}`, "kind: missing"),
+		Entry("a probability over 1", `{"kind":"drop","probability":1.5}`, "probability: 1.5 outside 0..1"),
+		Entry("times -2", `{"kind":"drop","times":-2}`, "times: must be -1"),
+		Entry("a negative latency", `{"kind":"drop","latency":"-1s"}`, "latency"),
+		Entry("several problems at once", `{"kind":"graph_error","status":1000,"stage":"during"}`, "code: a graph_error fault needs a positive Graph error code, got 0; stage: unknown stage \"during\" (before, after); status"),
+	)
+
+	It("arms a fault with a status at either end of 400-599 and answers with it", func() {
+		for _, st := range []int{400, 599} {
+			r := e.raw("POST", ctl+"faults", "application/json", []byte(`{"kind":"graph_error","code":2,"status":`+strconv.Itoa(st)+`}`))
+			Expect(r.Status).To(Equal(200), string(r.Raw))
+			Expect(e.send(text("111", "x")).Status).To(Equal(st))
+		}
 	})
 })
 

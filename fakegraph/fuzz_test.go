@@ -129,3 +129,61 @@ func FuzzHandler(f *testing.F) {
 		}
 	})
 }
+
+// controlCalls are the control API calls that take a body, for
+// FuzzControl: the fuzzer picks one by index.
+var controlCalls = []struct{ method, path string }{
+	{"POST", "clock/advance"}, {"POST", "users"}, {"POST", "faults"}, {"PATCH", "settings"},
+	{"POST", "users/111/message"}, {"POST", "users/111/postback"}, {"POST", "users/111/quick-reply"},
+	{"POST", "users/111/notify-me"}, {"POST", "users/111/react"}, {"POST", "users/111/referral"},
+	{"POST", "users/111/recurring-opt-in"}, {"POST", "users/111/recurring-stop"}, {"POST", "reset"},
+}
+
+// FuzzControl sends arbitrary bodies to the control API's calls, twice
+// over, and checks that every answer is JSON with a status between 200 and
+// 599 (an error one a Graph envelope), and that the clock, the ledger and
+// the armed faults can still be read afterwards (issue 17: a fault status
+// of 1000 panicked the handler; a clock past year 9999 made the ledger
+// answer an empty 200).
+func FuzzControl(f *testing.F) {
+	f.Add(uint8(0), []byte(`{"by":"292y292y1y"}`), uint8(0), []byte(`{"to":"9999-12-31T00:00:00Z"}`))
+	f.Add(uint8(2), []byte(`{"kind":"graph_error","code":2,"status":1000}`), uint8(4), []byte(`{"text":"hi"}`))
+	f.Add(uint8(2), []byte(`{"kind":"http_5xx","status":101}`), uint8(7), []byte(`{"payload":"t"}`))
+	f.Add(uint8(2), []byte(`{"kind":"latency","latency":"1y"}`), uint8(0), []byte(`{"by":"2y"}`))
+	f.Add(uint8(3), []byte(`{"webhook":{"timeout":"1s"},"token_length":8}`), uint8(12), []byte(nil))
+	f.Add(uint8(1), []byte(`{"psid":"9","region":"de","timezone":1e308}`), uint8(9), []byte(`{"source":"ADS","ad_id":"1"}`))
+	f.Fuzz(func(t *testing.T, first uint8, body1 []byte, second uint8, body2 []byte) {
+		g := fakegraph.New(fakegraph.Config{Clock: clock.NewVirtual(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)), Seed: 3})
+		_ = g.AddUser(fakegraph.User{PSID: "111"})
+		do := func(method, path string, body []byte) *httptest.ResponseRecorder {
+			req := httptest.NewRequest(method, "https://graph.facebook.com/otnsim/v1/"+path, bytes.NewReader(body))
+			// A latency fault armed by the first call must not wait forever.
+			ctx, cancel := context.WithCancel(req.Context())
+			cancel()
+			rec := httptest.NewRecorder()
+			g.ServeHTTP(rec, req.WithContext(ctx))
+			if rec.Code < 200 || rec.Code > 599 {
+				t.Fatalf("%s %s answered %d", method, path, rec.Code)
+			}
+			if !json.Valid(rec.Body.Bytes()) {
+				t.Fatalf("%s %s answered %d with non-JSON %q", method, path, rec.Code, rec.Body.String())
+			}
+			if rec.Code >= 400 && !bytes.Contains(rec.Body.Bytes(), []byte(`"fbtrace_id"`)) {
+				t.Fatalf("%s %s refused without a Graph envelope: %s", method, path, rec.Body.String())
+			}
+			return rec
+		}
+		for _, c := range []struct {
+			i    uint8
+			body []byte
+		}{{first, body1}, {second, body2}} {
+			call := controlCalls[int(c.i)%len(controlCalls)]
+			do(call.method, call.path, c.body)
+		}
+		for _, path := range []string{"clock", "ledger", "faults", "settings", "assumptions", ""} {
+			if rec := do("GET", path, nil); rec.Code != 200 {
+				t.Fatalf("GET %s answered %d after the calls: %s", path, rec.Code, rec.Body.String())
+			}
+		}
+	})
+}

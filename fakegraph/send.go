@@ -504,10 +504,22 @@ func appendJSONString(buf []byte, s string) []byte {
 	return append(buf, '"')
 }
 
+// writeJSON answers v as JSON with status. A value that cannot be encoded
+// (a time past year 9999, say) is answered as a Graph error with status
+// 500, never as a 200 with an empty or cut body; a write that fails means
+// the client has gone, which nothing can be told.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
 	w.Header()["Content-Type"] = jsonHeader
+	if err != nil {
+		e := &Error{Status: http.StatusInternalServerError, Type: "OAuthException", Code: 1,
+			Message: "otnsim could not encode its answer: " + err.Error()}
+		w.WriteHeader(e.Status)
+		_, _ = w.Write(e.MarshalEnvelope("AotnsimEncodeError"))
+		return
+	}
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	_, _ = w.Write(append(b, '\n'))
 }
 
 func (s *Server) writeError(w http.ResponseWriter, e *Error) {

@@ -77,11 +77,21 @@ type Config struct {
 	Webhook Webhook
 	// Seed makes token values, message ids and trace ids reproducible.
 	Seed uint64
+	// Nonce is mixed into the seed; 0 leaves the seed alone. A server that
+	// was not asked for a reproducible run (otnsim serve without --seed)
+	// draws one per process, so a restart issues other token values.
+	Nonce uint64
 	// Settings are the fidelity settings; the zero value means DefaultSettings().
 	Settings Settings
 	// ControlKey, when set, must be presented as "Authorization: Bearer KEY"
 	// on every /otnsim/v1/ control call.
 	ControlKey string
+	// LoopbackAddr is the loopback address (host:port) a server without a
+	// ControlKey is served on. When set, its control API and /metrics
+	// refuse a request whose Host is not a loopback name with that port, or
+	// whose Origin is another site's; empty (in-process servers) checks
+	// nothing.
+	LoopbackAddr string
 	// Wait, when set, serves a latency fault's delay instead of waiting for
 	// the clock to be moved by someone else: a harness whose bot runs in the
 	// caller's goroutine (sim.World) moves its clock on by d itself.
@@ -183,6 +193,14 @@ type Server struct {
 	proof string
 	// tag marks the page's tokens (see tokens.go).
 	tag [4]byte
+	// resets counts Reset calls: each reset draws from a new sequence.
+	resets uint64
+	// retired holds the token values issued before the latest reset, so that
+	// none is issued again within the server's life (tokens.go).
+	retired map[string]struct{}
+	// start is the clock's time when the server was made; a reset over the
+	// control API puts a virtual clock back there.
+	start time.Time
 }
 
 // New returns a Server for the page in cfg.
@@ -199,6 +217,7 @@ func New(cfg Config) *Server {
 	s.metrics = newMetrics()
 	s.proof = AppSecretProof(cfg.Page.AppSecret, cfg.Page.AccessToken)
 	s.tag = pagetoken.Tag(cfg.Page.ID)
+	s.start = cfg.Clock.Now()
 	s.resetLocked()
 	return s
 }
@@ -206,7 +225,16 @@ func New(cfg Config) *Server {
 // resetLocked forgets every user, token, call and fault. Callers hold s.mu
 // (or own s exclusively).
 func (s *Server) resetLocked() {
-	s.rng = rand.New(rand.NewPCG(s.cfg.Seed, 0x6f746e73696d))
+	for v := range s.tokens {
+		s.retire(v)
+	}
+	for v := range s.rn.tokens {
+		s.retire(v)
+	}
+	// The first sequence is the seed's alone, as it always was; each reset
+	// and a nonce move to another.
+	stream := uint64(0x6f746e73696d) ^ s.resets*0x9e3779b97f4a7c15 ^ s.cfg.Nonce
+	s.rng = rand.New(rand.NewPCG(s.cfg.Seed, stream))
 	s.faker = gofakeit.New(int64(s.cfg.Seed))
 	s.users = map[string]*userState{}
 	s.userRefs = map[string]string{}
@@ -221,10 +249,26 @@ func (s *Server) resetLocked() {
 }
 
 // Reset forgets everything but the page's configuration and the settings.
+// Token values issued before it are never issued again. The clock is left
+// alone; ResetAll puts a virtual one back at the start too.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.resets++
 	s.resetLocked()
+}
+
+// rewinder is a clock that can be put back (clock.Virtual).
+type rewinder interface{ Rewind(time.Time) }
+
+// ResetAll is Reset with a virtual clock put back at the time it showed
+// when the server was made, its pending events (webhook retries, held-back
+// events) dropped: what POST /otnsim/v1/reset does. A wall clock stays.
+func (s *Server) ResetAll() {
+	if r, ok := s.clock.(rewinder); ok {
+		r.Rewind(s.start)
+	}
+	s.Reset()
 }
 
 // Settings returns the fidelity settings in effect.

@@ -32,14 +32,40 @@ func tokenOrigin(v string, length int, tag [4]byte) tokenOriginKind {
 	return originOurs
 }
 
-// newTokenValue returns a fresh token for the page. Callers hold s.mu.
+// newTokenValue returns a fresh token for the page, one never issued before
+// in the server's life, resets included. Callers hold s.mu.
 func (s *Server) newTokenValue() string {
 	n := max(s.set().TokenLength, 8)
 	b := make([]byte, n)
 	tag := s.pageTag()
 	copy(b, tag[:])
-	for i := 4; i < n; i++ {
-		b[i] = byte(s.rng.Uint32())
+	for {
+		for i := 4; i < n; i++ {
+			b[i] = byte(s.rng.Uint32())
+		}
+		v := base64.RawURLEncoding.EncodeToString(b)
+		if !s.issuedLocked(v) {
+			return v
+		}
 	}
-	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// issuedLocked reports whether v was ever issued as a token. Callers hold s.mu.
+func (s *Server) issuedLocked(v string) bool {
+	if _, ok := s.tokens[v]; ok {
+		return true
+	}
+	if _, ok := s.rn.tokens[v]; ok {
+		return true
+	}
+	_, ok := s.retired[v]
+	return ok
+}
+
+// retire remembers a token value across a reset. Callers hold s.mu.
+func (s *Server) retire(v string) {
+	if s.retired == nil {
+		s.retired = map[string]struct{}{}
+	}
+	s.retired[v] = struct{}{}
 }

@@ -266,7 +266,7 @@ var _ = Describe("shards", func() {
 			next = hi
 		}
 		Expect(next).To(Equal(1000))
-		for _, bad := range []string{"4/4", "-1/4", "1", "a/b", "0/0"} {
+		for _, bad := range []string{"4/4", "-1/4", "1", "a/b", "0/0", "5/3", "-1/0", "1/+2", " 1/2", "01/2"} {
 			_, err := ParseShard(bad)
 			Expect(err).To(MatchError(ErrUsage), bad)
 		}

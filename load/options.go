@@ -60,7 +60,8 @@ func ParseShard(s string) (Shard, error) {
 	a, b, ok := strings.Cut(s, "/")
 	i, err1 := strconv.Atoi(a)
 	n, err2 := strconv.Atoi(b)
-	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n ||
+		s != strconv.Itoa(i)+"/"+strconv.Itoa(n) { // digits only: no sign, space or leading zero
 		return Shard{}, fmt.Errorf("shard %q: want i/N with 0 <= i < N: %w", s, ErrUsage)
 	}
 	return Shard{Index: i, Count: n}, nil

@@ -11,20 +11,40 @@ import (
 )
 
 // optinBody renders an OTN opt-in webhook delivery as Meta shapes it: keys
-// in a fixed order, and any non-ASCII text as \uXXXX escapes. A non-empty
-// title goes into the opt-in as a field the bot has no use for.
+// in Meta's order (object, entry; id, time, messaging; sender, recipient,
+// timestamp, optin), which is not sorted, so a bot that re-serialises the
+// body with sorted keys computes another HMAC; and any non-ASCII text as
+// \uXXXX escapes. A non-empty title goes into the opt-in as a field the bot
+// has no use for.
 func optinBody(pageID, psid, topic, tok, title string, at time.Time) []byte {
-	ms := at.UnixMilli()
-	optin := map[string]string{"type": "one_time_notif_req", "payload": topic, "one_time_notif_token": tok}
-	if title != "" {
-		optin["title"] = title
+	type party struct {
+		ID string `json:"id"`
 	}
-	env := map[string]any{"object": "page", "entry": []any{map[string]any{
-		"id": pageID, "time": ms, "messaging": []any{map[string]any{
-			"sender": map[string]string{"id": psid}, "recipient": map[string]string{"id": pageID}, "timestamp": ms,
-			"optin": optin,
-		}},
-	}}}
+	type optin struct {
+		Type    string `json:"type"`
+		Payload string `json:"payload"`
+		Token   string `json:"one_time_notif_token"`
+		Title   string `json:"title,omitempty"`
+	}
+	type event struct {
+		Sender    party `json:"sender"`
+		Recipient party `json:"recipient"`
+		Timestamp int64 `json:"timestamp"`
+		Optin     optin `json:"optin"`
+	}
+	type entry struct {
+		ID        string  `json:"id"`
+		Time      int64   `json:"time"`
+		Messaging []event `json:"messaging"`
+	}
+	ms := at.UnixMilli()
+	env := struct {
+		Object string  `json:"object"`
+		Entry  []entry `json:"entry"`
+	}{"page", []entry{{ID: pageID, Time: ms, Messaging: []event{{
+		Sender: party{psid}, Recipient: party{pageID}, Timestamp: ms,
+		Optin: optin{Type: "one_time_notif_req", Payload: topic, Token: tok, Title: title},
+	}}}}}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

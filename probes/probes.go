@@ -22,7 +22,9 @@
 //     escaped as Meta sends it (\u00e9, and an emoji as a surrogate pair);
 //     the bot must process it. A bot that verifies the signature over a
 //     re-serialised body (parse, then serialise again) instead of the raw
-//     bytes refuses it.
+//     bytes refuses it. Every event's keys are in Meta's order, which is
+//     not sorted: a re-serialiser that sorts keys refuses every event, the
+//     control too, and fails this probe for it.
 //   - replay: a correctly signed event, delivered twice; the bot must
 //     process it at most once (rule HOOK-REPLAY).
 //
@@ -238,6 +240,8 @@ func judgeReplay(uses, controlUses int, p *eventProbe) (string, string) {
 // it as it did the control.
 func judgeNonASCII(uses, controlUses int, p, control *eventProbe) (string, string) {
 	switch {
+	case !accepted(p) && !accepted(control) && controlUses == 0:
+		return Fail, "the bot refused every correctly signed event, this one and the control alike: it probably verifies a re-serialised body (keys sorted, escapes or spacing changed) instead of the raw bytes Meta signed"
 	case !accepted(p) && (accepted(control) || controlUses > 0):
 		return Fail, "the bot refused a correctly signed event whose body has non-ASCII text escaped as Meta sends it: it probably verifies a re-serialised body instead of the raw bytes"
 	case controlUses == 0:

@@ -18,8 +18,10 @@ import (
 	"github.com/otnsim/otnsim/compliance/testdata/bots/minibot"
 	"github.com/otnsim/otnsim/external"
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/internal/jsonascii"
 	"github.com/otnsim/otnsim/platform"
 	"github.com/otnsim/otnsim/probes"
+	"github.com/otnsim/otnsim/rules"
 )
 
 // careless answers 200 to everything and echoes any handshake's challenge.
@@ -137,22 +139,81 @@ func prefixCompare(guarded bool) func() http.Handler {
 	}
 }
 
-// reserialising verifies X-Hub-Signature-256 over json.Marshal of the
-// decoded body instead of the raw bytes (the JSON.stringify(req.body)
-// mistake): it writes non-ASCII as UTF-8 where Meta wrote \u escapes.
-func reserialising() http.Handler {
+// reserialisingInOrder verifies X-Hub-Signature-256 over the decoded body
+// written again in the keys' order (the JSON.stringify(req.body) mistake):
+// it writes non-ASCII as UTF-8 where Meta wrote \u escapes.
+func reserialisingInOrder() http.Handler {
+	return checking(func(body []byte, h http.Header) bool {
+		var again bytes.Buffer
+		if err := reencode(&again, json.NewDecoder(bytes.NewReader(body))); err != nil {
+			return false
+		}
+		want, _ := platform.Sign(page.AppSecret, again.Bytes())
+		return hmac.Equal([]byte(h.Get(platform.SignatureHeader)), []byte(want))
+	})
+}
+
+// reserialisingSorted verifies X-Hub-Signature-256 over the decoded body
+// written again with sorted keys and non-ASCII escaped as Meta escapes it:
+// the same bytes as Meta's for a body whose keys are sorted, others for
+// Meta's real order.
+func reserialisingSorted() http.Handler {
 	return checking(func(body []byte, h http.Header) bool {
 		var v any
 		if json.Unmarshal(body, &v) != nil {
 			return false
 		}
-		again, err := json.Marshal(v)
-		if err != nil {
+		var again bytes.Buffer
+		enc := json.NewEncoder(&again)
+		enc.SetEscapeHTML(false)
+		if enc.Encode(v) != nil {
 			return false
 		}
-		want, _ := platform.Sign(page.AppSecret, again)
+		want, _ := platform.Sign(page.AppSecret, jsonascii.Escape(bytes.TrimRight(again.Bytes(), "\n")))
 		return hmac.Equal([]byte(h.Get(platform.SignatureHeader)), []byte(want))
 	})
+}
+
+// reencode copies one JSON value from dec to out, compact, keys in their
+// order, strings as json.Marshal writes them.
+func reencode(out *bytes.Buffer, dec *json.Decoder) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		out.WriteRune(rune(t))
+		end := map[json.Delim]json.Delim{'{': '}', '[': ']'}[t]
+		for first := true; dec.More(); first = false {
+			if !first {
+				out.WriteByte(',')
+			}
+			if t == '{' {
+				k, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				kb, _ := json.Marshal(k)
+				out.Write(kb)
+				out.WriteByte(':')
+			}
+			if err := reencode(out, dec); err != nil {
+				return err
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return err
+		}
+		out.WriteRune(rune(end))
+	default:
+		b, err := json.Marshal(t)
+		if err != nil {
+			return err
+		}
+		out.Write(b)
+	}
+	return nil
 }
 
 // runIn runs the probes against bot in this process.
@@ -200,8 +261,26 @@ var _ = Describe("signature probes", func() {
 		Entry("a bot that checks only the SHA-1 header", sha1Only, "only the legacy SHA-1 header", "sha1-only"),
 		Entry("a bot that compares the signature as a prefix", prefixCompare(false), "strings.HasPrefix", "empty-digest", "short-digest"),
 		Entry("a bot that compares as a prefix but refuses an empty digest", prefixCompare(true), "strings.HasPrefix", "short-digest"),
-		Entry("a bot that verifies a re-serialised body", reserialising, "verifies a re-serialised body instead of the raw bytes", "non-ascii"),
+		Entry("a bot that verifies a body re-serialised in the keys' order", reserialisingInOrder, "verifies a re-serialised body instead of the raw bytes", "non-ascii"),
 	)
+
+	// Issue 17: a bot that sorts the keys and escapes non-ASCII as Meta does
+	// (Python's json.dumps(..., sort_keys=True)) passed every probe while
+	// the events' keys were sorted; they are in Meta's order now, and it
+	// refuses every event, which HOOK-SIGNATURE's non-ascii probe fails.
+	It("fails a bot that verifies a body re-serialised with sorted keys, escaped as Meta escapes", func() {
+		want := maps.Clone(allPass)
+		want["non-ascii"], want["replay"] = probes.Fail, probes.NotExercised
+		got := map[string]string{}
+		for _, r := range runIn(reserialisingSorted()) {
+			got[r.Name] = r.Verdict
+			if r.Name == "non-ascii" {
+				Expect(r.Evidence).To(ContainSubstring("refused every correctly signed event"))
+				Expect(r.Rule).To(Equal(rules.HookSignature))
+			}
+		}
+		Expect(got).To(Equal(want))
+	})
 
 	It("sends the non-ascii event escaped as Meta does and signed over those bytes", func() {
 		var mu sync.Mutex

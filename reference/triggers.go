@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/otnsim/otnsim/platform"
+	"github.com/otnsim/otnsim/sim/clock"
 )
 
 // ErrBadTrigger is wrapped by every trigger the bot cannot act on (unknown
@@ -33,6 +34,9 @@ func (b *Bot) trigger(w http.ResponseWriter, r *http.Request) {
 	}
 	if t.Now != "" {
 		now, err := time.Parse(time.RFC3339Nano, t.Now)
+		if err == nil {
+			err = clock.CheckTime(now)
+		}
 		if err != nil {
 			http.Error(w, "bad trigger: now: "+err.Error(), http.StatusBadRequest)
 			return

@@ -21,9 +21,12 @@ type ErrorList = yamlpos.ErrorList
 // bot configurations share (yamlpos), plus the scenario language's parts.
 type decoder struct {
 	*yamlpos.Decoder
+	expanded  int  // steps expanded so far in the file, every case together
+	generated int  // subscribers generated so far in the file
+	limitHit  bool // MaxExpandedSteps was passed (reported once)
 }
 
-func newDecoder(file string) *decoder { return &decoder{&yamlpos.Decoder{File: file}} }
+func newDecoder(file string) *decoder { return &decoder{Decoder: &yamlpos.Decoder{File: file}} }
 
 // varError reports an unknown variable and quiets its position.
 func (d *decoder) varError(n *yaml.Node, hint, name string) {

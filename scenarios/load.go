@@ -77,7 +77,7 @@ func Load(paths ...string) ([]*Scenario, error) {
 		return nil, fmt.Errorf("load scenarios: no *.yaml files under %s", strings.Join(paths, ", "))
 	}
 	sort.Strings(files)
-	out, err := parseAll(files, os.ReadFile)
+	out, err := parseAll(files, readFile)
 	return append(embedded, out...), err
 }
 

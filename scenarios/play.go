@@ -216,6 +216,20 @@ func checkResponse(want string, status int, answer []byte) string {
 // armFault arms fs in the world's fakegraph, for Send API calls only (the
 // bot's other Graph reads, such as the page's region flag, are left alone).
 func armFault(w *sim.World, fs *FaultSpec) error {
+	f := fs.graphFault()
+	if fs.Who != "" {
+		s, _ := w.Subscriber(fs.Who)
+		f.PSID = s.PSID
+	}
+	if err := w.Graph.ArmFault(f); err != nil {
+		return fmt.Errorf("fault: %w", err)
+	}
+	return nil
+}
+
+// graphFault is fs as fakegraph arms it, for Send API calls only and to
+// no subscriber in particular.
+func (fs *FaultSpec) graphFault() fakegraph.Fault {
 	f := fakegraph.Fault{
 		Name:    fs.Name,
 		Kind:    fakegraph.FaultKind(fs.Kind),
@@ -227,17 +241,10 @@ func armFault(w *sim.World, fs *FaultSpec) error {
 		Status:  fs.Status,
 		Latency: fs.Latency,
 	}
-	if fs.Probability < 1 {
+	if fs.Probability != 1 { // 1 is always, fakegraph's 0
 		f.Probability = fs.Probability
 	}
-	if fs.Who != "" {
-		s, _ := w.Subscriber(fs.Who)
-		f.PSID = s.PSID
-	}
-	if err := w.Graph.ArmFault(f); err != nil {
-		return fmt.Errorf("fault: %w", err)
-	}
-	return nil
+	return f
 }
 
 // sendMessage is the message object of a send step.

@@ -9,20 +9,29 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"reflect"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/otnsim/otnsim/fakegraph"
 	"github.com/otnsim/otnsim/findings"
+	"github.com/otnsim/otnsim/internal/inputfile"
 	"github.com/otnsim/otnsim/internal/yamlpos"
 	"github.com/otnsim/otnsim/reference"
+	"github.com/otnsim/otnsim/sim"
+	"github.com/otnsim/otnsim/sim/clock"
 )
+
+// MaxFileBytes is the largest scenario file otnsim reads.
+const MaxFileBytes = inputfile.MaxYAMLBytes
 
 // Parse reads one scenario from src; name is used in positions. A table
 // scenario (with "cases:") comes back with Cases set.
 func Parse(name string, src []byte) (*Scenario, error) {
+	if len(src) > MaxFileBytes {
+		return nil, ErrorList{{Pos: Pos{File: name, Line: 1, Col: 1}, Msg: fmt.Sprintf("the file is %d bytes, over the %d a scenario file may have; split it", len(src), MaxFileBytes)}}
+	}
 	d := newDecoder(name)
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(src))
@@ -48,12 +57,15 @@ func Parse(name string, src []byte) (*Scenario, error) {
 
 // ParseFile reads and parses one scenario file.
 func ParseFile(path string) (*Scenario, error) {
-	src, err := os.ReadFile(path)
+	src, err := readFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read scenario: %w", err)
 	}
 	return Parse(path, src)
 }
+
+// readFile reads a scenario file of at most MaxFileBytes.
+func readFile(path string) ([]byte, error) { return inputfile.Read(path, MaxFileBytes) }
 
 var topFields = []string{
 	"name", "description", "tags", "seed", "start", "world", "bot", "checks",
@@ -78,6 +90,9 @@ func (d *decoder) document(n *yaml.Node) *Scenario {
 	cases := d.cases(casesNode)
 	var table *Scenario
 	for _, c := range cases {
+		if d.limitHit {
+			break // every case would be refused the same way
+		}
 		sc := d.scenario(d.substitute(n, c.vars))
 		if table == nil {
 			table = &Scenario{}
@@ -115,7 +130,11 @@ func (d *decoder) scenario(n *yaml.Node) *Scenario {
 		sc.Seed = d.Int64(v, "seed")
 	}
 	if v, ok := f["start"]; ok {
+		before := len(d.Errs)
 		sc.Start = d.Time(v, "start")
+		if err := clock.CheckTime(sc.Start); err != nil && len(d.Errs) == before {
+			d.Errorf(v, "start: %v", err)
+		}
 	}
 	if v, ok := f["world"]; ok {
 		d.world(v, &sc.World)
@@ -134,7 +153,15 @@ func (d *decoder) scenario(n *yaml.Node) *Scenario {
 		}
 	}
 	if v, ok := f["steps"]; ok {
-		sc.Steps = d.steps(v, &stepScope{aliases: aliases, order: sc.Subscribers})
+		start := sc.Start
+		if start.IsZero() {
+			start = sim.DefaultStart()
+		}
+		var now time.Time
+		if clock.CheckTime(start) == nil {
+			now = start
+		}
+		sc.Steps = d.steps(v, &stepScope{aliases: aliases, order: sc.Subscribers, start: start, now: now})
 	}
 	return sc
 }

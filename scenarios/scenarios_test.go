@@ -148,6 +148,66 @@ steps:
 	})
 })
 
+// Issue 17: durations and instants that leave the clock's range, and files
+// that expand to more work than any scenario needs, are input errors with
+// positions, found before anything runs.
+var _ = Describe("limits of a file", func() {
+	It("refuses steps that take the clock past its range, at parse time", func() {
+		Expect(parseErrors("name: n\nsteps:\n  - advance: 290y\n")).To(Equal([]string{
+			`s.yaml:3:14: advance: 290y after 2026-01-05T09:00:00Z is outside the clock's range (the latest instant is 2262-01-01T00:00:00Z)`,
+		}))
+		Expect(parseErrors("name: n\nsteps:\n  - advance: 200y\n  - advance: 40y\n")).To(Equal([]string{
+			`s.yaml:4:14: advance: 40y after 2225-11-18T09:00:00Z is outside the clock's range (the latest instant is 2262-01-01T00:00:00Z)`,
+		}))
+		Expect(parseErrors("name: n\nsteps:\n  - at: +291y\n")).To(HaveExactElements(HavePrefix("s.yaml:3:9: at: 291y after 2026-01-05T09:00:00Z is outside the clock's range")))
+		Expect(parseErrors("name: n\nsteps:\n  - at: 9999-12-31T00:00:00Z\n")).To(HaveExactElements(HavePrefix("s.yaml:3:9: at: 9999-12-31T00:00:00Z is outside the clock's range")))
+		Expect(parseErrors("name: n\nstart: 1733-01-01T00:00:00Z\nsteps: []\n")).To(HaveExactElements(HavePrefix("s.yaml:2:8: start: 1733-01-01T00:00:00Z is outside the clock's range")))
+	})
+
+	It("counts the steps of every case and repeat together against one limit", func() {
+		// 695 bytes asked 1.95 GB of validate before: 50 cases of 10000 rounds.
+		src := "name: n\nsteps:\n  - repeat: {times: 10000, steps: [{advance: 1s}]}\ncases:\n"
+		for i := 0; i < 50; i++ {
+			src += "  - {name: c" + strconv.Itoa(i) + "}\n"
+		}
+		Expect(parseErrors(src)).To(Equal([]string{
+			"s.yaml:3:36: the file expands to more than 200000 steps (every case and repeat together); split it",
+		}))
+	})
+
+	It("caps plain steps too, and the size of a file", func() {
+		big := []byte("name: n\nsteps:\n")
+		for i := 0; i <= scenarios.MaxExpandedSteps; i++ {
+			big = append(big, "- advance: 1s\n"...)
+		}
+		Expect(parseErrors(string(big))).To(HaveExactElements(HaveSuffix("the file expands to more than 200000 steps (every case and repeat together); split it")))
+		huge := make([]byte, scenarios.MaxFileBytes+1)
+		for i := range huge {
+			huge[i] = '#'
+		}
+		Expect(parseErrors(string(huge))).To(Equal([]string{"s.yaml:1:1: the file is 4194305 bytes, over the 4194304 a scenario file may have; split it"}))
+	})
+
+	It("caps the subscribers generated over every case", func() {
+		Expect(parseErrors("name: n\nsubscribers: [{generate: {count: 60000}}]\nsteps: []\ncases: [{name: a}, {name: b}]\n")).To(Equal([]string{
+			"s.yaml:2:34: the file generates more than 100000 subscribers (every case together); split it",
+		}))
+	})
+})
+
+// A fault in a file is validated by fakegraph.CheckFault, as the control
+// API's are: each problem where its field is.
+var _ = Describe("faults in a file", func() {
+	It("refuses a status outside 400-599, and what fakegraph would refuse, with positions", func() {
+		Expect(parseErrors("name: n\nsteps:\n  - fault: {code: 2, status: 1000}\n  - fault: {kind: http_5xx, status: 404}\n  - fault: {code: 2, probability: 1.5}\n  - fault: {kind: drop, times: -2}\n")).To(Equal([]string{
+			"s.yaml:3:30: fault.status: must be an HTTP error status (400-599), got 1000",
+			"s.yaml:4:37: fault.status: an http_5xx fault needs a 5xx status (500-599), got 404",
+			"s.yaml:5:35: fault.probability: 1.5 outside 0..1",
+			"s.yaml:6:32: fault.times: must be -1 (forever), 0 (once) or more, got -2",
+		}))
+	})
+})
+
 // The bot section decodes as reference.ParseSetup and load profiles do
 // (reference.Setup.UnmarshalYAMLPos); these specs pin it in scenario files.
 var _ = Describe("the bot section", func() {

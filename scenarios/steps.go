@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -14,15 +15,35 @@ import (
 	"github.com/otnsim/otnsim/sim/clock"
 )
 
-// maxExpandedSteps bounds what repeats may expand to, so a file cannot ask
-// for more work than a scenario should ever need.
-const maxExpandedSteps = 200000
+// MaxExpandedSteps bounds the steps one file expands to, every case and
+// every repeat together, so a file cannot ask for more work (and memory)
+// than a scenario should ever need.
+const MaxExpandedSteps = 200000
 
-// stepScope is what steps may refer to: the declared subscribers.
+// MaxGeneratedSubscribers bounds the subscribers one file generates, every
+// case together.
+const MaxGeneratedSubscribers = 100000
+
+// stepScope is what steps may refer to: the declared subscribers; and the
+// virtual time the steps reach, to refuse one that leaves the clock's range.
 type stepScope struct {
 	aliases map[string]*SubscriberSpec
 	order   []SubscriberSpec
-	count   int // steps expanded so far
+	start   time.Time // the scenario's start
+	now     time.Time // where the steps so far took the clock; zero once lost
+}
+
+// overLimit reports (once, at n) whether the file has expanded to more
+// steps than MaxExpandedSteps.
+func (d *decoder) overLimit(n *yaml.Node) bool {
+	if d.expanded <= MaxExpandedSteps {
+		return false
+	}
+	if !d.limitHit {
+		d.limitHit = true
+		d.Errorf(n, "the file expands to more than %d steps (every case and repeat together); split it", MaxExpandedSteps)
+	}
+	return true
 }
 
 // steps reads a list of steps, expanding repeats in place.
@@ -33,16 +54,55 @@ func (d *decoder) steps(n *yaml.Node, sc *stepScope) []Step {
 	}
 	var out []Step
 	for _, c := range n.Content {
+		if d.limitHit {
+			return out
+		}
 		if c.Kind == yaml.MappingNode && len(c.Content) == 2 && c.Content[0].Value == string(StepRepeat) {
 			out = append(out, d.repeat(c.Content[1], sc)...)
 			continue
 		}
 		if st, ok := d.step(c, sc); ok {
+			d.moveClock(c, &st, sc)
 			out = append(out, st)
 		}
-		sc.count++
+		if d.expanded++; d.overLimit(c) {
+			return out
+		}
 	}
 	return out
+}
+
+// moveClock follows the virtual time through the steps, so that a step that
+// would take the clock out of its range (clock.Earliest to clock.Latest) is
+// an input error here, at its position, not a failure when it runs.
+func (d *decoder) moveClock(n *yaml.Node, st *Step, sc *stepScope) {
+	if sc.now.IsZero() {
+		return
+	}
+	at := n
+	if n.Kind == yaml.MappingNode && len(n.Content) == 2 {
+		at = n.Content[1]
+	}
+	var t time.Time
+	var err error
+	switch {
+	case st.Kind == StepAdvance:
+		t, err = clock.Add(sc.now, st.Duration)
+	case st.Kind == StepAt && st.Relative:
+		t, err = clock.Add(sc.start, st.AtOffset)
+	case st.Kind == StepAt:
+		t, err = st.At, clock.CheckTime(st.At)
+	default:
+		return
+	}
+	if err != nil {
+		d.Errorf(at, "%s: %v", st.Kind, err)
+		sc.now = time.Time{} // one error per file is enough
+		return
+	}
+	if t.After(sc.now) {
+		sc.now = t
+	}
 }
 
 // repeat reads {each | times, steps} and returns the steps once per
@@ -75,8 +135,7 @@ func (d *decoder) repeat(n *yaml.Node, sc *stepScope) []Step {
 	}
 	var out []Step
 	for _, vars := range rounds {
-		if sc.count > maxExpandedSteps {
-			d.Errorf(n, "repeats expand to more than %d steps", maxExpandedSteps)
+		if d.overLimit(n) {
 			return out
 		}
 		out = append(out, d.steps(bind(f["steps"], vars), sc)...)
@@ -275,6 +334,7 @@ var faultFields = []string{"name", "kind", "code", "subcode", "status", "times",
 // alone an HTTP 5xx, a latency alone a delay.
 func (d *decoder) fault(n *yaml.Node, who func(*yaml.Node) string) *FaultSpec {
 	fs := &FaultSpec{Times: 1, Stage: "before", Probability: 1}
+	before := len(d.Errs)
 	f, _ := d.Fields(n, "fault", faultFields...)
 	for k, x := range f {
 		switch k {
@@ -288,12 +348,9 @@ func (d *decoder) fault(n *yaml.Node, who func(*yaml.Node) string) *FaultSpec {
 			fs.Subcode = d.Integer(x, "fault.subcode")
 		case "status":
 			fs.Status = d.Integer(x, "fault.status")
-			if fs.Status < 400 || fs.Status > 599 {
-				d.Errorf(x, "fault.status must be an HTTP error status (400-599), got %d", fs.Status)
-			}
 		case "times":
 			fs.Times = int(d.Int64(x, "fault.times"))
-			if fs.Times == 0 || fs.Times < -1 {
+			if fs.Times == 0 {
 				d.Errorf(x, "fault.times must be 1 or more, or -1 for every matching call, got %d", fs.Times)
 			}
 		case "who":
@@ -302,12 +359,12 @@ func (d *decoder) fault(n *yaml.Node, who func(*yaml.Node) string) *FaultSpec {
 			fs.Stage = d.oneOf(x, "fault.stage", "before", "after")
 		case "probability":
 			fs.Probability = d.Float(x, "fault.probability")
-			if fs.Probability <= 0 || fs.Probability > 1 {
+			if fs.Probability == 0 {
 				d.Errorf(x, "fault.probability must be above 0 and at most 1, got %s", x.Value)
 			}
 		case "latency":
 			fs.Latency = d.Duration(x, "fault.latency")
-			if fs.Latency <= 0 {
+			if fs.Latency == 0 {
 				d.Errorf(x, "fault.latency must be positive")
 			}
 		}
@@ -322,21 +379,30 @@ func (d *decoder) fault(n *yaml.Node, who func(*yaml.Node) string) *FaultSpec {
 			fs.Kind = string(fakegraph.FaultLatency)
 		case fs.Status != 0:
 			d.Errorf(n, "fault: a %d status needs a Graph error \"code\"", fs.Status)
+			return fs
 		default:
 			d.Errorf(n, "fault needs a \"kind\" (%s), or a Graph error \"code\", an HTTP 5xx \"status\" or a \"latency\"", strings.Join(faultKinds, ", "))
+			return fs
 		}
 	}
-	switch fakegraph.FaultKind(fs.Kind) {
-	case fakegraph.FaultGraphError:
-		if fs.Code == 0 {
-			d.Errorf(n, "fault: kind graph_error needs a \"code\"")
-		}
-	case fakegraph.FaultLatency:
-		if fs.Latency <= 0 {
-			d.Errorf(n, "fault: kind latency needs a \"latency\"")
-		}
-	case fakegraph.FaultLostResponse:
+	if fakegraph.FaultKind(fs.Kind) == fakegraph.FaultLostResponse {
 		fs.Stage = "after"
+	}
+	if len(d.Errs) > before {
+		return fs // a field that could not be read is reported once
+	}
+	// The one validation fakegraph's control API applies too, each problem
+	// reported where its field is.
+	for _, p := range fakegraph.CheckFault(fs.graphFault()) {
+		field := p.Field
+		if field == "error_subcode" {
+			field = "subcode"
+		}
+		at := n
+		if x, ok := f[field]; ok {
+			at = x
+		}
+		d.Errorf(at, "fault.%s: %s", field, p.Problem)
 	}
 	return fs
 }

@@ -161,6 +161,10 @@ func (d *decoder) generate(n *yaml.Node) []SubscriberSpec {
 		d.Errorf(f["count"], "generate.count must be between 1 and 100000, got %d", count)
 		return nil
 	}
+	if d.generated += count; d.generated > MaxGeneratedSubscribers {
+		d.Errorf(f["count"], "the file generates more than %d subscribers (every case together); split it", MaxGeneratedSubscribers)
+		return nil
+	}
 	prefix := "subscriber"
 	if v, ok := f["prefix"]; ok {
 		prefix = d.Str(v, "generate.prefix")

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/internal/httpserver"
+	"github.com/otnsim/otnsim/internal/inputfile"
 	"github.com/otnsim/otnsim/reference"
 	"github.com/otnsim/otnsim/reference/sqlitestore"
 )
@@ -133,7 +135,7 @@ func botCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "otnsim bot: %v\n", err)
 		return exitUsage
 	}
-	srv := &http.Server{Handler: bot, ReadHeaderTimeout: 10 * time.Second}
+	srv := httpserver.New(bot)
 	fmt.Fprintf(stdout, "otnsim bot listening on http://%s (graph %s, store %s)\n", ln.Addr(), *o.graphURL, storeName(*o.db))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -173,7 +175,7 @@ func botSetup(path, preset string) (reference.Setup, error) {
 		if preset != "" {
 			return reference.Setup{}, fmt.Errorf("otnsim bot: give --preset or --config (set preset: inside it), not both")
 		}
-		src, err := os.ReadFile(path)
+		src, err := inputfile.Read(path, inputfile.MaxYAMLBytes)
 		if err != nil {
 			return reference.Setup{}, fmt.Errorf("otnsim bot: %w", err)
 		}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/internal/httpserver"
 	"github.com/otnsim/otnsim/sim/clock"
 )
 
@@ -34,7 +36,19 @@ Prometheus metrics (otnsim_*, plus Go runtime and process metrics).
 
 The control API and /metrics need --control-key, sent as "Authorization:
 Bearer KEY", when one is given; it is mandatory off a loopback address.
-/healthz and /readyz never need it.
+/healthz and /readyz never need it. Without a key they answer only
+requests for the loopback address served (Host 127.0.0.1:PORT,
+localhost:PORT) and, from a browser, only pages of that origin: another
+site's page cannot drive the clock or the users (CSRF, DNS rebinding).
+
+Every connection has timeouts: 10s for the headers, 30s for the whole
+request, 5m for the answer, 2m idle between requests.
+
+Without --seed each process mixes a nonce of its own into token values, so
+a restart never issues the tokens of the run before; --seed N issues the
+same values on every run. POST /otnsim/v1/reset forgets everything and
+puts the virtual clock back at --start, and never issues a token value
+again within the process's life.
 
 Examples:
   otnsim serve
@@ -77,7 +91,7 @@ type serveOptions struct {
 	addr, clockMode, start, webhook, controlKey, platformDate string
 	adminRegions                                              string
 	page                                                      fakegraph.Page
-	seed                                                      uint64
+	seed, nonce                                               uint64
 	noRateLimits                                              bool
 	requireProof, calendarYear, noHandshake                   bool
 	duplicateRate, reorderRate                                float64
@@ -101,7 +115,7 @@ func defineServeFlags(fs *flag.FlagSet) *serveOptions {
 	fs.StringVar(&o.start, "start", "", "virtual clock's start, RFC 3339 (default: now, to the second)")
 	fs.StringVar(&o.platformDate, "platform-date", "", "pin the platform's date (RFC 3339 or YYYY-MM-DD) for tag retirement and region rules")
 	fs.StringVar(&o.controlKey, "control-key", "", "key the control API requires (mandatory off loopback)")
-	fs.Uint64Var(&o.seed, "seed", 1, "seed for tokens, ids and generated users")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed for tokens, ids and generated users; given, a restart issues the same tokens again (without it, each process mixes in a nonce of its own)")
 	fs.BoolVar(&o.noRateLimits, "no-rate-limits", false, "turn the Send API rate limits off")
 	fs.BoolVar(&o.requireProof, "require-appsecret-proof", false, "refuse Graph calls without a matching appsecret_proof (the app's \"Require App Secret\")")
 	fs.Float64Var(&o.duplicateRate, "webhook-duplicate-rate", 0, "probability (0..1) that a webhook event is delivered twice")
@@ -122,6 +136,13 @@ func parseServeFlags(args []string, stdout, stderr io.Writer) (*serveOptions, er
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	explicitSeed := false
+	fs.Visit(func(f *flag.Flag) { explicitSeed = explicitSeed || f.Name == "seed" })
+	if !explicitSeed {
+		// Without --seed a restart must not issue the tokens of the last
+		// run again: a stale token from it would be valid.
+		o.nonce = rand.Uint64() | 1
 	}
 	if o.clockMode != "virtual" && o.clockMode != "wall" {
 		return nil, fmt.Errorf("--clock must be virtual or wall, not %q", o.clockMode)
@@ -195,24 +216,33 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 				fmt.Fprintf(stderr, "otnsim serve: --start %q: want RFC 3339 or YYYY-MM-DD\n", o.start)
 				return exitUsage
 			}
+			if err := clock.CheckTime(start); err != nil {
+				fmt.Fprintf(stderr, "otnsim serve: --start: %v\n", err)
+				return exitUsage
+			}
 		}
 		clk = clock.NewVirtual(start)
 	}
-	graph := fakegraph.New(fakegraph.Config{
-		Page: o.page, Clock: clk, Seed: o.seed, Settings: set, ControlKey: o.controlKey,
-		// The client has no timeout of its own: each delivery waits at most
-		// webhook.timeout, which PATCH /otnsim/v1/settings may change.
-		Webhook: fakegraph.Webhook{URL: o.webhook, Client: &http.Client{}},
-	})
-	graph.MetricsRegistry().MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "otnsim serve: %v\n", err)
 		return exitUsage
 	}
+	loopback := "" // without a key, the control API answers only its own loopback name
+	if o.controlKey == "" {
+		loopback = ln.Addr().String()
+	}
+	graph := fakegraph.New(fakegraph.Config{
+		Page: o.page, Clock: clk, Seed: o.seed, Nonce: o.nonce, Settings: set, ControlKey: o.controlKey,
+		LoopbackAddr: loopback,
+		// The client has no timeout of its own: each delivery waits at most
+		// webhook.timeout, which PATCH /otnsim/v1/settings may change.
+		Webhook: fakegraph.Webhook{URL: o.webhook, Client: &http.Client{}},
+	})
+	graph.MetricsRegistry().MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	base := "http://" + ln.Addr().String()
 	printConnect(stdout, base, o, clk)
-	srv := &http.Server{Handler: graph, ReadHeaderTimeout: 10 * time.Second}
+	srv := httpserver.New(graph)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	if o.webhook != "" && !o.noHandshake {

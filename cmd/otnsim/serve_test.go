@@ -172,6 +172,47 @@ var _ = Describe("otnsim serve", func() {
 		Expect(st).To(Equal(200))
 	})
 
+	It("refuses, without a key, a cross-site page and a rebound DNS name; the key lets them in", func() {
+		s := startServe()
+		st, _ := s.call("POST", "/otnsim/v1/clock/advance", `{"by":"1h"}`, "Origin", "http://evil.example", "Content-Type", "text/plain")
+		Expect(st).To(Equal(403))
+		req, err := http.NewRequest("GET", s.base+"/otnsim/v1/clock", nil)
+		Expect(err).NotTo(HaveOccurred())
+		req.Host = "rebound.example" + s.base[strings.LastIndex(s.base, ":"):]
+		resp, err := http.DefaultClient.Do(req)
+		Expect(err).NotTo(HaveOccurred())
+		resp.Body.Close()
+		Expect(resp.StatusCode).To(Equal(403))
+		st, _ = s.call("GET", "/otnsim/v1/clock", "", "Origin", strings.Replace(s.base, "127.0.0.1", "localhost", 1))
+		Expect(st).To(Equal(200), "a page of the server's own origin")
+		k := startServe("--control-key", "k3y")
+		st, _ = k.call("GET", "/otnsim/v1/clock", "", "Origin", "http://evil.example", "Authorization", "Bearer k3y")
+		Expect(st).To(Equal(200))
+	})
+
+	It("puts the clock back at --start on reset and issues other tokens after it", func() {
+		s := startServe("--start", "2026-01-05T09:00:00Z")
+		optIn := func() string {
+			st, _ := s.call("POST", "/otnsim/v1/users", `{"psid":"111"}`)
+			Expect(st).To(Equal(200))
+			st, _ = s.call("POST", "/otnsim/v1/users/111/message", `{"text":"hi"}`)
+			Expect(st).To(Equal(200))
+			st, _ = s.call("POST", "/v19.0/me/messages?access_token="+fakegraph.DefaultPage().AccessToken, `{"recipient":{"id":"111"},"messaging_type":"RESPONSE","message":{"attachment":{"type":"template","payload":{"template_type":"one_time_notif_req","title":"Back in stock","payload":"t"}}}}`)
+			Expect(st).To(Equal(200))
+			st, body := s.call("POST", "/otnsim/v1/users/111/notify-me", `{"payload":"t"}`)
+			Expect(st).To(Equal(200))
+			return body["token"].(string)
+		}
+		before := optIn()
+		st, _ := s.call("POST", "/otnsim/v1/clock/advance", `{"by":"3d"}`)
+		Expect(st).To(Equal(200))
+		st, _ = s.call("POST", "/otnsim/v1/reset", "")
+		Expect(st).To(Equal(200))
+		_, body := s.call("GET", "/otnsim/v1/clock", "")
+		Expect(body["now"]).To(Equal("2026-01-05T09:00:00Z"))
+		Expect(optIn()).NotTo(Equal(before))
+	})
+
 	It("arms faults through the control API, including a response lost after the token was spent", func() {
 		s := startServe()
 		s.call("POST", "/otnsim/v1/users", `{"psid":"111"}`)

@@ -7,10 +7,10 @@ package profile
 import (
 	"errors"
 	"fmt"
-	"os"
 	"reflect"
 	"time"
 
+	"github.com/otnsim/otnsim/internal/inputfile"
 	"github.com/otnsim/otnsim/internal/yamlpos"
 	"github.com/otnsim/otnsim/reference"
 )
@@ -125,7 +125,7 @@ type Campaign struct {
 // Load reads and validates a profile file; fields it leaves out keep
 // Default's values. Mistakes are reported as path:line:col: message.
 func Load(path string) (*Profile, error) {
-	b, err := os.ReadFile(path)
+	b, err := inputfile.Read(path, inputfile.MaxYAMLBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read profile: %w", err)
 	}

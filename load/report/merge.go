@@ -69,13 +69,28 @@ func Merge(rs ...*Report) (*Report, error) {
 			seen[idx] = true
 			out.Shards = append(out.Shards, s)
 		}
+		if r.Subscribers > first.Population-out.Subscribers {
+			return nil, fmt.Errorf("merge: %d subscribers in the reports, more than the run's %d: %w", out.Subscribers+r.Subscribers, first.Population, ErrMismatch)
+		}
 		if !r.Started.IsZero() && (out.Started.IsZero() || r.Started.Before(out.Started)) {
 			out.Started = r.Started
 		}
-		out.Subscribers += r.Subscribers
-		out.Counters.Add(r.Counters)
+		if err := r.Check(); err != nil {
+			return nil, fmt.Errorf("merge report %d: %w", i+1, err)
+		}
+		out.Subscribers += r.Subscribers // each at most the population, checked below
+		if err := out.Counters.addChecked(r.Counters); err != nil {
+			return nil, fmt.Errorf("merge report %d: %w", i+1, err)
+		}
 		for rule, n := range r.Findings {
-			out.Findings[rule] += n
+			v := out.Findings[rule]
+			if err := addInt64(&v, n, "findings_by_rule."+rule); err != nil {
+				return nil, fmt.Errorf("merge report %d: %w", i+1, err)
+			}
+			out.Findings[rule] = v
+		}
+		if vc := out.ViolationCount; addInt64(&vc, r.ViolationCount, "violation_count") != nil {
+			return nil, fmt.Errorf("merge report %d: violation_count overflows: %w", i+1, ErrBadReport)
 		}
 		for rule, s := range r.Samples {
 			out.AddSample(rule, s)
@@ -129,7 +144,8 @@ func parseShard(s string) (idx, n int, err error) {
 	a, b, ok := strings.Cut(s, "/")
 	idx, err1 := strconv.Atoi(a)
 	n, err2 := strconv.Atoi(b)
-	if !ok || err1 != nil || err2 != nil || n < 1 || idx < 0 || idx >= n {
+	if !ok || err1 != nil || err2 != nil || n < 1 || idx < 0 || idx >= n ||
+		s != strconv.Itoa(idx)+"/"+strconv.Itoa(n) { // digits only: no sign, space or leading zero
 		return 0, 0, fmt.Errorf("shard %q: want i/N with 0 <= i < N: %w", s, ErrMismatch)
 	}
 	return idx, n, nil

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/otnsim/otnsim/internal/inputfile"
 	"github.com/otnsim/otnsim/internal/reportdoc"
 )
 
@@ -232,13 +233,20 @@ func (r *Report) WriteFile(path string) error {
 }
 
 // ReadFile reads a JSON report of version 2 or 1.
+// A file over MaxReportBytes, or one that fails Check, is an error.
 func ReadFile(path string) (*Report, error) {
-	b, err := os.ReadFile(path)
+	b, err := inputfile.Read(path, MaxReportBytes)
+	if errors.Is(err, inputfile.ErrTooBig) {
+		return nil, fmt.Errorf("read report: %w: %w", err, ErrBadReport)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read report: %w", err)
 	}
 	var r Report
 	if err := r.UnmarshalJSON(b); err != nil {
+		return nil, fmt.Errorf("read report %s: %w", path, err)
+	}
+	if err := r.Check(); err != nil {
 		return nil, fmt.Errorf("read report %s: %w", path, err)
 	}
 	return &r, nil

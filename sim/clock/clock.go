@@ -93,13 +93,23 @@ func (v *Virtual) Advance(d time.Duration) {
 	if d < 0 {
 		d = 0
 	}
-	v.AdvanceTo(v.Now().Add(d))
+	now := v.Now()
+	if d > Latest.Sub(now) {
+		v.AdvanceTo(Latest)
+		return
+	}
+	v.AdvanceTo(now.Add(d))
 }
 
 // AdvanceTo moves the clock forward to t, running every event due at or
 // before t in order. Events scheduled by callbacks for times up to t also run.
 // If t is before Now, only events already due run and time does not move.
+// The clock stops at Latest: a t past it is taken for Latest (callers that
+// take t from input check it first with Add or CheckTime).
 func (v *Virtual) AdvanceTo(t time.Time) {
+	if t.After(Latest) {
+		t = Latest
+	}
 	v.running.Lock()
 	defer v.running.Unlock()
 	for {
@@ -131,8 +141,26 @@ func (v *Virtual) Jump(d time.Duration) {
 		return
 	}
 	v.mu.Lock()
-	v.now = v.now.Add(d)
+	if d > Latest.Sub(v.now) {
+		v.now = Latest
+	} else {
+		v.now = v.now.Add(d)
+	}
 	v.mu.Unlock()
+}
+
+// Rewind puts the clock back at t and drops every pending event: a world
+// that starts over (fakegraph's reset) must not meet the old one's timers.
+func (v *Virtual) Rewind(t time.Time) {
+	v.running.Lock()
+	defer v.running.Unlock()
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for _, e := range v.events {
+		e.index = -1
+	}
+	v.events = nil
+	v.now = t
 }
 
 // RunNext jumps to the next pending event and runs it together with every

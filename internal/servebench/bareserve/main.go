@@ -7,17 +7,17 @@ package main
 import (
 	"flag"
 	"fmt"
-	"net/http"
 	"os"
-	"time"
 
+	"github.com/otnsim/otnsim/internal/httpserver"
 	"github.com/otnsim/otnsim/internal/servebench"
 )
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8788", "address to listen on")
 	flag.Parse()
-	srv := &http.Server{Addr: *addr, Handler: servebench.Bare(), ReadHeaderTimeout: 10 * time.Second}
+	srv := httpserver.New(servebench.Bare())
+	srv.Addr = *addr
 	fmt.Printf("bareserve: listening on http://%s\n", *addr)
 	if err := srv.ListenAndServe(); err != nil {
 		fmt.Fprintf(os.Stderr, "bareserve: %v\n", err)
