@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/otnsim/otnsim/fakegraph"
@@ -36,7 +37,9 @@ const (
 	// DefaultURLGraphAddr is where fakegraph listens when the bot runs on its
 	// own (--bot-url): the address `otnsim serve` prints by default.
 	DefaultURLGraphAddr = "127.0.0.1:8787"
-	stopGrace           = 3 * time.Second
+	// DefaultStopGrace is how long a bot may take to end after SIGTERM
+	// before the harness sends SIGKILL.
+	DefaultStopGrace = 3 * time.Second
 )
 
 // Config says which bot to run and how patiently.
@@ -66,6 +69,10 @@ type Config struct {
 	StepTimeout time.Duration
 	// StartTimeout bounds the wait for the first verification handshake.
 	StartTimeout time.Duration
+	// StopGrace is how long the bot's processes may take to end after
+	// SIGTERM (or the signal StopAll forwards) before SIGKILL; zero means
+	// DefaultStopGrace.
+	StopGrace time.Duration
 	// PSIDs, when set, is where NextPSID draws from: harnesses that share
 	// one hand out PSIDs distinct across their bot processes. Nil means a
 	// source of the harness's own.
@@ -113,6 +120,9 @@ func (c *Config) defaults() error {
 	}
 	if c.StartTimeout <= 0 {
 		c.StartTimeout = DefaultStartTimeout
+	}
+	if c.StopGrace <= 0 {
+		c.StopGrace = DefaultStopGrace
 	}
 	if c.PSIDs == nil {
 		c.PSIDs = NewPSIDSource()
@@ -178,7 +188,7 @@ func Start(cfg Config) (*Harness, error) {
 			return nil, fmt.Errorf("external bot: %w", err)
 		}
 		h.botURL = fmt.Sprintf("http://127.0.0.1:%d", port)
-		h.proc, err = startProcess(cfg.Command, cfg.Dir, h.Env(port))
+		h.proc, err = startProcess(cfg.Command, cfg.Dir, h.Env(port), cfg.StopGrace)
 		if err != nil {
 			h.Stop()
 			return nil, err
@@ -292,10 +302,14 @@ func (h *Harness) Factory() sim.BotFactory { return h.relay.Factory(h.graph.use)
 // clock advance, and settles.
 func (h *Harness) Tick(w *sim.World) error { return relay.Tick(w) }
 
-// Stop ends the bot (SIGTERM, then SIGKILL) and the Graph listener.
+// Stop ends the bot and the Graph listener. A bot started with a command
+// is ended with its whole tree of processes: its process group and (on
+// Linux) every process that carries its TreeEnv marker, including those
+// that left the group or outlived the shell; SIGTERM first, SIGKILL after
+// Config.StopGrace. Stop returns once they are gone.
 func (h *Harness) Stop() {
 	if h.proc != nil {
-		h.proc.stop(stopGrace)
+		h.proc.stop(syscall.SIGTERM)
 	}
 	if h.graphSrv != nil {
 		_ = h.graphSrv.Close()

@@ -1,0 +1,62 @@
+// Package proctree finds and signals the processes of one tree started by
+// otnsim: those of a process group, and those that carry a marker in their
+// environment (a descendant inherits it even when it leaves the group or
+// outlives the shell that started it).
+//
+// On Linux both are found by reading /proc; elsewhere only the process
+// group is known. A process that clears its environment and leaves the
+// group escapes both.
+package proctree
+
+import (
+	"errors"
+	"syscall"
+)
+
+// Tree is one tree of processes: a process group and an environment marker.
+type Tree struct {
+	// Pgid is the process group the tree was started in.
+	Pgid int
+	// Marker is the "NAME=value" environment entry every process of the
+	// tree inherits; empty means the group alone.
+	Marker string
+}
+
+// Alive reports whether any process of the tree is still running (a
+// zombie, already ended, does not count where that can be told).
+func (t Tree) Alive() bool {
+	if pids, ok := t.members(); ok {
+		return len(pids) > 0
+	}
+	return groupAlive(t.Pgid)
+}
+
+// Signal sends sig to the process group and to every marked process. It
+// reports whether any process was found to signal.
+func (t Tree) Signal(sig syscall.Signal) bool {
+	found := false
+	if t.Pgid > 0 && syscall.Kill(-t.Pgid, sig) == nil {
+		found = true
+	}
+	pids, _ := t.members()
+	for _, pid := range pids {
+		if err := syscall.Kill(pid, sig); err == nil || !errors.Is(err, syscall.ESRCH) {
+			found = true
+		}
+	}
+	return found
+}
+
+// Marked returns the running processes whose environment holds marker
+// ("NAME=value"), and whether the platform can tell (Linux only).
+func Marked(marker string) ([]int, bool) {
+	return Tree{Marker: marker}.members()
+}
+
+func groupAlive(pgid int) bool {
+	if pgid <= 0 {
+		return false
+	}
+	err := syscall.Kill(-pgid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package proctree
+
+// members cannot list processes here: only the group is known.
+func (t Tree) members() ([]int, bool) { return nil, false }
