@@ -125,6 +125,12 @@ func (l LateCall) String() string {
 // settle waits until the bot is done with the open step (see above),
 // bounded by cfg.StepTimeout, then closes it. A bot still busy past the
 // bound, or whose process died, is recorded as fatal.
+//
+// The quiet period must be watched: when the harness's timer wakes it
+// much later than asked, a busy machine held the harness up, and most
+// likely the bot as well, which may still be about to call. The harness
+// then watches a whole quiet period again from the moment it woke (at
+// most rewatches times a step).
 func (h *Harness) settle() error {
 	defer h.graph.closeStep()
 	deadline := time.Now().Add(h.cfg.StepTimeout)
@@ -132,24 +138,30 @@ func (h *Harness) settle() error {
 	if h.proc != nil {
 		died = h.proc.done
 	}
+	var woke time.Time // when the harness last woke late; zero: never
+	left := rewatches
 	for {
 		n, last, changed, quiet := h.graph.state()
 		now := time.Now()
-		quietFor := now.Sub(last)
-		if n == 0 && quietFor >= quiet {
+		need := max(quiet-now.Sub(last), quiet-now.Sub(woke)) // silence still to watch
+		if n == 0 && need <= 0 {
 			return nil
 		}
 		if !now.Before(deadline) {
 			return h.fail(botErrorf(Hung, "the bot kept calling the Graph API (%d call(s) in flight) past the step timeout (%s)", n, h.cfg.StepTimeout))
 		}
 		wait := deadline.Sub(now)
-		if n == 0 && quiet-quietFor < wait {
-			wait = quiet - quietFor
+		quietEnds := n == 0 && need < wait
+		if quietEnds {
+			wait = need
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-changed:
 		case <-t.C:
+			if quietEnds && left > 0 && time.Since(now.Add(wait)) > oversleep(quiet) {
+				woke, left = time.Now(), left-1
+			}
 		case <-died:
 			t.Stop()
 			_, how := h.proc.exited()
@@ -158,6 +170,15 @@ func (h *Harness) settle() error {
 		t.Stop()
 	}
 }
+
+// rewatches bounds how many times a step's quiet period is watched again
+// after the harness woke late.
+const rewatches = 3
+
+// oversleep is how late a timer may wake the harness, while it watches a
+// quiet period, before the silence counts as not watched: half the period
+// plus a millisecond.
+func oversleep(quiet time.Duration) time.Duration { return quiet/2 + time.Millisecond }
 
 // Drain waits, at most limit, until the bot's Graph calls have been quiet
 // for quiet. Call it once a run is over, before LateCalls: the calls that
