@@ -65,6 +65,26 @@ type process struct {
 	err    error         // the shell's exit status; read after shell
 
 	stopMu sync.Mutex // one stop at a time
+
+	busyMu   sync.Mutex
+	members  []int     // the tree's processes, as last listed
+	listedAt time.Time // when
+}
+
+// relist is how long busy trusts its list of the tree's processes.
+const relist = time.Second
+
+// busy reports whether a process of the bot's tree is running or waiting
+// for a CPU (Linux; false elsewhere): on a loaded machine, a bot about to
+// make a call may wait that long for its turn.
+func (p *process) busy() bool {
+	p.busyMu.Lock()
+	defer p.busyMu.Unlock()
+	if time.Since(p.listedAt) > relist {
+		p.members, _ = p.tree.Members()
+		p.listedAt = time.Now()
+	}
+	return proctree.Busy(p.members)
 }
 
 // registry holds the bot processes started and not yet stopped, for

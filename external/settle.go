@@ -126,11 +126,17 @@ func (l LateCall) String() string {
 // bounded by cfg.StepTimeout, then closes it. A bot still busy past the
 // bound, or whose process died, is recorded as fatal.
 //
-// The quiet period must be watched: when the harness's timer wakes it
-// much later than asked, a busy machine held the harness up, and most
-// likely the bot as well, which may still be about to call. The harness
-// then watches a whole quiet period again from the moment it woke (at
-// most rewatches times a step).
+// On a loaded machine a bot may need longer than its quiet period to get
+// a CPU, so two more checks close a step:
+//
+//   - the quiet period must be watched: when the harness's timer wakes it
+//     much later than asked, a busy machine held the harness up, and most
+//     likely the bot as well, which may still be about to call. The
+//     harness then watches a whole quiet period again from the moment it
+//     woke (at most rewatches times a step);
+//   - a bot started with a command whose processes are running or waiting
+//     for a CPU (Linux) has work left: the harness looks again every
+//     busyPoll, for at most Config.Settle.
 func (h *Harness) settle() error {
 	defer h.graph.closeStep()
 	deadline := time.Now().Add(h.cfg.StepTimeout)
@@ -140,12 +146,24 @@ func (h *Harness) settle() error {
 	}
 	var woke time.Time // when the harness last woke late; zero: never
 	left := rewatches
+	var busySince time.Time // when the quiet period was over but the bot was busy
 	for {
 		n, last, changed, quiet := h.graph.state()
 		now := time.Now()
 		need := max(quiet-now.Sub(last), quiet-now.Sub(woke)) // silence still to watch
 		if n == 0 && need <= 0 {
-			return nil
+			if quiet <= 0 || h.proc == nil || !h.proc.busy() {
+				return nil
+			}
+			// The bot's processes still have work to do (or wait for a
+			// CPU to do it): look again shortly, for at most --settle.
+			if busySince.IsZero() {
+				busySince = now
+			}
+			if now.Sub(busySince) >= h.cfg.Settle {
+				return nil
+			}
+			need = busyPoll
 		}
 		if !now.Before(deadline) {
 			return h.fail(botErrorf(Hung, "the bot kept calling the Graph API (%d call(s) in flight) past the step timeout (%s)", n, h.cfg.StepTimeout))
@@ -170,6 +188,10 @@ func (h *Harness) settle() error {
 		t.Stop()
 	}
 }
+
+// busyPoll is how often settling looks again at a bot whose processes
+// are busy once the quiet period is over.
+const busyPoll = 2 * time.Millisecond
 
 // rewatches bounds how many times a step's quiet period is watched again
 // after the harness woke late.

@@ -47,6 +47,15 @@ func (t Tree) Signal(sig syscall.Signal) bool {
 	return found
 }
 
+// Members returns the tree's running processes, and whether the platform
+// can list them (Linux only).
+func (t Tree) Members() ([]int, bool) { return t.members() }
+
+// Busy reports whether a thread of one of pids is running or waiting for a
+// CPU (state R): the process has work it has not done yet. It is false
+// where the platform cannot tell.
+func Busy(pids []int) bool { return busy(pids) }
+
 // Marked returns the running processes whose environment holds marker
 // ("NAME=value"), and whether the platform can tell (Linux only).
 func Marked(marker string) ([]int, bool) {

@@ -71,3 +71,26 @@ func marked(pid int, needle []byte) bool {
 	framed = append(append(append(framed, 0), env...), 0)
 	return bytes.Contains(framed, needle)
 }
+
+// busy reads the state of every thread of pids.
+func busy(pids []int) bool {
+	for _, pid := range pids {
+		dir := "/proc/" + strconv.Itoa(pid) + "/task"
+		d, err := os.Open(dir)
+		if err != nil {
+			continue
+		}
+		tids, _ := d.Readdirnames(-1)
+		_ = d.Close()
+		for _, tid := range tids {
+			b, err := os.ReadFile(dir + "/" + tid + "/stat")
+			if err != nil {
+				continue
+			}
+			if i := bytes.LastIndexByte(b, ')'); i >= 0 && i+2 < len(b) && b[i+2] == 'R' {
+				return true
+			}
+		}
+	}
+	return false
+}
