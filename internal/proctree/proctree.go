@@ -31,20 +31,15 @@ func (t Tree) Alive() bool {
 	return groupAlive(t.Pgid)
 }
 
-// Signal sends sig to the process group and to every marked process. It
-// reports whether any process was found to signal.
-func (t Tree) Signal(sig syscall.Signal) bool {
-	found := false
-	if t.Pgid > 0 && syscall.Kill(-t.Pgid, sig) == nil {
-		found = true
+// Signal sends sig to the process group and to every marked process.
+func (t Tree) Signal(sig syscall.Signal) {
+	if t.Pgid > 0 {
+		_ = syscall.Kill(-t.Pgid, sig)
 	}
 	pids, _ := t.members()
 	for _, pid := range pids {
-		if err := syscall.Kill(pid, sig); err == nil || !errors.Is(err, syscall.ESRCH) {
-			found = true
-		}
+		_ = syscall.Kill(pid, sig)
 	}
-	return found
 }
 
 // Members returns the tree's running processes, and whether the platform
