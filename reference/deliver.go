@@ -140,12 +140,8 @@ func (b *Bot) nextDue() (time.Time, bool) {
 
 // execute runs one due job.
 func (b *Bot) execute(j *jobRec, now time.Time) error {
-	var sub *subscriberRec
-	if err := b.store.View(func(tx Tx) error {
-		var err error
-		sub, err = getSubscriber(tx, j.PSID)
-		return err
-	}); err != nil {
+	sub, err := b.subscriber(j.PSID)
+	if err != nil {
 		return err
 	}
 	if j.Kind == jobNotify {
@@ -175,6 +171,17 @@ func (b *Bot) execute(j *jobRec, now time.Time) error {
 		return b.notify(j, sub, now)
 	}
 	return b.finish(j, resFailed, nil, nil, now)
+}
+
+// subscriber reads psid's record.
+func (b *Bot) subscriber(psid string) (*subscriberRec, error) {
+	var sub *subscriberRec
+	err := b.store.View(func(tx Tx) error {
+		var err error
+		sub, err = getSubscriber(tx, psid)
+		return err
+	})
+	return sub, err
 }
 
 // notify delivers one notification: after the idle guard, as a normal
@@ -489,12 +496,8 @@ func (b *Bot) resume(j *jobRec, tok *tokenRec, now time.Time) error {
 		if err := b.store.Update(func(tx Tx) error { return tx.Put(bucketTokens, tok.key(), tok) }); err != nil {
 			return err
 		}
-		var sub *subscriberRec
-		if err := b.store.View(func(tx Tx) error {
-			var err error
-			sub, err = getSubscriber(tx, j.PSID)
-			return err
-		}); err != nil {
+		sub, err := b.subscriber(j.PSID)
+		if err != nil {
 			return err
 		}
 		return b.notify(j, sub, now)

@@ -92,6 +92,23 @@ func (p *botProcess) trigger(clk clock.Clock, name string, data map[string]any) 
 	return nil
 }
 
+// killableMeta is Meta's side for the restart tests, on a virtual clock:
+// fakegraph, whose webhooks reach whichever bot process runs now (the URL
+// in botURL).
+func killableMeta(seed uint64) (*clock.Virtual, fakegraph.Page, *fakegraph.Server, *atomic.Value) {
+	clk := clock.NewVirtual(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC))
+	page := fakegraph.DefaultPage()
+	botURL := &atomic.Value{}
+	botURL.Store("http://127.0.0.1:1")
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		target, _ := url.Parse(botURL.Load().(string))
+		httputil.NewSingleHostReverseProxy(target).ServeHTTP(w, r)
+	}))
+	DeferCleanup(hook.Close)
+	graph := fakegraph.New(fakegraph.Config{Page: page, Clock: clk, Seed: seed, Webhook: fakegraph.Webhook{URL: hook.URL + "/webhook"}})
+	return clk, page, graph, botURL
+}
+
 var _ = Describe("otnsim bot", func() {
 	It("prints help with examples and exits 0", func() {
 		code, out, _ := otnsim("bot", "--help")
@@ -146,16 +163,7 @@ var _ = Describe("otnsim bot", func() {
 
 	It("is killed mid-campaign and restarted on its SQLite store: no token lost, none spent twice, the lost answer reconciled", func() {
 		const subscribers, killAt = 6, 3
-		clk := clock.NewVirtual(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC))
-		page := fakegraph.DefaultPage()
-		var botURL atomic.Value
-		botURL.Store("http://127.0.0.1:1")
-		hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			target, _ := url.Parse(botURL.Load().(string))
-			httputil.NewSingleHostReverseProxy(target).ServeHTTP(w, r)
-		}))
-		defer hook.Close()
-		graph := fakegraph.New(fakegraph.Config{Page: page, Clock: clk, Seed: 3, Webhook: fakegraph.Webhook{URL: hook.URL + "/webhook"}})
+		clk, page, graph, botURL := killableMeta(3)
 
 		// Meta's side, with a crash armed: on the killAt-th token send Meta
 		// acts, then the bot dies before it reads the answer.
@@ -256,16 +264,7 @@ var _ = Describe("otnsim bot", func() {
 	It("survives repeated kill -9s mid-campaign, before and after Meta acts: every token spent exactly once, none uncertain", func() {
 		const subscribers = 30
 		topic := "restock:red-lipstick"
-		clk := clock.NewVirtual(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC))
-		page := fakegraph.DefaultPage()
-		var botURL atomic.Value
-		botURL.Store("http://127.0.0.1:1")
-		hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			target, _ := url.Parse(botURL.Load().(string))
-			httputil.NewSingleHostReverseProxy(target).ServeHTTP(w, r)
-		}))
-		defer hook.Close()
-		graph := fakegraph.New(fakegraph.Config{Page: page, Clock: clk, Seed: 5, Webhook: fakegraph.Webhook{URL: hook.URL + "/webhook"}})
+		clk, page, graph, botURL := killableMeta(5)
 
 		// The kills, by the token send (first sends and resends together)
 		// they strike: "before" kills the bot as its call arrives, which
