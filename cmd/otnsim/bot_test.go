@@ -109,6 +109,17 @@ func killableMeta(seed uint64) (*clock.Virtual, fakegraph.Page, *fakegraph.Serve
 	return clk, page, graph, botURL
 }
 
+// campaign returns the bot's one campaign.
+func (p *botProcess) campaign() reference.CampaignStatus {
+	resp, err := http.Get(p.url + "/reference/v1/campaigns")
+	Expect(err).NotTo(HaveOccurred())
+	defer resp.Body.Close()
+	var cs []reference.CampaignStatus
+	Expect(json.NewDecoder(resp.Body).Decode(&cs)).To(Succeed())
+	Expect(cs).To(HaveLen(1))
+	return cs[0]
+}
+
 var _ = Describe("otnsim bot", func() {
 	It("prints help with examples and exits 0", func() {
 		code, out, _ := otnsim("bot", "--help")
@@ -249,16 +260,11 @@ var _ = Describe("otnsim bot", func() {
 		}
 		Expect(refused).To(Equal(1))
 
-		resp, err := http.Get(bot.url + "/reference/v1/campaigns")
-		Expect(err).NotTo(HaveOccurred())
-		defer resp.Body.Close()
-		var cs []reference.CampaignStatus
-		Expect(json.NewDecoder(resp.Body).Decode(&cs)).To(Succeed())
-		Expect(cs).To(HaveLen(1))
-		Expect(cs[0].State).To(Equal(reference.CampaignDone))
-		Expect(cs[0].Delivered).To(Equal(subscribers))
-		Expect(cs[0].ViaToken).To(Equal(subscribers))
-		Expect(cs[0].Uncertain).To(BeZero())
+		c := bot.campaign()
+		Expect(c.State).To(Equal(reference.CampaignDone))
+		Expect(c.Delivered).To(Equal(subscribers))
+		Expect(c.ViaToken).To(Equal(subscribers))
+		Expect(c.Uncertain).To(BeZero())
 	})
 
 	It("survives repeated kill -9s mid-campaign, before and after Meta acts: every token spent exactly once, none uncertain", func() {
@@ -321,22 +327,13 @@ var _ = Describe("otnsim bot", func() {
 		}
 		clk.Advance(48 * time.Hour)
 
-		campaign := func() reference.CampaignStatus {
-			resp, err := http.Get(bot.url + "/reference/v1/campaigns")
-			Expect(err).NotTo(HaveOccurred())
-			defer resp.Body.Close()
-			var cs []reference.CampaignStatus
-			Expect(json.NewDecoder(resp.Body).Decode(&cs)).To(Succeed())
-			Expect(cs).To(HaveLen(1))
-			return cs[0]
-		}
 		err := bot.trigger(clk, "otn.notify", map[string]any{"topic": topic, "text": "Red Lipstick is back!"})
 		for round := 0; ; round++ {
 			Expect(round).To(BeNumerically("<", 10*len(plan)), "the campaign never finished")
 			if err != nil { // killed: restart on the same file
 				<-bot.done
 				bot = restart()
-			} else if campaign().State == reference.CampaignDone {
+			} else if bot.campaign().State == reference.CampaignDone {
 				break
 			}
 			clk.Advance(time.Minute)
@@ -363,7 +360,7 @@ var _ = Describe("otnsim bot", func() {
 		for _, psid := range psids {
 			Expect(delivered[psid]).To(Equal(1), "%s: notifications delivered", psid)
 		}
-		c := campaign()
+		c := bot.campaign()
 		Expect(c.Delivered).To(Equal(subscribers))
 		Expect(c.ViaToken).To(Equal(subscribers))
 		Expect(c.Uncertain).To(BeZero())
