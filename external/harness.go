@@ -140,14 +140,15 @@ func (c *Config) defaults() error {
 // Harness is one run's connection to an external bot. Use it for one
 // scenario at a time: its single Graph listener routes to the latest world.
 type Harness struct {
-	cfg      Config
-	graph    *graphMux
-	graphSrv *http.Server
-	graphURL string
-	botURL   string
-	proc     *process // nil with Config.URL
-	client   *http.Client
-	relay    *relay.Bot // what each world sees as the bot
+	cfg       Config
+	graph     *graphMux
+	graphSrv  *http.Server
+	graphURL  string
+	graphPort int
+	botURL    string
+	proc      *process // nil with Config.URL
+	client    *http.Client
+	relay     *relay.Bot // what each world sees as the bot
 
 	mu        sync.Mutex
 	onAnswer  func(time.Duration)
@@ -167,10 +168,11 @@ func Start(cfg Config) (*Harness, error) {
 		return nil, fmt.Errorf("external bot: serve fakegraph on %s: %w", cfg.GraphAddr, err)
 	}
 	h := &Harness{
-		cfg:      cfg,
-		graph:    newGraphMux(cfg.Settle),
-		graphURL: "http://" + ln.Addr().String(),
-		client:   &http.Client{Timeout: cfg.StepTimeout},
+		cfg:       cfg,
+		graph:     newGraphMux(cfg.Settle),
+		graphURL:  "http://" + ln.Addr().String(),
+		graphPort: ln.Addr().(*net.TCPAddr).Port,
+		client:    &http.Client{Timeout: cfg.StepTimeout},
 	}
 	h.relay = &relay.Bot{
 		WebhookPath: cfg.WebhookPath, TriggerPath: cfg.TriggerPath,

@@ -135,7 +135,8 @@ func (l LateCall) String() string {
 //     harness then watches a whole quiet period again from the moment it
 //     woke (at most rewatches times a step);
 //   - a bot started with a command whose processes are running or waiting
-//     for a CPU (Linux) has work left: the harness looks again every
+//     for a CPU, or whose call to the Graph listener waits in the kernel to
+//     be read (Linux), has work left: the harness looks again every
 //     busyPoll, for at most Config.Settle.
 func (h *Harness) settle() error {
 	defer h.graph.closeStep()
@@ -152,11 +153,12 @@ func (h *Harness) settle() error {
 		now := time.Now()
 		need := max(quiet-now.Sub(last), quiet-now.Sub(woke)) // silence still to watch
 		if n == 0 && need <= 0 {
-			if quiet <= 0 || h.proc == nil || !h.proc.busy() {
+			if !h.stillWorking(quiet) {
 				return nil
 			}
 			// The bot's processes still have work to do (or wait for a
-			// CPU to do it): look again shortly, for at most --settle.
+			// CPU to do it), or a call of theirs waits to be read: look
+			// again shortly, for at most --settle.
 			if busySince.IsZero() {
 				busySince = now
 			}
@@ -187,6 +189,18 @@ func (h *Harness) settle() error {
 		}
 		t.Stop()
 	}
+}
+
+// stillWorking reports, once the quiet period of a step is over, whether
+// the bot may still be at work on it: its processes run or wait for a CPU,
+// or the kernel holds a call to the Graph listener the harness has not read
+// yet. A bot known to call before answering (a quiet period of syncQuiet)
+// is not asked.
+func (h *Harness) stillWorking(quiet time.Duration) bool {
+	if quiet <= syncQuiet {
+		return false
+	}
+	return unreadInput(h.graphPort) || h.proc != nil && h.proc.busy()
 }
 
 // busyPoll is how often settling looks again at a bot whose processes
