@@ -125,34 +125,46 @@ var _ = Describe("the external bot harness", func() {
 	})
 
 	It("reports a bot that never stops calling the Graph API", func() {
+		// The bot keeps two calls going; the world's Graph answers each one
+		// only once the next has come in. So a call is always in flight from
+		// the first on, however slow the machine, and the step can only end
+		// at the step timeout.
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
 		var graphURL string
 		bot := stubBot(func(w http.ResponseWriter, r *http.Request) {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
+				slots := make(chan struct{}, 2)
 				for {
 					select {
 					case <-stop:
 						return
-					default:
-						textTo(graphURL, "1", "again")
+					case slots <- struct{}{}:
+						wg.Go(func() {
+							textTo(graphURL, "1", "again")
+							<-slots
+						})
 					}
 				}
-			}()
+			})
 		})
 		defer bot.Close()
-		h := startURL(bot, external.Config{Settle: 250 * time.Millisecond, StepTimeout: time.Second})
+		h := startURL(bot, external.Config{Settle: 250 * time.Millisecond, StepTimeout: 2 * time.Second})
 		graphURL = h.GraphURL()
-		w, err := sim.NewWorld(sim.Options{Seed: 1, Bot: h.Factory()})
+		relay := &handOver{stop: stop}
+		factory := h.Factory()
+		w, err := sim.NewWorld(sim.Options{Seed: 1, Bot: func(env sim.BotEnv) (http.Handler, error) {
+			env.Graph = relay.wrap(env.Graph)
+			return factory(env)
+		}})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(w.Trigger("tick", nil)).NotTo(Succeed())
 		close(stop)
 		wg.Wait()
 		be := botErr(h.Err())
 		Expect(be.Kind).To(Equal(external.Hung))
-		Expect(be.Msg).To(ContainSubstring("kept calling the Graph API"))
+		Expect(be.Msg).To(MatchRegexp(`kept calling the Graph API \([1-9] call\(s\) in flight\)`))
+		Expect(relay.calls()).To(BeNumerically(">=", 1))
 	})
 
 	It("settles: a Send API call made after the bot answered lands before the step ends", func() {
@@ -167,7 +179,9 @@ var _ = Describe("the external bot harness", func() {
 			}
 		})
 		defer bot.Close()
-		h := startURL(bot, external.Config{Settle: 300 * time.Millisecond})
+		// The call must start within --settle of the answer: a second is
+		// far more than a loaded machine takes to schedule it.
+		h := startURL(bot, external.Config{Settle: time.Second})
 		graphURL = h.GraphURL()
 		w, err := sim.NewWorld(sim.Options{Seed: 1, Bot: h.Factory(), PSID: h.NextPSID})
 		Expect(err).NotTo(HaveOccurred())
@@ -248,3 +262,38 @@ var _ = Describe("the external bot harness", func() {
 		Expect(posts[2]).To(HavePrefix("POST /webhook "))
 	})
 })
+
+// handOver answers each Graph call only once the next one has come in (or
+// stop is closed): a bot that keeps calling has a call in flight at every
+// moment.
+type handOver struct {
+	stop <-chan struct{}
+	mu   sync.Mutex
+	held chan struct{} // releases the call held now
+	n    int
+}
+
+func (o *handOver) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mine := make(chan struct{})
+		o.mu.Lock()
+		if o.held != nil {
+			close(o.held)
+		}
+		o.held = mine
+		o.n++
+		o.mu.Unlock()
+		next.ServeHTTP(w, r)
+		select {
+		case <-mine:
+		case <-o.stop:
+		case <-r.Context().Done():
+		}
+	})
+}
+
+func (o *handOver) calls() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.n
+}

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/otnsim/otnsim/fakegraph"
@@ -37,7 +38,9 @@ const (
 	// DefaultURLGraphAddr is where fakegraph listens when the bot runs on its
 	// own (--bot-url): the address `otnsim serve` prints by default.
 	DefaultURLGraphAddr = "127.0.0.1:8787"
-	stopGrace           = 3 * time.Second
+	// DefaultStopGrace is how long a bot may take to end after SIGTERM
+	// before the harness sends SIGKILL.
+	DefaultStopGrace = 3 * time.Second
 )
 
 // Config says which bot to run and how patiently.
@@ -67,6 +70,10 @@ type Config struct {
 	StepTimeout time.Duration
 	// StartTimeout bounds the wait for the first verification handshake.
 	StartTimeout time.Duration
+	// StopGrace is how long the bot's processes may take to end after
+	// SIGTERM (or the signal StopAll forwards) before SIGKILL; zero means
+	// DefaultStopGrace.
+	StopGrace time.Duration
 	// PSIDs, when set, is where NextPSID draws from: harnesses that share
 	// one hand out PSIDs distinct across their bot processes. Nil means a
 	// source of the harness's own.
@@ -115,6 +122,9 @@ func (c *Config) defaults() error {
 	if c.StartTimeout <= 0 {
 		c.StartTimeout = DefaultStartTimeout
 	}
+	if c.StopGrace <= 0 {
+		c.StopGrace = DefaultStopGrace
+	}
 	if c.PSIDs == nil {
 		c.PSIDs = NewPSIDSource()
 	}
@@ -131,14 +141,15 @@ func (c *Config) defaults() error {
 // Harness is one run's connection to an external bot. Use it for one
 // scenario at a time: its single Graph listener routes to the latest world.
 type Harness struct {
-	cfg      Config
-	graph    *graphMux
-	graphSrv *http.Server
-	graphURL string
-	botURL   string
-	proc     *process // nil with Config.URL
-	client   *http.Client
-	relay    *relay.Bot // what each world sees as the bot
+	cfg       Config
+	graph     *graphMux
+	graphSrv  *http.Server
+	graphURL  string
+	graphPort int
+	botURL    string
+	proc      *process // nil with Config.URL
+	client    *http.Client
+	relay     *relay.Bot // what each world sees as the bot
 
 	mu        sync.Mutex
 	onAnswer  func(time.Duration)
@@ -158,10 +169,11 @@ func Start(cfg Config) (*Harness, error) {
 		return nil, fmt.Errorf("external bot: serve fakegraph on %s: %w", cfg.GraphAddr, err)
 	}
 	h := &Harness{
-		cfg:      cfg,
-		graph:    newGraphMux(cfg.Settle),
-		graphURL: "http://" + ln.Addr().String(),
-		client:   &http.Client{Timeout: cfg.StepTimeout},
+		cfg:       cfg,
+		graph:     newGraphMux(cfg.Settle),
+		graphURL:  "http://" + ln.Addr().String(),
+		graphPort: ln.Addr().(*net.TCPAddr).Port,
+		client:    &http.Client{Timeout: cfg.StepTimeout},
 	}
 	h.relay = &relay.Bot{
 		WebhookPath: cfg.WebhookPath, TriggerPath: cfg.TriggerPath,
@@ -179,7 +191,7 @@ func Start(cfg Config) (*Harness, error) {
 			return nil, fmt.Errorf("external bot: %w", err)
 		}
 		h.botURL = fmt.Sprintf("http://127.0.0.1:%d", port)
-		h.proc, err = startProcess(cfg.Command, cfg.Dir, h.Env(port))
+		h.proc, err = startProcess(cfg.Command, cfg.Dir, h.Env(port), cfg.StopGrace)
 		if err != nil {
 			h.Stop()
 			return nil, err
@@ -293,10 +305,14 @@ func (h *Harness) Factory() sim.BotFactory { return h.relay.Factory(h.graph.use)
 // clock advance, and settles.
 func (h *Harness) Tick(w *sim.World) error { return relay.Tick(w) }
 
-// Stop ends the bot (SIGTERM, then SIGKILL) and the Graph listener.
+// Stop ends the bot and the Graph listener. A bot started with a command
+// is ended with its whole tree of processes: its process group and (on
+// Linux) every process that carries its TreeEnv marker, including those
+// that left the group or outlived the shell; SIGTERM first, SIGKILL after
+// Config.StopGrace. Stop returns once they are gone.
 func (h *Harness) Stop() {
 	if h.proc != nil {
-		h.proc.stop(stopGrace)
+		h.proc.stop(syscall.SIGTERM)
 	}
 	if h.graphSrv != nil {
 		_ = h.graphSrv.Close()

@@ -125,6 +125,19 @@ func (l LateCall) String() string {
 // settle waits until the bot is done with the open step (see above),
 // bounded by cfg.StepTimeout, then closes it. A bot still busy past the
 // bound, or whose process died, is recorded as fatal.
+//
+// On a loaded machine a bot may need longer than its quiet period to get
+// a CPU, so two more checks close a step:
+//
+//   - the quiet period must be watched: when the harness's timer wakes it
+//     much later than asked, a busy machine held the harness up, and most
+//     likely the bot as well, which may still be about to call. The
+//     harness then watches a whole quiet period again from the moment it
+//     woke (at most rewatches times a step);
+//   - a bot started with a command whose processes are running or waiting
+//     for a CPU, or whose call to the Graph listener waits in the kernel to
+//     be read (Linux), has work left: the harness looks again every
+//     busyPoll, for at most Config.Settle.
 func (h *Harness) settle() error {
 	defer h.graph.closeStep()
 	deadline := time.Now().Add(h.cfg.StepTimeout)
@@ -132,24 +145,43 @@ func (h *Harness) settle() error {
 	if h.proc != nil {
 		died = h.proc.done
 	}
+	var woke time.Time // when the harness last woke late; zero: never
+	left := rewatches
+	var busySince time.Time // when the quiet period was over but the bot was busy
 	for {
 		n, last, changed, quiet := h.graph.state()
 		now := time.Now()
-		quietFor := now.Sub(last)
-		if n == 0 && quietFor >= quiet {
-			return nil
+		need := max(quiet-now.Sub(last), quiet-now.Sub(woke)) // silence still to watch
+		if n == 0 && need <= 0 {
+			if !h.stillWorking(quiet) {
+				return nil
+			}
+			// The bot's processes still have work to do (or wait for a
+			// CPU to do it), or a call of theirs waits to be read: look
+			// again shortly, for at most --settle.
+			if busySince.IsZero() {
+				busySince = now
+			}
+			if now.Sub(busySince) >= h.cfg.Settle {
+				return nil
+			}
+			need = busyPoll
 		}
 		if !now.Before(deadline) {
 			return h.fail(botErrorf(Hung, "the bot kept calling the Graph API (%d call(s) in flight) past the step timeout (%s)", n, h.cfg.StepTimeout))
 		}
 		wait := deadline.Sub(now)
-		if n == 0 && quiet-quietFor < wait {
-			wait = quiet - quietFor
+		quietEnds := n == 0 && need < wait
+		if quietEnds {
+			wait = need
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-changed:
 		case <-t.C:
+			if quietEnds && left > 0 && time.Since(now.Add(wait)) > oversleep(quiet) {
+				woke, left = time.Now(), left-1
+			}
 		case <-died:
 			t.Stop()
 			_, how := h.proc.exited()
@@ -158,6 +190,31 @@ func (h *Harness) settle() error {
 		t.Stop()
 	}
 }
+
+// stillWorking reports, once the quiet period of a step is over, whether
+// the bot may still be at work on it: its processes run or wait for a CPU,
+// or the kernel holds a call to the Graph listener the harness has not read
+// yet. A bot known to call before answering (a quiet period of syncQuiet)
+// is not asked.
+func (h *Harness) stillWorking(quiet time.Duration) bool {
+	if quiet <= syncQuiet {
+		return false
+	}
+	return unreadInput(h.graphPort) || h.proc != nil && h.proc.busy()
+}
+
+// busyPoll is how often settling looks again at a bot whose processes
+// are busy once the quiet period is over.
+const busyPoll = 2 * time.Millisecond
+
+// rewatches bounds how many times a step's quiet period is watched again
+// after the harness woke late.
+const rewatches = 3
+
+// oversleep is how late a timer may wake the harness, while it watches a
+// quiet period, before the silence counts as not watched: half the period
+// plus a millisecond.
+func oversleep(quiet time.Duration) time.Duration { return quiet/2 + time.Millisecond }
 
 // Drain waits, at most limit, until the bot's Graph calls have been quiet
 // for quiet. Call it once a run is over, before LateCalls: the calls that

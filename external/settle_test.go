@@ -61,11 +61,15 @@ var _ = Describe("settling, learned from the bot", func() {
 		Expect(time.Since(began)).To(BeNumerically(">=", most), "a bot not yet seen gets the whole quiet period")
 		Expect(w.Say(ana, "again")).To(Succeed())
 		Expect(w.Say(ana, "and again")).To(Succeed())
-		began = time.Now()
+		// A step never takes less than the quiet period it waits for: were
+		// it still the whole of --settle, none of ten would be quicker.
+		fastest := time.Hour
 		for range 10 {
+			began = time.Now()
 			Expect(w.Say(ana, "quick")).To(Succeed())
+			fastest = min(fastest, time.Since(began))
 		}
-		Expect(time.Since(began)).To(BeNumerically("<", most), "ten steps of a bot known to call before answering take less than one full quiet period")
+		Expect(fastest).To(BeNumerically("<", most), "a bot known to call before answering gets a far shorter quiet period")
 		Expect(w.Graph.Ledger().CallsFor(ana.PSID)).To(HaveLen(13))
 		Expect(h.LateCalls()).To(BeEmpty())
 	})
@@ -88,7 +92,20 @@ var _ = Describe("settling, learned from the bot", func() {
 	})
 
 	It("counts a call made after its step was closed as a late call, naming the step", func() {
-		bot := stubBot(sayBot(graphURL, who, true, 50*time.Millisecond))
+		// The bot sends only once the spec has seen the step closed.
+		release := make(chan struct{})
+		bot := stubBot(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			if r.URL.Path != "/webhook" {
+				return
+			}
+			w.WriteHeader(http.StatusOK)
+			w.(http.Flusher).Flush()
+			go func() {
+				<-release
+				textTo(graphURL(), psid, "sent after answering")
+			}()
+		})
 		defer bot.Close()
 		h = startURL(bot, external.Config{Settle: -1}) // no quiet period at all
 		w, ana := sayWorld(h)
@@ -96,14 +113,14 @@ var _ = Describe("settling, learned from the bot", func() {
 		h.Step("the say step")
 		Expect(w.Say(ana, "hello")).To(Succeed())
 		Expect(w.Graph.Ledger().CallsFor(ana.PSID)).To(BeEmpty(), "the step closed before the bot sent")
-		h.Drain(200*time.Millisecond, 5*time.Second)
+		close(release)
+		Eventually(h.LateCalls).WithTimeout(30 * time.Second).Should(HaveLen(1))
 		late := h.LateCalls()
-		Expect(late).To(HaveLen(1))
 		Expect(late[0].Method).To(Equal(http.MethodPost))
 		Expect(late[0].Path).To(Equal("/v19.0/me/messages"))
 		Expect(late[0].After).To(Equal("POST /webhook"))
 		Expect(late[0].Step).To(Equal("the say step"))
-		Expect(late[0].Gap).To(BeNumerically(">=", 40*time.Millisecond))
+		Expect(late[0].Gap).To(BeNumerically(">", 0))
 		Expect(late[0].String()).To(HavePrefix("POST /v19.0/me/messages "))
 		Expect(strings.Contains(late[0].String(), "after POST /webhook was closed (the say step)")).To(BeTrue(), late[0].String())
 	})

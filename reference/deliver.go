@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/otnsim/otnsim/platform"
@@ -139,13 +140,18 @@ func (b *Bot) nextDue() (time.Time, bool) {
 
 // execute runs one due job.
 func (b *Bot) execute(j *jobRec, now time.Time) error {
-	var sub *subscriberRec
-	if err := b.store.View(func(tx Tx) error {
-		var err error
-		sub, err = getSubscriber(tx, j.PSID)
+	sub, err := b.subscriber(j.PSID)
+	if err != nil {
 		return err
-	}); err != nil {
-		return err
+	}
+	if j.Kind == jobNotify {
+		tok, err := b.pendingToken(j)
+		if err != nil {
+			return err
+		}
+		if tok != nil {
+			return b.resume(j, tok, now)
+		}
 	}
 	if sub.Blocked {
 		return b.finish(j, resSkipped, nil, nil, now)
@@ -165,6 +171,17 @@ func (b *Bot) execute(j *jobRec, now time.Time) error {
 		return b.notify(j, sub, now)
 	}
 	return b.finish(j, resFailed, nil, nil, now)
+}
+
+// subscriber reads psid's record.
+func (b *Bot) subscriber(psid string) (*subscriberRec, error) {
+	var sub *subscriberRec
+	err := b.store.View(func(tx Tx) error {
+		var err error
+		sub, err = getSubscriber(tx, psid)
+		return err
+	})
+	return sub, err
 }
 
 // notify delivers one notification: after the idle guard, as a normal
@@ -421,9 +438,95 @@ func (b *Bot) finish(j *jobRec, res result, tok *tokenRec, change func(*subscrib
 	})
 }
 
-// recover runs when the bot starts on an existing store: a token that was
-// being spent when the bot stopped may have reached Meta, so it is treated
-// as spent and its delivery counted as made (never sent twice).
+// pendingToken returns the token the job was spending when the bot
+// stopped (claimed, and the send's outcome never written), or nil.
+func (b *Bot) pendingToken(j *jobRec) (*tokenRec, error) {
+	var pending *tokenRec
+	err := b.store.View(func(tx Tx) error {
+		toks, err := tokensOf(tx, j.PSID, "")
+		for _, t := range toks {
+			if t.State == tokSpending && t.Job == j.ID {
+				pending = t
+			}
+		}
+		return err
+	})
+	return pending, err
+}
+
+// resume settles a notification whose send with tok was under way when the
+// bot stopped (killed between claiming the token and writing the answer):
+// the send may or may not have reached Meta. It is made again, with the
+// same token, which Meta delivers at most once:
+//
+//   - accepted: the first send never arrived; delivered now;
+//   - refused as already used: the first send was delivered;
+//   - refused otherwise (code 100: expired, invalid): not delivered with
+//     this token; the notification goes on with the next one, as any
+//     refused token does;
+//   - transient or rate-limited: retried later, the token still pending;
+//   - any other refusal: the notification is not delivered.
+//
+// The decision the first attempt took (token, not the open window) stands.
+func (b *Bot) resume(j *jobRec, tok *tokenRec, now time.Time) error {
+	sendErr := b.send(sendAny{Recipient: recipient{Token: tok.Value}, Message: j.Message.wire()})
+	out := classify(sendErr)
+	if out != outOK {
+		b.logf("resumed notification to %s with token %d: %v", j.PSID, tok.Seq, sendErr)
+	}
+	tok.UsedAt = now
+	switch {
+	case out == outOK || spentBefore(sendErr):
+		tok.State = tokSpent
+		return b.finish(j, resViaToken, tok, nil, now)
+	case out == outUnknown:
+		// The answer was lost again: what the first send did is still
+		// unknown, as after any lost answer.
+		tok.State = tokSpent
+		return b.finish(j, resUncertain, tok, nil, now)
+	case out == outTransient || out == outLimited:
+		if out == outTransient && j.Attempts+1-j.Limited >= b.cfg.Policy.Retry.MaxAttempts {
+			tok.State = tokSpent
+			return b.finish(j, resUncertain, tok, nil, now)
+		}
+		return b.retry(j, nil, out == outLimited, now) // the token stays pending
+	}
+	if ge, ok := asGraphError(sendErr); ok && ge.Code == 100 {
+		tok.State = tokRefused
+		if err := b.store.Update(func(tx Tx) error { return tx.Put(bucketTokens, tok.key(), tok) }); err != nil {
+			return err
+		}
+		sub, err := b.subscriber(j.PSID)
+		if err != nil {
+			return err
+		}
+		return b.notify(j, sub, now)
+	}
+	tok.State = tokHeld
+	res := resFailed
+	var change func(*subscriberRec)
+	switch out {
+	case outBlocked:
+		res, change = resSkipped, func(s *subscriberRec) { s.Blocked = true }
+	case outRegion:
+		res, change = resSkipped, func(s *subscriberRec) { s.RegionAffected = true }
+	}
+	return b.finish(j, res, tok, change, now)
+}
+
+// spentBefore reports whether err is Meta refusing a token because it was
+// already used: fakegraph's message for it (Meta documents none).
+func spentBefore(err error) bool {
+	ge, ok := asGraphError(err)
+	return ok && strings.Contains(ge.Message, "already been used")
+}
+
+// recover runs when the bot starts on an existing store. A token that was
+// being spent when the bot stopped stays pending with its notification,
+// which runs again as soon as it is due (it was) and settles it (resume):
+// never sent twice, and counted as delivered only when Meta says so. A
+// pending token whose notification is gone cannot be resent: it is
+// treated as spent.
 func (b *Bot) recover() error {
 	var spending []*tokenRec
 	err := b.store.View(func(tx Tx) error {
@@ -441,25 +544,20 @@ func (b *Bot) recover() error {
 	if err != nil {
 		return fmt.Errorf("recover: %w", err)
 	}
-	now := b.now()
 	for _, t := range spending {
-		j := &jobRec{}
 		found := false
 		if err := b.store.View(func(tx Tx) error {
 			var err error
-			found, err = tx.Get(bucketJobs, seqKey(t.Job), j)
+			found, err = tx.Get(bucketJobs, seqKey(t.Job), &jobRec{})
 			return err
 		}); err != nil {
 			return fmt.Errorf("recover: %w", err)
 		}
-		t.State = tokSpent
-		if !found {
-			if err := b.store.Update(func(tx Tx) error { return tx.Put(bucketTokens, t.key(), t) }); err != nil {
-				return fmt.Errorf("recover: %w", err)
-			}
-			continue
+		if found {
+			continue // resumed when its notification runs
 		}
-		if err := b.finish(j, resUncertain, t, nil, now); err != nil {
+		t.State = tokSpent
+		if err := b.store.Update(func(tx Tx) error { return tx.Put(bucketTokens, t.key(), t) }); err != nil {
 			return fmt.Errorf("recover: %w", err)
 		}
 	}

@@ -176,14 +176,27 @@ type rig struct {
 }
 
 func newRig(setup reference.Setup, respond func(int, sentCall) reply) *rig {
+	return newRigOn(nil, setup, respond)
+}
+
+// newRigOn is newRig with the bot's state in store (nil: a fresh memory store).
+func newRigOn(store reference.Store, setup reference.Setup, respond func(int, sentCall) reply) *rig {
 	clk := clock.NewVirtual(sim.DefaultStart())
 	g := &scripted{clock: clk, respond: respond}
+	r := &rig{clk: clk, graph: g}
+	r.bot = r.startBot(store, setup)
+	return r
+}
+
+// startBot starts a bot of the rig on store (nil: a fresh memory store),
+// as a restart on the same database does.
+func (r *rig) startBot(store reference.Store, setup reference.Setup) *reference.Bot {
 	bot, err := reference.New(reference.Config{
 		GraphURL: "https://graph.invalid", PageID: "1", PageAccessToken: "tok", AppSecret: secret, VerifyToken: "vt",
-		Client: &http.Client{Transport: g}, Clock: clk, Setup: setup,
+		Client: &http.Client{Transport: r.graph}, Clock: r.clk, Setup: setup, Store: store,
 	})
 	Expect(err).NotTo(HaveOccurred())
-	return &rig{clk: clk, graph: g, bot: bot}
+	return bot
 }
 
 var mids int

@@ -92,6 +92,34 @@ func (p *botProcess) trigger(clk clock.Clock, name string, data map[string]any) 
 	return nil
 }
 
+// killableMeta is Meta's side for the restart tests, on a virtual clock:
+// fakegraph, whose webhooks reach whichever bot process runs now (the URL
+// in botURL).
+func killableMeta(seed uint64) (*clock.Virtual, fakegraph.Page, *fakegraph.Server, *atomic.Value) {
+	clk := clock.NewVirtual(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC))
+	page := fakegraph.DefaultPage()
+	botURL := &atomic.Value{}
+	botURL.Store("http://127.0.0.1:1")
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		target, _ := url.Parse(botURL.Load().(string))
+		httputil.NewSingleHostReverseProxy(target).ServeHTTP(w, r)
+	}))
+	DeferCleanup(hook.Close)
+	graph := fakegraph.New(fakegraph.Config{Page: page, Clock: clk, Seed: seed, Webhook: fakegraph.Webhook{URL: hook.URL + "/webhook"}})
+	return clk, page, graph, botURL
+}
+
+// campaign returns the bot's one campaign.
+func (p *botProcess) campaign() reference.CampaignStatus {
+	resp, err := http.Get(p.url + "/reference/v1/campaigns")
+	Expect(err).NotTo(HaveOccurred())
+	defer resp.Body.Close()
+	var cs []reference.CampaignStatus
+	Expect(json.NewDecoder(resp.Body).Decode(&cs)).To(Succeed())
+	Expect(cs).To(HaveLen(1))
+	return cs[0]
+}
+
 var _ = Describe("otnsim bot", func() {
 	It("prints help with examples and exits 0", func() {
 		code, out, _ := otnsim("bot", "--help")
@@ -144,18 +172,9 @@ var _ = Describe("otnsim bot", func() {
 		Expect(err).To(HaveOccurred())
 	})
 
-	It("is killed mid-campaign and restarted on its SQLite store: no token lost, none spent twice", func() {
+	It("is killed mid-campaign and restarted on its SQLite store: no token lost, none spent twice, the lost answer reconciled", func() {
 		const subscribers, killAt = 6, 3
-		clk := clock.NewVirtual(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC))
-		page := fakegraph.DefaultPage()
-		var botURL atomic.Value
-		botURL.Store("http://127.0.0.1:1")
-		hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			target, _ := url.Parse(botURL.Load().(string))
-			httputil.NewSingleHostReverseProxy(target).ServeHTTP(w, r)
-		}))
-		defer hook.Close()
-		graph := fakegraph.New(fakegraph.Config{Page: page, Clock: clk, Seed: 3, Webhook: fakegraph.Webhook{URL: hook.URL + "/webhook"}})
+		clk, page, graph, botURL := killableMeta(3)
 
 		// Meta's side, with a crash armed: on the killAt-th token send Meta
 		// acts, then the bot dies before it reads the answer.
@@ -217,25 +236,135 @@ var _ = Describe("otnsim bot", func() {
 		clk.Advance(time.Minute)
 		Expect(bot.trigger(clk, "tick", nil)).To(Succeed())
 
+		// The send whose answer the bot never read is made again with the
+		// same token on restart: Meta's refusal (already used) tells the
+		// bot that it was delivered.
 		led = graph.Ledger()
+		resent := 0
 		for _, psid := range psids {
 			toks := led.TokensFor(psid, "restock:red-lipstick")
 			Expect(toks).To(HaveLen(1))
 			Expect(toks[0].State).To(Equal(fakegraph.TokenConsumed), psid)
-			Expect(toks[0].Rejected).To(BeEmpty(), psid)
+			for _, r := range toks[0].Rejected {
+				Expect(r.Reason).To(ContainSubstring("already been used"))
+				resent++
+			}
 		}
+		Expect(resent).To(Equal(1))
+		refused := 0
 		for _, c := range led.Calls {
-			Expect(c.OK).To(BeTrue(), c.Describe())
+			if !c.OK {
+				refused++
+				Expect(c.Rule).To(Equal("OTN-TOKEN-ONCE"), c.Describe())
+			}
 		}
+		Expect(refused).To(Equal(1))
 
-		resp, err := http.Get(bot.url + "/reference/v1/campaigns")
-		Expect(err).NotTo(HaveOccurred())
-		defer resp.Body.Close()
-		var cs []reference.CampaignStatus
-		Expect(json.NewDecoder(resp.Body).Decode(&cs)).To(Succeed())
-		Expect(cs).To(HaveLen(1))
-		Expect(cs[0].State).To(Equal(reference.CampaignDone))
-		Expect(cs[0].Delivered).To(Equal(subscribers))
-		Expect(cs[0].Uncertain).To(Equal(1))
+		c := bot.campaign()
+		Expect(c.State).To(Equal(reference.CampaignDone))
+		Expect(c.Delivered).To(Equal(subscribers))
+		Expect(c.ViaToken).To(Equal(subscribers))
+		Expect(c.Uncertain).To(BeZero())
+	})
+
+	It("survives repeated kill -9s mid-campaign, before and after Meta acts: every token spent exactly once, none uncertain", func() {
+		const subscribers = 30
+		topic := "restock:red-lipstick"
+		clk, page, graph, botURL := killableMeta(5)
+
+		// The kills, by the token send (first sends and resends together)
+		// they strike: "before" kills the bot as its call arrives, which
+		// Meta never sees (the bot claimed the token and died); "after"
+		// lets Meta act first (the bot dies before it reads the answer).
+		plan := map[int32]string{}
+		for n := int32(2); n <= subscribers; n += 3 {
+			plan[n] = map[bool]string{true: "before", false: "after"}[n%2 == 0]
+		}
+		var tokenSends, kills atomic.Int32
+		var mu sync.Mutex
+		var current *botProcess
+		graphSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if bytes.Contains(body, []byte("one_time_notif_token")) {
+				if when, ok := plan[tokenSends.Add(1)]; ok {
+					if when == "after" {
+						graph.ServeHTTP(httptest.NewRecorder(), r)
+					}
+					mu.Lock()
+					current.kill()
+					mu.Unlock()
+					kills.Add(1)
+					panic(http.ErrAbortHandler)
+				}
+			}
+			graph.ServeHTTP(w, r)
+		}))
+		defer graphSrv.Close()
+
+		var psids []string
+		for i := range subscribers {
+			psid := fmt.Sprintf("3000%02d", i)
+			psids = append(psids, psid)
+			Expect(graph.AddUser(fakegraph.User{PSID: psid})).To(Succeed())
+		}
+		db := filepath.Join(GinkgoT().TempDir(), "bot.db")
+		restart := func() *botProcess {
+			mu.Lock()
+			defer mu.Unlock()
+			current = startBot(graphSrv.URL, db, page)
+			botURL.Store(current.url)
+			return current
+		}
+		bot := restart()
+		for _, psid := range psids {
+			d, err := graph.UserMessage(psid, "Is the red lipstick back?")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(d.Status).To(Equal(200))
+			_, d, err = graph.NotifyMe(psid, topic)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(d.Status).To(Equal(200))
+		}
+		clk.Advance(48 * time.Hour)
+
+		err := bot.trigger(clk, "otn.notify", map[string]any{"topic": topic, "text": "Red Lipstick is back!"})
+		for round := 0; ; round++ {
+			Expect(round).To(BeNumerically("<", 10*len(plan)), "the campaign never finished")
+			if err != nil { // killed: restart on the same file
+				<-bot.done
+				bot = restart()
+			} else if bot.campaign().State == reference.CampaignDone {
+				break
+			}
+			clk.Advance(time.Minute)
+			err = bot.trigger(clk, "tick", nil)
+		}
+		defer bot.kill()
+		Expect(kills.Load()).To(Equal(int32(len(plan))), "every planned kill struck")
+
+		led := graph.Ledger()
+		for _, psid := range psids {
+			toks := led.TokensFor(psid, topic)
+			Expect(toks).To(HaveLen(1))
+			Expect(toks[0].State).To(Equal(fakegraph.TokenConsumed), "%s: a token left unspent at Meta", psid)
+			for _, r := range toks[0].Rejected {
+				Expect(r.Reason).To(ContainSubstring("already been used"), psid)
+			}
+		}
+		delivered := map[string]int{}
+		for _, c := range led.Calls {
+			if c.OK && c.TokenSeq != 0 {
+				delivered[c.PSID]++
+			}
+		}
+		for _, psid := range psids {
+			Expect(delivered[psid]).To(Equal(1), "%s: notifications delivered", psid)
+		}
+		c := bot.campaign()
+		Expect(c.Delivered).To(Equal(subscribers))
+		Expect(c.ViaToken).To(Equal(subscribers))
+		Expect(c.Uncertain).To(BeZero())
+		Expect(c.Failed).To(BeZero())
+		Expect(c.Pending).To(BeZero())
 	})
 })

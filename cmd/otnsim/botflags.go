@@ -100,6 +100,9 @@ func (b *botFlags) startOne() (*external.Harness, error) {
 	if b.psids == nil {
 		b.psids = external.NewPSIDSource()
 	}
+	if b.cmd != "" {
+		armSignals() // a bot process must not outlive otnsim (signals.go)
+	}
 	return external.Start(external.Config{
 		Command: b.cmd, URL: b.url, GraphAddr: b.graphAddr,
 		Settle: settle, StepTimeout: b.stepTimeout, StartTimeout: b.startTimeout,

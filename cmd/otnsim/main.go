@@ -70,7 +70,7 @@ Run "otnsim help <command>" for a command's flags.
 `
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	exit(run(os.Args[1:], stdStream{os.Stdout}, stdStream{os.Stderr}))
 }
 
 // run dispatches a command line and returns the exit code.

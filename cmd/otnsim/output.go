@@ -36,7 +36,7 @@ type printer struct {
 }
 
 func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
+	f, ok := w.(interface{ Fd() uintptr }) // an *os.File, or stdStream
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 

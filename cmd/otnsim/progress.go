@@ -29,7 +29,7 @@ func progressMode(flagValue string, w io.Writer) (progressKind, error) {
 	case "lines":
 		return progressLines, nil
 	case "auto":
-		if f, ok := w.(*os.File); ok {
+		if f, ok := w.(interface{ Stat() (os.FileInfo, error) }); ok { // an *os.File, or stdStream
 			if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 				return progressBar, nil
 			}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+
+	"github.com/otnsim/otnsim/external"
+)
+
+// A command that starts a bot (--bot-cmd) must not leave it running when
+// it is told to end or loses its output. Once armSignals has run, SIGINT,
+// SIGTERM and SIGHUP are forwarded to every bot's process tree (SIGKILL
+// follows after the grace period), and otnsim exits 128 plus the signal's
+// number: 130, 143, 129. A write to stdout or stderr whose reader has gone
+// (otnsim check ... | head) does the same with SIGTERM and exits 141, as
+// a process killed by SIGPIPE would report.
+
+// signalExits are the signals otnsim forwards to its bots, and why.
+var signalExits = []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
+
+var (
+	armOnce sync.Once
+	endOnce sync.Once
+	// ending is closed once otnsim has started to end on a signal.
+	ending = make(chan struct{})
+)
+
+// armSignals installs the handlers described above, once per process.
+func armSignals() {
+	armOnce.Do(func() {
+		ch := make(chan os.Signal, 4)
+		// SIGPIPE is taken too, so that a broken stdout makes the write fail
+		// (EPIPE, seen by stdStream) instead of killing otnsim on the spot;
+		// a socket's SIGPIPE is ignored as Go ignores it by default.
+		signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
+		go func() {
+			for s := range ch {
+				if sig, ok := s.(syscall.Signal); ok && sig != syscall.SIGPIPE {
+					endOn(sig, sig)
+				}
+			}
+		}()
+	})
+}
+
+// endOn stops every bot, forwarding forward, and exits 128+sig. Whoever
+// calls it second waits for the first to exit.
+func endOn(sig, forward syscall.Signal) {
+	endOnce.Do(func() {
+		close(ending)
+		external.StopAll(forward)
+		os.Exit(128 + int(sig))
+	})
+	select {}
+}
+
+// exit ends otnsim with code, unless it is already ending on a signal:
+// then that exit code wins once the bots are stopped.
+func exit(code int) {
+	select {
+	case <-ending:
+		select {}
+	default:
+		os.Exit(code)
+	}
+}
+
+// stdStream is stdout or stderr. A write that finds the reader gone ends
+// otnsim as a SIGPIPE would, after stopping the bots; without armSignals
+// the runtime's SIGPIPE ends it first, and there is no bot to stop.
+type stdStream struct{ *os.File }
+
+func (s stdStream) Write(p []byte) (int, error) {
+	n, err := s.File.Write(p)
+	if errors.Is(err, syscall.EPIPE) {
+		endOn(syscall.SIGPIPE, syscall.SIGTERM)
+	}
+	return n, err
+}
