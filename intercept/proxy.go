@@ -326,7 +326,7 @@ func (p *Proxy) serveGraph(w http.ResponseWriter, r *http.Request) {
 func (p *Proxy) refuse(w http.ResponseWriter, method, host, target string) {
 	ref := Refusal{Method: method, Target: target, Graph: IsGraphHost(host)}
 	if ref.Graph {
-		ref.Reason = "the real Graph API, which this run does not intercept (the bot should call OTNSIM_GRAPH_URL, or otnsim run with --intercept)"
+		ref.Reason = "the real Graph API, which this run does not intercept (the bot should call OTNSIM_GRAPH_URL, or run otnsim with --intercept)"
 	} else {
 		ref.Reason = "not a Graph API host, and this run lets no other host through (--pass-through does)"
 	}

@@ -57,8 +57,10 @@ type Config struct {
 	// (they are refused and the attempt recorded).
 	Intercept bool
 	// CADir, with Intercept, is a folder that keeps the authority across
-	// runs (created there on first use, with its key mode 0600); empty
-	// means a fresh authority in the run's folder, deleted at Close.
+	// runs (created there on first use, with its key mode 0600), and the
+	// bundle and preload beside it, so that a bot configured by hand
+	// keeps working; empty means a fresh authority in the run's folder,
+	// deleted at Close.
 	CADir string
 	// PassThrough lets hosts other than the Graph hosts through.
 	PassThrough bool
@@ -71,18 +73,28 @@ type Config struct {
 type Session struct {
 	cfg       Config
 	dir       string
+	temp      bool // dir is the run's own, deleted at Close
 	authority *Authority
 	certFile  string
 	keyFile   string
 }
 
-// Open creates the run's folder and, with Intercept, its authority.
+// Open creates the run's folder (or takes Config.CADir) and, with
+// Intercept, its authority.
 func Open(cfg Config) (*Session, error) {
-	dir, err := os.MkdirTemp("", "otnsim-intercept-")
-	if err != nil {
-		return nil, fmt.Errorf("intercept: create the run's folder: %w", err)
+	s := &Session{cfg: cfg}
+	if cfg.Intercept && cfg.CADir != "" {
+		if err := os.MkdirAll(cfg.CADir, 0o700); err != nil {
+			return nil, fmt.Errorf("intercept: create %s: %w", cfg.CADir, err)
+		}
+		s.dir = cfg.CADir
+	} else {
+		dir, err := os.MkdirTemp("", "otnsim-intercept-")
+		if err != nil {
+			return nil, fmt.Errorf("intercept: create the run's folder: %w", err)
+		}
+		s.dir, s.temp = dir, true
 	}
-	s := &Session{cfg: cfg, dir: dir}
 	if err := s.setUp(); err != nil {
 		_ = s.Close()
 		return nil, err
@@ -98,20 +110,18 @@ func (s *Session) setUp() error {
 		return nil
 	}
 	var err error
-	home := s.dir
-	if s.cfg.CADir != "" {
-		home = s.cfg.CADir
-		s.authority, err = LoadOrCreateAuthority(home)
-	} else {
+	if s.temp {
 		s.authority, err = NewAuthority(runLifetime)
 		if err == nil {
-			err = s.authority.Save(home)
+			err = s.authority.Save(s.dir)
 		}
+	} else {
+		s.authority, err = LoadOrCreateAuthority(s.dir)
 	}
 	if err != nil {
 		return err
 	}
-	s.certFile, s.keyFile = filepath.Join(home, CertFileName), filepath.Join(home, KeyFileName)
+	s.certFile, s.keyFile = filepath.Join(s.dir, CertFileName), filepath.Join(s.dir, KeyFileName)
 	bundle := s.authority.CertPEM()
 	if roots := systemBundle(); roots != nil {
 		bundle = append(append(bundle, '\n'), roots...)
@@ -143,7 +153,8 @@ func (s *Session) Intercepting() bool { return s.authority != nil }
 // Authority returns the session's authority; nil in watch mode.
 func (s *Session) Authority() *Authority { return s.authority }
 
-// Dir is the run's folder, deleted at Close.
+// Dir is the folder of the session's files: the run's own, deleted at
+// Close, or Config.CADir, kept.
 func (s *Session) Dir() string { return s.dir }
 
 // CertFile is the authority's certificate ("" in watch mode).
@@ -212,15 +223,15 @@ func nodeOptions(preloadPath string) string {
 	return opt
 }
 
-// Close deletes the run's folder, with the authority's key unless it is
-// kept in Config.CADir. Close the session's proxies first.
+// Close deletes the run's folder, with the authority's key; a
+// Config.CADir is kept. Close the session's proxies first.
 func (s *Session) Close() error {
-	if s.dir == "" {
+	dir, temp := s.dir, s.temp
+	s.dir, s.temp = "", false
+	if !temp || dir == "" {
 		return nil
 	}
-	err := os.RemoveAll(s.dir)
-	s.dir = ""
-	if err != nil {
+	if err := os.RemoveAll(dir); err != nil {
 		return fmt.Errorf("intercept: delete the run's folder: %w", err)
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/otnsim/otnsim/compliance"
 	"github.com/otnsim/otnsim/external"
+	"github.com/otnsim/otnsim/intercept"
 	"github.com/otnsim/otnsim/scenarios"
 )
 
@@ -28,6 +29,11 @@ type botFlags struct {
 	// psids is shared by every bot these flags start, so that PSIDs stay
 	// distinct across their processes.
 	psids *external.PSIDSource
+	// What the bot's proxy does (intercept.go): route the Graph hosts to
+	// fakegraph (--intercept) or refuse them, and the others.
+	intercept, passThrough bool
+	caDir, proxyAddr       string
+	session                *intercept.Session // opened by the first start; closed by closeSession
 }
 
 // addBotFlags registers --bot-cmd, --bot-url and their tuning flags on fs,
@@ -42,6 +48,8 @@ func addBotFlags(fs *flag.FlagSet, settle time.Duration) *botFlags {
 	fs.DurationVar(&b.startTimeout, "start-timeout", external.DefaultStartTimeout, "how long the bot may take to answer the first verification handshake")
 	fs.StringVar(&b.webhookPath, "webhook-path", external.DefaultWebhookPath, "the bot's webhook route")
 	fs.StringVar(&b.triggerPath, "trigger-path", external.DefaultTriggerPath, "the bot's trigger route")
+	addInterceptFlags(fs, &b.intercept, &b.caDir, &b.passThrough)
+	fs.StringVar(&b.proxyAddr, "proxy-addr", "", "where the bot's proxy listens, on loopback (default: a free port; required with --bot-url and --intercept, where the bot was given this proxy by hand)")
 	return b
 }
 
@@ -100,10 +108,15 @@ func (b *botFlags) startOne() (*external.Harness, error) {
 	if b.psids == nil {
 		b.psids = external.NewPSIDSource()
 	}
+	sess, err := b.openSession()
+	if err != nil {
+		return nil, err
+	}
 	return external.Start(external.Config{
 		Command: b.cmd, URL: b.url, GraphAddr: b.graphAddr,
 		Settle: settle, StepTimeout: b.stepTimeout, StartTimeout: b.startTimeout,
 		WebhookPath: b.webhookPath, TriggerPath: b.triggerPath, PSIDs: b.psids,
+		Intercept: sess, ProxyAddr: b.proxyAddr,
 	})
 }
 
@@ -117,6 +130,16 @@ func (b *botFlags) startN(name string, n int, stderr io.Writer) []*external.Harn
 	}
 	if b.psids == nil {
 		b.psids = external.NewPSIDSource()
+	}
+	if n > 1 && b.proxyAddr != "" {
+		b.startErr = errors.New("--proxy-addr serves one bot process: give --bot-procs 1, or leave --proxy-addr out")
+		fmt.Fprintf(stderr, "otnsim %s: %v\n", name, b.startErr)
+		return nil
+	}
+	if _, err := b.openSession(); err != nil {
+		b.startErr = err
+		fmt.Fprintf(stderr, "otnsim %s: %v\n", name, err)
+		return nil
 	}
 	hs := make([]*external.Harness, n)
 	errs := make([]error, n)

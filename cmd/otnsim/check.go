@@ -112,6 +112,7 @@ func checkCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitUsage
 	}
+	defer f.bot.closeSession() // after the bots stop: deferred first, run last
 	began := time.Now()
 	var suite []*scenarios.Scenario
 	var level rules.Severity
@@ -166,6 +167,10 @@ func checkCmd(args []string, stdout, stderr io.Writer) int {
 		Seed: *f.seed, FailOn: level, Checks: f.verdict.checks(findings.DefaultOptions()), Only: *f.only,
 		Pool: pool, Progress: p.progress})
 	p.finish()
+	printRefusals(stderr, "check", hs)
+	if err == nil && rep.Failed() {
+		err = unreachedGraph(hs, f.bot.intercept)
+	}
 	if err != nil {
 		printBotError(stderr, "check", err)
 		return abort(errorOf(reportdoc.KindError, err))

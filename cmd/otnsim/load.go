@@ -206,6 +206,7 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 			return abort(exitUsage, errorText(reportdoc.KindUsage, msg))
 		}
 		opts.TickEvery = d
+		defer o.bot.closeSession() // after the bots stop: deferred first, run last
 		harnesses, ok := startBots(o.bot, o.procs, stderr)
 		if !ok {
 			return abort(exitUsage, errorOf(reportdoc.KindUsage, o.bot.startErr))
@@ -215,6 +216,7 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 				h.Stop()
 			}
 		}()
+		defer printRefusals(stderr, "load", harnesses)
 		for _, h := range harnesses {
 			opts.External = append(opts.External, h)
 		}

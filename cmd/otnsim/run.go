@@ -106,6 +106,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitUsage
 	}
+	defer bot.closeSession() // after the bots stop: deferred first, run last
 	began := time.Now()
 	// abort writes the reports of a run without a verdict: exit 2.
 	abort := func(e *scenarios.ReportError) int {
@@ -168,8 +169,17 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		results, _ = compliance.Play(ext.targets(), chosen, compliance.PlayOptions{Seed: f.seed, FailOn: level,
 			Done: func(i int, res scenarios.Result, _ *sim.World) { progress(i, res) }})
 	}
+	if ext != nil {
+		printRefusals(stderr, "run", ext.hs)
+	}
 	if ext.failed("run", stderr) {
 		return abort(errorOf(reportdoc.KindError, ext.err()))
+	}
+	if ext != nil && anyFailed(results) {
+		if err := unreachedGraph(ext.hs, bot.intercept); err != nil {
+			printBotError(stderr, "run", err)
+			return abort(errorOf(reportdoc.KindError, err))
+		}
 	}
 	if n := ext.lateCalls(); n > 0 {
 		defer fmt.Fprintf(stderr, "otnsim run: %s\n", lateNotice(n))
