@@ -32,7 +32,7 @@ var preload []byte
 
 // File names in the run's folder.
 const (
-	BundleFileName  = "ca-bundle.pem" // the authority followed by the system's roots
+	BundleFileName  = "ca-bundle.pem" // the authority, and with pass-through the system's roots
 	PreloadFileName = "preload.cjs"
 )
 
@@ -122,8 +122,11 @@ func (s *Session) setUp() error {
 		return err
 	}
 	s.certFile, s.keyFile = filepath.Join(s.dir, CertFileName), filepath.Join(s.dir, KeyFileName)
+	// Without pass-through no other host can be reached, so the bundle
+	// holds the authority alone: OpenSSL clients that load it for every
+	// connection (Python's urllib) stay fast.
 	bundle := s.authority.CertPEM()
-	if roots := systemBundle(); roots != nil {
+	if roots := systemBundle(); roots != nil && s.cfg.PassThrough {
 		bundle = append(append(bundle, '\n'), roots...)
 	}
 	if err := os.WriteFile(filepath.Join(s.dir, BundleFileName), bundle, 0o644); err != nil {
@@ -163,8 +166,8 @@ func (s *Session) CertFile() string { return s.certFile }
 // KeyFile is the authority's private key ("" in watch mode).
 func (s *Session) KeyFile() string { return s.keyFile }
 
-// BundleFile is the authority followed by the system's roots, for
-// SSL_CERT_FILE and the like ("" in watch mode).
+// BundleFile is the authority (followed by the system's roots with
+// pass-through), for SSL_CERT_FILE and the like ("" in watch mode).
 func (s *Session) BundleFile() string {
 	if s.authority == nil {
 		return ""
