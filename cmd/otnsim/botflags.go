@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -34,6 +35,10 @@ type botFlags struct {
 	intercept, passThrough bool
 	caDir, proxyAddr       string
 	session                *intercept.Session // opened by the first start; closed by closeSession
+	interrupted            chan os.Signal     // SIGINT and SIGTERM while a session is open
+	cleaned                chan struct{}      // closed by closeSession
+	mu                     sync.Mutex
+	started                []*external.Harness // stopped on a signal
 }
 
 // addBotFlags registers --bot-cmd, --bot-url and their tuning flags on fs,
@@ -112,12 +117,18 @@ func (b *botFlags) startOne() (*external.Harness, error) {
 	if err != nil {
 		return nil, err
 	}
-	return external.Start(external.Config{
+	h, err := external.Start(external.Config{
 		Command: b.cmd, URL: b.url, GraphAddr: b.graphAddr,
 		Settle: settle, StepTimeout: b.stepTimeout, StartTimeout: b.startTimeout,
 		WebhookPath: b.webhookPath, TriggerPath: b.triggerPath, PSIDs: b.psids,
 		Intercept: sess, ProxyAddr: b.proxyAddr,
 	})
+	if err == nil {
+		b.mu.Lock()
+		b.started = append(b.started, h)
+		b.mu.Unlock()
+	}
+	return h, err
 }
 
 // startN starts n processes of the bot at once (n is 1 with --bot-url); on
@@ -169,15 +180,16 @@ func (b *botFlags) startN(name string, n int, stderr io.Writer) []*external.Harn
 }
 
 // procs resolves --bot-procs for count scenarios: 0 means one per CPU with
-// --bot-cmd, never more than one per scenario; --bot-url allows 1 only.
+// --bot-cmd (one with --proxy-addr), never more than one per scenario;
+// --bot-url allows 1 only.
 func (b *botFlags) procs(name string, procs, count int, stderr io.Writer) (int, bool) {
 	switch {
 	case procs < 0 || (procs > 1 && b.cmd == ""):
 		b.startErr = errors.New("--bot-procs wants a number of at least 1 (0: one per CPU), and more than 1 only with --bot-cmd")
 		fmt.Fprintf(stderr, "otnsim %s: %v\n", name, b.startErr)
 		return 0, false
-	case b.cmd == "":
-		return 1, true
+	case b.cmd == "" || procs == 0 && b.proxyAddr != "":
+		return 1, true // one bot at the URL; one proxy at --proxy-addr
 	case procs == 0:
 		procs = runtime.NumCPU()
 	}

@@ -5,8 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"os"
+	"os/signal"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/otnsim/otnsim/external"
 	"github.com/otnsim/otnsim/intercept"
@@ -40,16 +44,41 @@ func (b *botFlags) openSession() (*intercept.Session, error) {
 		return nil, err
 	}
 	b.session = s
+	b.interrupted = make(chan os.Signal, 1)
+	b.cleaned = make(chan struct{})
+	signal.Notify(b.interrupted, os.Interrupt, syscall.SIGTERM)
+	go b.cleanUpOnSignal(s)
 	return s, nil
+}
+
+// cleanUpOnSignal stops the bots and deletes the run's folder, with the
+// authority's key, when otnsim is interrupted: then it exits 130.
+func (b *botFlags) cleanUpOnSignal(s *intercept.Session) {
+	select {
+	case <-b.interrupted:
+	case <-b.cleaned:
+		return
+	}
+	b.mu.Lock()
+	started := append([]*external.Harness(nil), b.started...)
+	b.mu.Unlock()
+	for _, h := range started {
+		h.Stop()
+	}
+	_ = s.Close()
+	os.Exit(130)
 }
 
 // closeSession deletes the run's interception folder (the authority's key
 // with it, unless --ca-dir keeps it). Call it after the bots stopped.
 func (b *botFlags) closeSession() {
-	if b.session != nil {
-		_ = b.session.Close()
-		b.session = nil
+	if b.session == nil {
+		return
 	}
+	signal.Stop(b.interrupted)
+	close(b.cleaned)
+	_ = b.session.Close()
+	b.session = nil
 }
 
 // printRefusals says which hosts outside the Graph API the bots' proxies
@@ -113,4 +142,40 @@ func anyFailed(results []scenarios.Result) bool {
 		}
 	}
 	return false
+}
+
+// serveIntercept starts serve's proxy for the Graph hosts, routed to graph
+// (listening at local), and prints the environment a bot needs to use it.
+// The returned function stops the proxy and deletes the run's folder.
+func serveIntercept(stdout, stderr io.Writer, o *serveOptions, graph http.Handler, local string) (func(), error) {
+	sess, err := intercept.Open(intercept.Config{Intercept: true, CADir: o.caDir, PassThrough: o.passThrough,
+		Logf: func(format string, args ...any) { fmt.Fprintf(stderr, "otnsim serve: "+format+"\n", args...) }})
+	if err != nil {
+		return nil, err
+	}
+	p, err := sess.Listen(intercept.Route{Addr: o.proxyAddr, Graph: graph, Local: local})
+	if err != nil {
+		_ = sess.Close()
+		return nil, err
+	}
+	kept := "deleted when serve stops"
+	if o.caDir != "" {
+		kept = "kept in --ca-dir"
+	}
+	fmt.Fprintf(stdout, "  intercept:   proxy %s serves %s from fakegraph (authority %s, %s)\n",
+		p.URL(), strings.Join(intercept.GraphHosts, ", "), sess.CertFile(), kept)
+	fmt.Fprintln(stdout, "  a bot that calls https://graph.facebook.com reaches fakegraph with this environment:")
+	for _, kv := range sess.Env(p) {
+		fmt.Fprintf(stdout, "    export %s\n", shellAssign(kv))
+	}
+	return func() {
+		_ = p.Close()
+		_ = sess.Close()
+	}, nil
+}
+
+// shellAssign quotes the value of KEY=VALUE for a POSIX shell.
+func shellAssign(kv string) string {
+	k, v, _ := strings.Cut(kv, "=")
+	return k + "=" + shellQuote(v)
 }

@@ -82,6 +82,8 @@ type serveOptions struct {
 	requireProof, calendarYear, noHandshake                   bool
 	duplicateRate, reorderRate                                float64
 	content                                                   string
+	intercept, passThrough                                    bool
+	caDir, proxyAddr                                          string
 }
 
 // defineServeFlags defines otnsim serve's flags on fs.
@@ -109,6 +111,8 @@ func defineServeFlags(fs *flag.FlagSet) *serveOptions {
 	fs.StringVar(&o.content, "content", fakegraph.ContentRich, "content mode: rich (everything) or basic (text or a button template only)")
 	fs.BoolVar(&o.calendarYear, "token-calendar-year", false, "a token lives until the same calendar date a year on, not 365 days (an assumption either way)")
 	fs.BoolVar(&o.noHandshake, "no-handshake", false, "do not perform the webhook verification handshake on start")
+	addInterceptFlags(fs, &o.intercept, &o.caDir, &o.passThrough)
+	fs.StringVar(&o.proxyAddr, "proxy-addr", "127.0.0.1:8788", "with --intercept, where the proxy listens (loopback only)")
 	return o
 }
 
@@ -125,6 +129,9 @@ func parseServeFlags(args []string, stdout, stderr io.Writer) (*serveOptions, er
 	}
 	if o.clockMode != "virtual" && o.clockMode != "wall" {
 		return nil, fmt.Errorf("--clock must be virtual or wall, not %q", o.clockMode)
+	}
+	if o.caDir != "" && !o.intercept {
+		return nil, errors.New("--ca-dir keeps the authority of --intercept: give both")
 	}
 	if !isLoopback(o.addr) && o.controlKey == "" {
 		return nil, fmt.Errorf("--addr %s is not a loopback address: give --control-key to protect the control API", o.addr)
@@ -212,6 +219,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 	}
 	base := "http://" + ln.Addr().String()
 	printConnect(stdout, base, o, clk)
+	if o.intercept {
+		stopProxy, err := serveIntercept(stdout, stderr, o, graph, ln.Addr().String())
+		if err != nil {
+			_ = ln.Close()
+			fmt.Fprintf(stderr, "otnsim serve: %v\n", err)
+			return exitUsage
+		}
+		defer stopProxy()
+	}
 	srv := &http.Server{Handler: graph, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
