@@ -298,11 +298,14 @@ func (p *Proxy) passTunnel(w http.ResponseWriter, r *http.Request, target string
 
 // forward answers a plain-HTTP proxy request (absolute-form URL).
 func (p *Proxy) forward(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Scheme != "http" {
-		http.Error(w, "otnsim intercept: only http:// URLs go as plain proxy requests; https:// goes through CONNECT", http.StatusBadRequest)
+	// An https:// URL sent as a plain proxy request (as some Node clients
+	// do) is served like its CONNECT tunnel would be.
+	def := map[string]string{"http": "80", "https": "443"}[r.URL.Scheme]
+	if def == "" {
+		http.Error(w, "otnsim intercept: only http:// and https:// URLs are proxied", http.StatusBadRequest)
 		return
 	}
-	host, port := splitTarget(r.URL.Host, "80")
+	host, port := splitTarget(r.URL.Host, def)
 	target := net.JoinHostPort(host, port)
 	r.Header.Del("Proxy-Connection")
 	r.Header.Del("Proxy-Authorization")

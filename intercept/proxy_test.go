@@ -115,6 +115,15 @@ var _ = Describe("Proxy", func() {
 		code, s, _ = get(c, "http://127.0.0.1:8787/v19.0/me")
 		Expect(code).To(Equal(http.StatusOK))
 		Expect(s.Path).To(Equal("/v19.0/me"))
+		conn, err := net.Dial("tcp", p.Addr())
+		Expect(err).NotTo(HaveOccurred())
+		defer conn.Close()
+		_, err = io.WriteString(conn, "GET https://graph.facebook.com/v19.0/abs HTTP/1.1\r\nHost: graph.facebook.com\r\n\r\n")
+		Expect(err).NotTo(HaveOccurred())
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(json.NewDecoder(resp.Body).Decode(&s)).To(Succeed())
+		Expect(s.Path).To(Equal("/v19.0/abs"), "an https:// URL sent in the clear, as some Node clients do")
 	})
 
 	It("refuses other hosts with 403 and a body that says why, and records them", func() {
