@@ -45,6 +45,8 @@ each with its own fakegraph listener, port and share of the chunks. After
 each webhook or trigger the harness waits until the bot's Graph calls have
 been quiet for a period learned from the bot, at most --settle (default 5ms
 here) of real time (see "otnsim help check").
+--intercept serves a bot that hard-codes https://graph.facebook.com from
+fakegraph through an HTTPS proxy (see "otnsim help check").
 
 The default engine for the reference bot is in-process and discrete-event on
 a virtual clock (no sockets). --http serves fakegraph and the bot on loopback
@@ -62,6 +64,7 @@ Examples:
   otnsim load --subscribers 1000000 --days 30 --seed 7 --subscriber 123456   # replay one
   otnsim load --bot-cmd "python3 examples/python-bot/bot.py" --subscribers 2000 --days 7
   otnsim load --bot-cmd "otnsim bot" --bot-procs 4 --subscribers 20000 --days 30
+  otnsim load --intercept --bot-cmd "node hardcoded-bot.js" --subscribers 2000 --days 7
   otnsim load --profile load/profiles/careless-bot.yaml --fail-on warning
 
 Exit status: 0 passed, 1 an invariant was broken or a finding at or above

@@ -37,6 +37,8 @@ help check"); a scenario's bot: section does not apply to it. Each bot
 process plays one scenario at a time; --bot-procs N starts N processes of
 --bot-cmd, each with its own fakegraph listener and port, and plays the
 scenarios on them at once, with the same results as one process.
+--intercept serves a bot that hard-codes https://graph.facebook.com from
+fakegraph through an HTTPS proxy (see "otnsim help check").
 
 Examples:
   otnsim run scenarios/
@@ -46,6 +48,7 @@ Examples:
   otnsim run --run 'reuse|expiry' --tags boundary,-slow scenarios/
   otnsim run --json report.json --junit junit.xml scenarios/
   otnsim run --bot-cmd "python3 examples/python-bot/bot.py" scenarios/compliance
+  otnsim run --intercept --bot-cmd "node hardcoded-bot.js" embedded:compliance
   otnsim run --fail-on warning scenarios/
 
 A scenario fails when an expectation fails, or when the ledger shows a

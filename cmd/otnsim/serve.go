@@ -43,6 +43,14 @@ Examples:
   otnsim serve --addr 0.0.0.0:8787 --control-key s3cret
   otnsim serve --webhook http://127.0.0.1:3000/webhook --require-appsecret-proof --webhook-duplicate-rate 0.1
   otnsim serve --start 2026-01-05T09:00:00Z --content basic   # recurring notifications work before 2026-02-10
+  otnsim serve --intercept --ca-dir ~/.otnsim-ca               # for a bot that calls https://graph.facebook.com
+
+With --intercept it also starts an HTTPS proxy on --proxy-addr (default
+127.0.0.1:8788) that serves the real Graph API hosts (graph.facebook.com,
+...) from fakegraph with certificates of its own authority, and prints the
+environment (HTTPS_PROXY, SSL_CERT_FILE, NODE_EXTRA_CA_CERTS, ...) to start
+a bot with that calls https://graph.facebook.com; --ca-dir keeps the
+authority, and those paths, across runs.
 
 With --webhook it first performs Meta's verification handshake (GET
 ?hub.mode=subscribe&hub.verify_token=...&hub.challenge=...) and prints the
