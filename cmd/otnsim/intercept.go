@@ -5,10 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"os/signal"
-	"sort"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -101,14 +102,9 @@ func printRefusals(w io.Writer, name string, hs []*external.Harness) {
 	if total == 0 {
 		return
 	}
-	targets := make([]string, 0, len(counts))
-	for t := range counts {
-		targets = append(targets, t)
-	}
-	sort.Strings(targets)
-	parts := make([]string, len(targets))
-	for i, t := range targets {
-		parts[i] = fmt.Sprintf("%s (%d)", t, counts[t])
+	var parts []string
+	for _, t := range slices.Sorted(maps.Keys(counts)) {
+		parts = append(parts, fmt.Sprintf("%s (%d)", t, counts[t]))
 	}
 	fmt.Fprintf(w, "otnsim %s: the bot's proxy refused %d request(s) to hosts outside the Graph API: %s; --pass-through lets them through\n",
 		name, total, strings.Join(parts, ", "))
