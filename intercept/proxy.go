@@ -110,8 +110,8 @@ func Listen(o Options) (*Proxy, error) {
 	}
 	quiet := log.New(io.Discard, "", 0)
 	p := &Proxy{o: o, ln: ln, tunnels: newConnQueue(ln.Addr()), conns: map[net.Conn]struct{}{}}
-	p.outer = &http.Server{Handler: p, ReadHeaderTimeout: headerTimeout, ErrorLog: quiet}
-	p.inner = &http.Server{Handler: http.HandlerFunc(p.serveGraph), ReadHeaderTimeout: headerTimeout, ErrorLog: quiet}
+	p.outer = &http.Server{Handler: p, ReadHeaderTimeout: headerTimeout, IdleTimeout: idleTimeout, ErrorLog: quiet}
+	p.inner = &http.Server{Handler: http.HandlerFunc(p.serveGraph), ReadHeaderTimeout: headerTimeout, IdleTimeout: idleTimeout, ErrorLog: quiet}
 	p.passer = &httputil.ReverseProxy{
 		Rewrite:   func(pr *httputil.ProxyRequest) { pr.Out.Host = pr.In.URL.Host },
 		Transport: &http.Transport{Proxy: nil, DialContext: (&net.Dialer{Timeout: dialTimeout}).DialContext},

@@ -73,6 +73,15 @@ var _ = Describe("--intercept", func() {
 		Expect(errOut).To(ContainSubstring("the bot called the real Graph API"))
 	})
 
+	It("reports a bot that never reaches fakegraph at all, with the hint", func() {
+		// Its calls go to a closed loopback port: no proxy sees them.
+		bot := "OTNSIM_GRAPH_URL=http://127.0.0.1:9 " + buildBot("clean")
+		code, out, errOut := otnsim("check", "--bot-cmd", bot, "--settle", "0", "--run", "token-once")
+		Expect(code).To(Equal(2), out+errOut)
+		Expect(errOut).To(ContainSubstring("the bot made no Graph API call in the whole run"))
+		Expect(errOut).To(ContainSubstring("--intercept"))
+	})
+
 	DescribeTable("usage errors exit 2",
 		func(want string, args ...string) {
 			code, _, errOut := otnsim(args...)
