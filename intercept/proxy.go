@@ -20,6 +20,7 @@ import (
 const (
 	headerTimeout      = 10 * time.Second // a request's header, and a tunnel's first bytes and TLS handshake
 	dialTimeout        = 10 * time.Second // a pass-through connection to the real host
+	idleTimeout        = 5 * time.Minute  // a kept-alive connection between two requests
 	maxRefusalsKept    = 1000
 	tlsHandshakeRecord = 0x16 // the first byte of a TLS handshake record
 )
