@@ -20,6 +20,10 @@ const (
 	Unreachable = "unreachable"
 	// BadCommand: the command could not be started at all.
 	BadCommand = "bad-command"
+	// GraphBypassed: the bot's Graph API calls did not reach fakegraph: it
+	// called the real Graph API without interception (--intercept), or
+	// did not trust the interception's certificates.
+	GraphBypassed = "graph-bypassed"
 )
 
 // reportLines is how many lines of the bot's output Report shows.

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/intercept"
 	"github.com/otnsim/otnsim/internal/httpserver"
 	"github.com/otnsim/otnsim/internal/relay"
 	"github.com/otnsim/otnsim/probes"
@@ -78,6 +79,17 @@ type Config struct {
 	// one hand out PSIDs distinct across their bot processes. Nil means a
 	// source of the harness's own.
 	PSIDs *PSIDSource
+	// Intercept is the run's interception session, shared by its
+	// harnesses (intercept.go). A bot started from Command gets a proxy of
+	// it in its environment: with an intercepting session its calls to
+	// the real Graph hosts reach fakegraph; in watch mode they are refused
+	// and end the run with a GraphBypassed error. Nil means a watch
+	// session of the harness's own. With URL a proxy is started only for
+	// an intercepting session, at ProxyAddr, for a bot configured by hand.
+	Intercept *intercept.Session
+	// ProxyAddr is where the bot's proxy listens: empty means a free
+	// loopback port with Command; it is required with URL and Intercept.
+	ProxyAddr string
 }
 
 // PSIDSource hands out PSIDs no earlier call returned. Safe for concurrent use.
@@ -147,7 +159,9 @@ type Harness struct {
 	graphURL  string
 	graphPort int
 	botURL    string
-	proc      *process // nil with Config.URL
+	proc      *process           // nil with Config.URL
+	proxy     *intercept.Proxy   // the bot's proxy; nil with URL unless intercepting
+	session   *intercept.Session // a watch session of the harness's own, or nil
 	client    *http.Client
 	relay     *relay.Bot // what each world sees as the bot
 
@@ -183,6 +197,10 @@ func Start(cfg Config) (*Harness, error) {
 	h.graphSrv = httpserver.New(h.graph)
 	go func() { _ = h.graphSrv.Serve(ln) }()
 
+	if err := h.startProxy(ln.Addr().String()); err != nil {
+		h.Stop()
+		return nil, err
+	}
 	h.botURL = cfg.URL
 	if cfg.Command != "" {
 		port, err := freePort()
@@ -204,10 +222,11 @@ func Start(cfg Config) (*Harness, error) {
 	return h, nil
 }
 
-// Env returns the contract's environment for a bot listening on port.
+// Env returns the contract's environment for a bot listening on port,
+// with its proxy's variables (intercept.Session.Env) when it has one.
 func (h *Harness) Env(port int) []string {
 	p := h.cfg.Page
-	return []string{
+	env := []string{
 		"OTNSIM_GRAPH_URL=" + h.graphURL,
 		"OTNSIM_PAGE_ID=" + p.ID,
 		"OTNSIM_PAGE_ACCESS_TOKEN=" + p.AccessToken,
@@ -215,6 +234,10 @@ func (h *Harness) Env(port int) []string {
 		"OTNSIM_VERIFY_TOKEN=" + p.VerifyToken,
 		fmt.Sprintf("PORT=%d", port),
 	}
+	if h.proxy != nil {
+		env = append(env, h.sessionOf().Env(h.proxy)...)
+	}
+	return env
 }
 
 func freePort() (int, error) {
@@ -313,6 +336,12 @@ func (h *Harness) Tick(w *sim.World) error { return relay.Tick(w) }
 func (h *Harness) Stop() {
 	if h.proc != nil {
 		h.proc.stop(syscall.SIGTERM)
+	}
+	if h.proxy != nil {
+		_ = h.proxy.Close()
+	}
+	if h.session != nil {
+		_ = h.session.Close()
 	}
 	if h.graphSrv != nil {
 		_ = h.graphSrv.Close()

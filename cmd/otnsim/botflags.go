@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/otnsim/otnsim/compliance"
 	"github.com/otnsim/otnsim/external"
+	"github.com/otnsim/otnsim/intercept"
 	"github.com/otnsim/otnsim/scenarios"
 )
 
@@ -28,6 +30,15 @@ type botFlags struct {
 	// psids is shared by every bot these flags start, so that PSIDs stay
 	// distinct across their processes.
 	psids *external.PSIDSource
+	// What the bot's proxy does (intercept.go): route the Graph hosts to
+	// fakegraph (--intercept) or refuse them, and the others.
+	intercept, passThrough bool
+	caDir, proxyAddr       string
+	session                *intercept.Session // opened by the first start; closed by closeSession
+	interrupted            chan os.Signal     // SIGINT and SIGTERM while a session is open
+	cleaned                chan struct{}      // closed by closeSession
+	mu                     sync.Mutex
+	started                []*external.Harness // stopped on a signal
 }
 
 // addBotFlags registers --bot-cmd, --bot-url and their tuning flags on fs,
@@ -42,6 +53,8 @@ func addBotFlags(fs *flag.FlagSet, settle time.Duration) *botFlags {
 	fs.DurationVar(&b.startTimeout, "start-timeout", external.DefaultStartTimeout, "how long the bot may take to answer the first verification handshake")
 	fs.StringVar(&b.webhookPath, "webhook-path", external.DefaultWebhookPath, "the bot's webhook route")
 	fs.StringVar(&b.triggerPath, "trigger-path", external.DefaultTriggerPath, "the bot's trigger route")
+	addInterceptFlags(fs, &b.intercept, &b.caDir, &b.passThrough)
+	fs.StringVar(&b.proxyAddr, "proxy-addr", "", "where the bot's proxy listens, on loopback (default: a free port; required with --bot-url and --intercept, where the bot was given this proxy by hand)")
 	return b
 }
 
@@ -103,11 +116,22 @@ func (b *botFlags) startOne() (*external.Harness, error) {
 	if b.cmd != "" {
 		armSignals() // a bot process must not outlive otnsim (signals.go)
 	}
-	return external.Start(external.Config{
+	sess, err := b.openSession()
+	if err != nil {
+		return nil, err
+	}
+	h, err := external.Start(external.Config{
 		Command: b.cmd, URL: b.url, GraphAddr: b.graphAddr,
 		Settle: settle, StepTimeout: b.stepTimeout, StartTimeout: b.startTimeout,
 		WebhookPath: b.webhookPath, TriggerPath: b.triggerPath, PSIDs: b.psids,
+		Intercept: sess, ProxyAddr: b.proxyAddr,
 	})
+	if err == nil {
+		b.mu.Lock()
+		b.started = append(b.started, h)
+		b.mu.Unlock()
+	}
+	return h, err
 }
 
 // startN starts n processes of the bot at once (n is 1 with --bot-url); on
@@ -120,6 +144,16 @@ func (b *botFlags) startN(name string, n int, stderr io.Writer) []*external.Harn
 	}
 	if b.psids == nil {
 		b.psids = external.NewPSIDSource()
+	}
+	if n > 1 && b.proxyAddr != "" {
+		b.startErr = errors.New("--proxy-addr serves one bot process: give --bot-procs 1, or leave --proxy-addr out")
+		fmt.Fprintf(stderr, "otnsim %s: %v\n", name, b.startErr)
+		return nil
+	}
+	if _, err := b.openSession(); err != nil {
+		b.startErr = err
+		fmt.Fprintf(stderr, "otnsim %s: %v\n", name, err)
+		return nil
 	}
 	hs := make([]*external.Harness, n)
 	errs := make([]error, n)
@@ -149,15 +183,16 @@ func (b *botFlags) startN(name string, n int, stderr io.Writer) []*external.Harn
 }
 
 // procs resolves --bot-procs for count scenarios: 0 means one per CPU with
-// --bot-cmd, never more than one per scenario; --bot-url allows 1 only.
+// --bot-cmd (one with --proxy-addr), never more than one per scenario;
+// --bot-url allows 1 only.
 func (b *botFlags) procs(name string, procs, count int, stderr io.Writer) (int, bool) {
 	switch {
 	case procs < 0 || (procs > 1 && b.cmd == ""):
 		b.startErr = errors.New("--bot-procs wants a number of at least 1 (0: one per CPU), and more than 1 only with --bot-cmd")
 		fmt.Fprintf(stderr, "otnsim %s: %v\n", name, b.startErr)
 		return 0, false
-	case b.cmd == "":
-		return 1, true
+	case b.cmd == "" || procs == 0 && b.proxyAddr != "":
+		return 1, true // one bot at the URL; one proxy at --proxy-addr
 	case procs == 0:
 		procs = runtime.NumCPU()
 	}

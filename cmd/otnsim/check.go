@@ -53,6 +53,16 @@ with its own fakegraph listener and port, and plays the scenarios on them at
 once; the verdict is the same as with one process. The security probes go
 to the first.
 
+A bot that hard-codes https://graph.facebook.com needs no change: with
+--intercept otnsim gives it an HTTPS proxy on loopback (HTTPS_PROXY and the
+like) that answers the Graph API hosts with certificates of a per-run
+authority (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE, ...) and
+routes their calls to fakegraph; other hosts are refused unless
+--pass-through. Without --intercept the bot gets the same proxy, refusing
+the Graph hosts: a bot that calls the real Graph API is stopped and named
+(exit 2), and nothing reaches Meta. --ca-dir DIR keeps the authority across
+runs; the per-run one, key included, is deleted when the check ends.
+
 Prints its header first, then its progress: a live count on a terminal, one
 line per scenario and one for the security probes elsewhere (CI, a pipe);
 then one row per rule.
@@ -63,6 +73,7 @@ Examples:
   otnsim check --bot-cmd "./mybot" --junit compliance.xml --json compliance.json
   otnsim check --bot-cmd "./mybot" --fail-on warning --idle-after 10m
   otnsim check --bot-url http://127.0.0.1:3000 --settle 100ms
+  otnsim check --intercept --bot-cmd "node hardcoded-bot.js"
 
 Exit status: 0 no rule failed at --fail-on or above (default failure:
 warnings are printed but pass) and no contract failure, 1 otherwise, 2 usage
@@ -116,6 +127,7 @@ func checkCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitUsage
 	}
+	defer f.bot.closeSession() // after the bots stop: deferred first, run last
 	began := time.Now()
 	var suite []*scenarios.Scenario
 	var level rules.Severity
@@ -170,6 +182,10 @@ func checkCmd(args []string, stdout, stderr io.Writer) int {
 		Seed: *f.seed, FailOn: level, Checks: f.verdict.checks(findings.DefaultOptions()), Only: *f.only,
 		Pool: pool, Progress: p.progress})
 	p.finish()
+	printRefusals(stderr, "check", hs)
+	if err == nil && rep.Failed() {
+		err = unreachedGraph(hs, f.bot.intercept)
+	}
 	if err != nil {
 		printBotError(stderr, "check", err)
 		return abort(errorOf(reportdoc.KindError, err))

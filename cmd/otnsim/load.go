@@ -45,6 +45,8 @@ each with its own fakegraph listener, port and share of the chunks. After
 each webhook or trigger the harness waits until the bot's Graph calls have
 been quiet for a period learned from the bot, at most --settle (default 5ms
 here) of real time (see "otnsim help check").
+--intercept serves a bot that hard-codes https://graph.facebook.com from
+fakegraph through an HTTPS proxy (see "otnsim help check").
 
 The default engine for the reference bot is in-process and discrete-event on
 a virtual clock (no sockets). --http serves fakegraph and the bot on loopback
@@ -62,6 +64,7 @@ Examples:
   otnsim load --subscribers 1000000 --days 30 --seed 7 --subscriber 123456   # replay one
   otnsim load --bot-cmd "python3 examples/python-bot/bot.py" --subscribers 2000 --days 7
   otnsim load --bot-cmd "otnsim bot" --bot-procs 4 --subscribers 20000 --days 30
+  otnsim load --intercept --bot-cmd "node hardcoded-bot.js" --subscribers 2000 --days 7
   otnsim load --profile load/profiles/careless-bot.yaml --fail-on warning
 
 Exit status: 0 passed, 1 an invariant was broken or a finding at or above
@@ -210,6 +213,7 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 			return abort(exitUsage, errorText(reportdoc.KindUsage, msg))
 		}
 		opts.TickEvery = d
+		defer o.bot.closeSession() // after the bots stop: deferred first, run last
 		harnesses, ok := startBots(o.bot, o.procs, stderr)
 		if !ok {
 			return abort(exitUsage, errorOf(reportdoc.KindUsage, o.bot.startErr))
@@ -219,6 +223,7 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 				h.Stop()
 			}
 		}()
+		defer printRefusals(stderr, "load", harnesses)
 		for _, h := range harnesses {
 			opts.External = append(opts.External, h)
 		}

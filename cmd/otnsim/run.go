@@ -37,6 +37,8 @@ help check"); a scenario's bot: section does not apply to it. Each bot
 process plays one scenario at a time; --bot-procs N starts N processes of
 --bot-cmd, each with its own fakegraph listener and port, and plays the
 scenarios on them at once, with the same results as one process.
+--intercept serves a bot that hard-codes https://graph.facebook.com from
+fakegraph through an HTTPS proxy (see "otnsim help check").
 
 Examples:
   otnsim run scenarios/
@@ -46,6 +48,7 @@ Examples:
   otnsim run --run 'reuse|expiry' --tags boundary,-slow scenarios/
   otnsim run --json report.json --junit junit.xml scenarios/
   otnsim run --bot-cmd "python3 examples/python-bot/bot.py" scenarios/compliance
+  otnsim run --intercept --bot-cmd "node hardcoded-bot.js" embedded:compliance
   otnsim run --fail-on warning scenarios/
 
 A scenario fails when an expectation fails, or when the ledger shows a
@@ -110,6 +113,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitUsage
 	}
+	defer bot.closeSession() // after the bots stop: deferred first, run last
 	began := time.Now()
 	// abort writes the reports of a run without a verdict: exit 2.
 	abort := func(e *scenarios.ReportError) int {
@@ -172,8 +176,17 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		results, _ = compliance.Play(ext.targets(), chosen, compliance.PlayOptions{Seed: f.seed, FailOn: level,
 			Done: func(i int, res scenarios.Result, _ *sim.World) { progress(i, res) }})
 	}
+	if ext != nil {
+		printRefusals(stderr, "run", ext.hs)
+	}
 	if ext.failed("run", stderr) {
 		return abort(errorOf(reportdoc.KindError, ext.err()))
+	}
+	if ext != nil && anyFailed(results) {
+		if err := unreachedGraph(ext.hs, bot.intercept); err != nil {
+			printBotError(stderr, "run", err)
+			return abort(errorOf(reportdoc.KindError, err))
+		}
 	}
 	if n := ext.lateCalls(); n > 0 {
 		defer fmt.Fprintf(stderr, "otnsim run: %s\n", lateNotice(n))

@@ -57,6 +57,14 @@ Examples:
   otnsim serve --addr 0.0.0.0:8787 --control-key s3cret
   otnsim serve --webhook http://127.0.0.1:3000/webhook --require-appsecret-proof --webhook-duplicate-rate 0.1
   otnsim serve --start 2026-01-05T09:00:00Z --content basic   # recurring notifications work before 2026-02-10
+  otnsim serve --intercept --ca-dir ~/.otnsim-ca               # for a bot that calls https://graph.facebook.com
+
+With --intercept it also starts an HTTPS proxy on --proxy-addr (default
+127.0.0.1:8788) that serves the real Graph API hosts (graph.facebook.com,
+...) from fakegraph with certificates of its own authority, and prints the
+environment (HTTPS_PROXY, SSL_CERT_FILE, NODE_EXTRA_CA_CERTS, ...) to start
+a bot with that calls https://graph.facebook.com; --ca-dir keeps the
+authority, and those paths, across runs.
 
 With --webhook it first performs Meta's verification handshake (GET
 ?hub.mode=subscribe&hub.verify_token=...&hub.challenge=...) and prints the
@@ -96,6 +104,8 @@ type serveOptions struct {
 	requireProof, calendarYear, noHandshake                   bool
 	duplicateRate, reorderRate                                float64
 	content                                                   string
+	intercept, passThrough                                    bool
+	caDir, proxyAddr                                          string
 }
 
 // defineServeFlags defines otnsim serve's flags on fs.
@@ -123,6 +133,8 @@ func defineServeFlags(fs *flag.FlagSet) *serveOptions {
 	fs.StringVar(&o.content, "content", fakegraph.ContentRich, "content mode: rich (everything) or basic (text or a button template only)")
 	fs.BoolVar(&o.calendarYear, "token-calendar-year", false, "a token lives until the same calendar date a year on, not 365 days (an assumption either way)")
 	fs.BoolVar(&o.noHandshake, "no-handshake", false, "do not perform the webhook verification handshake on start")
+	addInterceptFlags(fs, &o.intercept, &o.caDir, &o.passThrough)
+	fs.StringVar(&o.proxyAddr, "proxy-addr", "127.0.0.1:8788", "with --intercept, where the proxy listens (loopback only)")
 	return o
 }
 
@@ -146,6 +158,9 @@ func parseServeFlags(args []string, stdout, stderr io.Writer) (*serveOptions, er
 	}
 	if o.clockMode != "virtual" && o.clockMode != "wall" {
 		return nil, fmt.Errorf("--clock must be virtual or wall, not %q", o.clockMode)
+	}
+	if o.caDir != "" && !o.intercept {
+		return nil, errors.New("--ca-dir keeps the authority of --intercept: give both")
 	}
 	if !isLoopback(o.addr) && o.controlKey == "" {
 		return nil, fmt.Errorf("--addr %s is not a loopback address: give --control-key to protect the control API", o.addr)
@@ -242,6 +257,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 	graph.MetricsRegistry().MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	base := "http://" + ln.Addr().String()
 	printConnect(stdout, base, o, clk)
+	if o.intercept {
+		stopProxy, err := serveIntercept(stdout, stderr, o, graph, ln.Addr().String())
+		if err != nil {
+			_ = ln.Close()
+			fmt.Fprintf(stderr, "otnsim serve: %v\n", err)
+			return exitUsage
+		}
+		defer stopProxy()
+	}
 	srv := httpserver.New(graph)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()

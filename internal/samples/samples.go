@@ -362,6 +362,8 @@ func (k keep) apply(lines []string) []string {
 var Tools = map[string]string{
 	"otnsim": "./cmd/otnsim",
 	"faulty": "./compliance/testdata/bots/faulty",
+	// hardcoded knows only Meta's Graph API URL (--intercept's sample).
+	"hardcoded": "./compliance/testdata/bots/hardcoded",
 }
 
 // BuildTools builds Tools from the module at root into dir, stamping otnsim

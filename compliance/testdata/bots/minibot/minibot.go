@@ -234,9 +234,13 @@ func New(f Faults, c Config) http.Handler {
 }
 
 // Main runs the bot from the contract's environment until killed.
-func Main(f Faults) {
+func Main(f Faults) { MainAt(f, os.Getenv("OTNSIM_GRAPH_URL")) }
+
+// MainAt is Main with the Graph API at graphURL whatever the environment
+// says, as in a bot that hard-codes it.
+func MainAt(f Faults, graphURL string) {
 	b := New(f, Config{
-		GraphURL:    os.Getenv("OTNSIM_GRAPH_URL"),
+		GraphURL:    graphURL,
 		AccessToken: os.Getenv("OTNSIM_PAGE_ACCESS_TOKEN"),
 		AppSecret:   os.Getenv("OTNSIM_APP_SECRET"),
 		VerifyToken: os.Getenv("OTNSIM_VERIFY_TOKEN"),
