@@ -9,6 +9,7 @@ import (
 
 	"github.com/otnsim/otnsim/fakegraph"
 	"github.com/otnsim/otnsim/findings"
+	"github.com/otnsim/otnsim/lifeline"
 	"github.com/otnsim/otnsim/rules"
 	"github.com/otnsim/otnsim/sim"
 )
@@ -30,6 +31,9 @@ type Result struct {
 	// Named lists the rules the scenario's expectations name (rule:),
 	// sorted: findings of those rules are what the scenario is about.
 	Named []string
+	// Lifelines are, for a failed scenario, every subscriber's story in
+	// virtual time, in declaration order; nil when it passed.
+	Lifelines []lifeline.Lifeline
 }
 
 // Unexpected returns the findings of the verdict whose rule the scenario
@@ -199,6 +203,7 @@ func Run(sc *Scenario, opts RunOptions) Result {
 				}
 				res.Failure.Timeline = timeline(w, who, res.Findings)
 			}
+			res.Lifelines = lifelines(w, led, res.Findings)
 		}
 		res.Elapsed = time.Since(began)
 		return res
@@ -279,8 +284,19 @@ func unexpected(res Result, sc *Scenario, w *sim.World, un []findings.Finding, b
 		}
 	}
 	res.Failure = f
+	res.Lifelines = lifelines(w, led, res.Findings)
 	res.Elapsed = time.Since(began)
 	return res
+}
+
+// lifelines draws every subscriber of w from led, with the findings fs.
+func lifelines(w *sim.World, led fakegraph.Ledger, fs []findings.Finding) []lifeline.Lifeline {
+	subs := w.Subscribers()
+	out := make([]lifeline.Lifeline, 0, len(subs))
+	for _, s := range subs {
+		out = append(out, lifeline.Build(led, s.PSID, s.Alias, fs, 0))
+	}
+	return out
 }
 
 func (sc *Scenario) posOf(st *Step) Pos {

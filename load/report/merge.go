@@ -74,6 +74,12 @@ func Merge(rs ...*Report) (*Report, error) {
 		}
 		out.Subscribers += r.Subscribers
 		out.Counters.Add(r.Counters)
+		if r.Throughput != nil {
+			if out.Throughput == nil {
+				out.Throughput = &Throughput{BucketMS: r.Throughput.BucketMS}
+			}
+			out.Throughput.Add(r.Throughput)
+		}
 		for rule, n := range r.Findings {
 			out.Findings[rule] += n
 		}
@@ -112,6 +118,7 @@ func Merge(rs ...*Report) (*Report, error) {
 	if out.Subscribers > out.Population {
 		return nil, fmt.Errorf("merge: %d subscribers in the reports, more than the run's %d: %w", out.Subscribers, out.Population, ErrMismatch)
 	}
+	out.TrimLifelines()
 	lat, err := LatencyFrom(h)
 	if err != nil {
 		return nil, fmt.Errorf("merge: %w", err)

@@ -3,6 +3,8 @@ package report
 import (
 	"sort"
 
+	"github.com/otnsim/otnsim/lifeline"
+
 	"github.com/otnsim/otnsim/rules"
 )
 
@@ -14,6 +16,9 @@ type FindingSample struct {
 	At         string `json:"at"` // virtual time of the first finding
 	Detail     string `json:"detail"`
 	Replay     string `json:"replay,omitempty"`
+	// Lifeline is the subscriber's story, for the MaxLifelines rules with
+	// the most findings.
+	Lifeline *lifeline.Lifeline `json:"lifeline,omitempty"`
 }
 
 // AddSample keeps s as rule's sample unless one of a lower subscriber index
@@ -26,6 +31,28 @@ func (r *Report) AddSample(rule string, s FindingSample) {
 		return
 	}
 	r.Samples[rule] = s
+}
+
+// TrimLifelines keeps the lifelines of the samples of the MaxLifelines
+// rules with the most findings (ties by id) and drops the others.
+func (r *Report) TrimLifelines() {
+	ids := make([]string, 0, len(r.Samples))
+	for id := range r.Samples {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		if r.Findings[ids[i]] != r.Findings[ids[j]] {
+			return r.Findings[ids[i]] > r.Findings[ids[j]]
+		}
+		return ids[i] < ids[j]
+	})
+	for i, id := range ids {
+		if i >= MaxLifelines {
+			s := r.Samples[id]
+			s.Lifeline = nil
+			r.Samples[id] = s
+		}
+	}
 }
 
 // ParseSeverity reads a --fail-on level: failure, warning or info.
