@@ -37,6 +37,7 @@ func findBrowser() string {
 type browser struct {
 	ctx    context.Context
 	cancel func()
+	dir    string // its profile and temporary files, removed after the suite
 }
 
 var (
@@ -53,18 +54,25 @@ func startBrowser() *browser {
 		Skip("no headless browser found: install Debian's chromium package (apt-get install -y chromium; .ci/run does) or set CHROMIUM to its path")
 	}
 	browserOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "otnsim-htmlreport-")
+		if err != nil {
+			browserErr = err
+			return
+		}
 		opts := append(chromedp.DefaultExecAllocatorOptions[:],
 			chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU,
+			chromedp.UserDataDir(filepath.Join(dir, "profile")), chromedp.Env("TMPDIR="+dir),
 			chromedp.WindowSize(1280, 900), chromedp.Flag("hide-scrollbars", true))
 		actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
 		ctx, cancel := chromedp.NewContext(actx)
 		if err := chromedp.Do(ctx); err != nil {
 			cancel()
 			acancel()
+			_ = os.RemoveAll(dir)
 			browserErr = fmt.Errorf("start %s: %w", path, err)
 			return
 		}
-		shared = &browser{ctx: ctx, cancel: func() { cancel(); acancel() }}
+		shared = &browser{ctx: ctx, cancel: func() { cancel(); acancel() }, dir: dir}
 	})
 	Expect(browserErr).NotTo(HaveOccurred())
 	return shared
@@ -73,6 +81,7 @@ func startBrowser() *browser {
 var _ = AfterSuite(func() {
 	if shared != nil {
 		shared.cancel()
+		Expect(os.RemoveAll(shared.dir)).To(Succeed())
 	}
 })
 

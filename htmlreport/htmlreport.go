@@ -56,7 +56,10 @@ type page struct {
 	Stats    []stat
 	Error    *reportdoc.Error
 	Rules    []ruleRow
-	Contract []evidenceView
+	// Unexercised are the rules nothing judged, listed apart so that
+	// the table shows the verdicts.
+	Unexercised []ruleRow
+	Contract    []evidenceView
 	Late     []string
 	Runs     []scenarioRow
 	Probes   []probeRow
@@ -138,6 +141,15 @@ func Render(w io.Writer, src []byte) error {
 	if err != nil {
 		return err
 	}
+	judged := p.Rules[:0:0]
+	for _, r := range p.Rules {
+		if r.Verdict == "none" {
+			p.Unexercised = append(p.Unexercised, r)
+		} else {
+			judged = append(judged, r)
+		}
+	}
+	p.Rules = judged
 	p.CSS, p.JS = template.CSS(pageCSS), template.JS(pageJS)
 	var buf bytes.Buffer
 	if err := tmpl.Execute(&buf, p); err != nil {

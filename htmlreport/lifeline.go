@@ -69,6 +69,8 @@ type markView struct {
 
 type findingView struct {
 	X      float64
+	DX     float64 // where the label starts, from X: right of the line, or left near the end
+	Anchor string  // the label's text-anchor
 	Rule   string
 	Detail string
 	Href   string
@@ -149,7 +151,12 @@ func layoutLifeline(l lifeline.Lifeline, id, context string) lifelineView {
 		v.Sends = append(v.Sends, m)
 	}
 	for _, f := range l.Findings {
-		v.Findings = append(v.Findings, findingView{X: x(f.At), Rule: f.Rule, Href: "#rule-" + f.Rule,
+		fx := x(f.At)
+		dx, anchor := 3.0, "start"
+		if fx > plotRight-12-float64(len(f.Rule))*6 {
+			dx, anchor = -3, "end"
+		}
+		v.Findings = append(v.Findings, findingView{X: fx, DX: dx, Anchor: anchor, Rule: f.Rule, Href: "#rule-" + f.Rule,
 			Detail: stamp(f.At) + "  finding " + f.Rule + " [" + f.Severity + "] " + f.Detail})
 	}
 	return v
