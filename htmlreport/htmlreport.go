@@ -60,13 +60,13 @@ type page struct {
 	// the table shows the verdicts.
 	Unexercised []ruleRow
 	Contract    []evidenceView
-	Late     []string
-	Runs     []scenarioRow
-	Probes   []probeRow
-	Groups   []lifelineGroup
-	Load     *loadView
-	CSS      template.CSS
-	JS       template.JS
+	Late        []string
+	Runs        []scenarioRow
+	Probes      []probeRow
+	Groups      []lifelineGroup
+	Load        *loadView
+	CSS         template.CSS
+	JS          template.JS
 }
 
 type stat struct {

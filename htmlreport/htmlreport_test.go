@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/chromedp/chromedp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
@@ -89,7 +89,7 @@ var _ = Describe("the HTML report", func() {
 		Expect(strings.Count(page, `<a class="finding"`)).To(Equal(d.findings))
 		Expect(page).To(ContainSubstring(`<span class="verdict FAIL">FAIL</span>`))
 		Expect(page).To(ContainSubstring(`href="testdata/reused-token.yaml#L24"`), "the failed step's file and line")
-		Expect(page).To(ContainSubstring(`href="#rule-` + rules.TokenOnce + `"`), "the refusal links to its rule")
+		Expect(page).To(ContainSubstring(`href="#rule-`+rules.TokenOnce+`"`), "the refusal links to its rule")
 		Expect(page).To(ContainSubstring("@page { size: A4 landscape"))
 		Expect(external.FindAllString(page, -1)).To(BeEmpty())
 	})
@@ -200,7 +200,7 @@ var _ = Describe("the HTML report in a real browser", Ordered, func() {
 		}
 		Expect(charged).To(HaveKey(rules.TokenOnce))
 		Expect(l.count("table.rules tr.fail")).To(Equal(len(charged)))
-		Expect(l.count("#rule-" + rules.TokenOnce + ".fail .evidence")).To(BeNumerically(">", 0), "with its evidence")
+		Expect(l.count("#rule-"+rules.TokenOnce+".fail .evidence")).To(BeNumerically(">", 0), "with its evidence")
 		Expect(contract).To(Equal(1), "the wrong expectation")
 		Expect(l.count("h2#contract + p + table tr.fail")).To(Equal(contract))
 		Expect(l.text("h1 .verdict")).To(Equal("FAIL"))
