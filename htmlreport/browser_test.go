@@ -146,13 +146,13 @@ func (l *loaded) offline() {
 	Expect(l.requests).To(ContainElement(l.url))
 }
 
-// screenshot writes a PNG of the whole page (of the first element matching
-// the CSS selector, when given) to dir/name.
+// screenshot writes a PNG of what the window shows (of the first element
+// matching the CSS selector, when given) to dir/name.
 func (l *loaded) screenshot(dir, name, selector string) string {
 	var png []byte
 	var err error
 	if selector == "" {
-		png, err = chromedp.Run(l.tab, chromedp.FullScreenshot(100))
+		png, err = chromedp.Run(l.tab, chromedp.CaptureScreenshot())
 	} else {
 		png, err = chromedp.Run(l.tab, chromedp.Screenshot(chromedp.CSS(selector)))
 	}

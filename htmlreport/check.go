@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/otnsim/otnsim/compliance"
@@ -69,6 +70,12 @@ func checkPage(src []byte) (*page, error) {
 			Lifelines: drawn[ev.Scenario+"\x00"+ev.Name]}
 		if ev.Finding != nil {
 			v.Finding = ev.Finding.String()
+			v.Problems = nil // the finding says it
+			for _, pr := range ev.Problems {
+				if !strings.Contains(v.Finding, pr) {
+					v.Problems = append(v.Problems, pr)
+				}
+			}
 		}
 		if v.Lifelines == "" && !ev.Passed {
 			v.Timeline = ev.Timeline

@@ -205,13 +205,13 @@ var _ = Describe("the HTML report in a real browser", Ordered, func() {
 		Expect(l.count("h2#contract + p + table tr.fail")).To(Equal(contract))
 		Expect(l.text("h1 .verdict")).To(Equal("FAIL"))
 
+		dir := shotDir()
+		l.screenshot(dir, "html-report-run.png", "")
 		// Focus on a call: its details show under the lifeline.
 		Expect(chromedp.Do(l.tab, chromedp.Focus(chromedp.CSS("svg.lifeline .mark.refused")))).To(Succeed())
 		detail := l.text("figure:has(.mark.refused) .detail")
 		Expect(detail).To(MatchRegexp(`call #\d+ +send message .* refused 100`))
 		GinkgoWriter.Printf("failed run report (%d lifelines): rendered in %.1f ms\n", d.lifelines, l.renderMS)
-		dir := shotDir()
-		l.screenshot(dir, "html-report-run.png", "")
 		l.screenshot(dir, "html-report-lifeline.png", "section.group")
 	})
 
