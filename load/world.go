@@ -320,7 +320,9 @@ func (w *world) notified(i int32) {
 // counted counts an event (a Send API call when send) at virtual time at.
 func (w *world) counted(at int64, send bool) {
 	w.counters.Events++
-	w.throughput.Count(time.Duration(at-w.prof.Start.UnixNano()), send)
+	if w.throughput != nil {
+		w.throughput.Count(time.Duration(at-w.prof.Start.UnixNano()), send)
+	}
 }
 
 // entry is a subscriber's place in the action queue.
