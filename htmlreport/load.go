@@ -3,7 +3,6 @@ package htmlreport
 import (
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"time"
 
@@ -132,17 +131,7 @@ func loadPage(src []byte) (*page, error) {
 		}
 	}
 	v.Fates = fates(c)
-	ids := make([]string, 0, len(r.Findings))
-	for id := range r.Findings {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool {
-		if r.Findings[ids[i]] != r.Findings[ids[j]] {
-			return r.Findings[ids[i]] > r.Findings[ids[j]]
-		}
-		return ids[i] < ids[j]
-	})
-	for _, id := range ids {
+	for _, id := range r.RulesByFindings() {
 		sev := rules.SeverityOf(id)
 		f := loadFinding{Rule: id, Severity: string(sev), Count: r.Findings[id], Failing: rules.AtLeast(sev, level)}
 		if s, ok := r.Samples[id]; ok {

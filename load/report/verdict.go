@@ -36,34 +36,25 @@ func (r *Report) AddSample(rule string, s FindingSample) {
 // TrimLifelines keeps the lifelines of the samples of the MaxLifelines
 // rules with the most findings (ties by id) and drops the others.
 func (r *Report) TrimLifelines() {
-	ids := make([]string, 0, len(r.Samples))
-	for id := range r.Samples {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool {
-		if r.Findings[ids[i]] != r.Findings[ids[j]] {
-			return r.Findings[ids[i]] > r.Findings[ids[j]]
+	kept := 0
+	for _, id := range r.RulesByFindings() {
+		s, ok := r.Samples[id]
+		if !ok {
+			continue
 		}
-		return ids[i] < ids[j]
-	})
-	for i, id := range ids {
-		if i >= MaxLifelines {
-			s := r.Samples[id]
+		if kept++; kept > MaxLifelines {
 			s.Lifeline = nil
 			r.Samples[id] = s
 		}
 	}
 }
 
-// ParseSeverity reads a --fail-on level: failure, warning or info.
-func ParseSeverity(s string) (rules.Severity, error) { return rules.ParseSeverity(s) }
-
-// Failing returns the rules with findings at or above level, most findings
-// first (ties by id).
-func (r *Report) Failing(level rules.Severity) []string {
-	var out []string
+// RulesByFindings returns the rules with findings, most findings first
+// (ties by id).
+func (r *Report) RulesByFindings() []string {
+	out := make([]string, 0, len(r.Findings))
 	for id, n := range r.Findings {
-		if n > 0 && rules.AtLeast(rules.SeverityOf(id), level) {
+		if n > 0 {
 			out = append(out, id)
 		}
 	}
@@ -73,6 +64,21 @@ func (r *Report) Failing(level rules.Severity) []string {
 		}
 		return out[i] < out[j]
 	})
+	return out
+}
+
+// ParseSeverity reads a --fail-on level: failure, warning or info.
+func ParseSeverity(s string) (rules.Severity, error) { return rules.ParseSeverity(s) }
+
+// Failing returns the rules with findings at or above level, most findings
+// first (ties by id).
+func (r *Report) Failing(level rules.Severity) []string {
+	var out []string
+	for _, id := range r.RulesByFindings() {
+		if rules.AtLeast(rules.SeverityOf(id), level) {
+			out = append(out, id)
+		}
+	}
 	return out
 }
 
