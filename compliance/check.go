@@ -111,6 +111,8 @@ type ScenarioLifelines struct {
 	Scenario  string              `json:"scenario"` // file
 	Name      string              `json:"name"`
 	Lifelines []lifeline.Lifeline `json:"lifelines"`
+	// Omitted counts the scenario's subscribers who got no lifeline.
+	Omitted int `json:"omitted,omitempty"`
 }
 
 // SchemaVersion is the version of the JSON report's shape
@@ -245,7 +247,7 @@ func CheckWith(h Target, bot string, suite []*scenarios.Scenario, o Options) (*R
 			blocked[id] = append(blocked[id], v.file)
 		}
 		if len(v.lifelines) > 0 {
-			rep.Lifelines = append(rep.Lifelines, ScenarioLifelines{Scenario: v.file, Name: v.scenario, Lifelines: v.lifelines})
+			rep.Lifelines = append(rep.Lifelines, ScenarioLifelines{Scenario: v.file, Name: v.scenario, Lifelines: v.lifelines, Omitted: v.omitted})
 		}
 	}
 	var results []probes.Result
@@ -306,6 +308,7 @@ type scenarioVerdict struct {
 	blocked    []string // rules its failure kept from being judged
 	scenario   string   // the scenario's own name
 	lifelines  []lifeline.Lifeline
+	omitted    int
 }
 
 type ruleEvidence struct {
@@ -316,7 +319,7 @@ type ruleEvidence struct {
 // judgeScenario charges the result of sc, played in w, rule by rule.
 func judgeScenario(sc *scenarios.Scenario, res scenarios.Result, w *sim.World) *scenarioVerdict {
 	out := &scenarioVerdict{file: res.File, name: res.File + " (" + res.Name + ")", passed: res.Passed,
-		scenario: res.Name, lifelines: res.Lifelines}
+		scenario: res.Name, lifelines: res.Lifelines, omitted: res.LifelinesOmitted}
 	v := res.Verdict()
 	charged := map[string]bool{}
 	for _, f := range v.Findings {

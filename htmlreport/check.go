@@ -57,7 +57,7 @@ func checkPage(src []byte) (*page, error) {
 	}
 	drawn := map[string]string{} // scenario file and name -> the anchor of its lifelines
 	for i, g := range r.Lifelines {
-		lg := lifelineGroup{ID: anchor("scenario", i), Title: g.Name, Href: fileHref(g.Scenario, 0), Note: g.Scenario}
+		lg := lifelineGroup{ID: anchor("scenario", i), Title: g.Name, Href: fileHref(g.Scenario, 0), Note: g.Scenario, Omitted: g.Omitted}
 		for j, l := range g.Lifelines {
 			lg.Lifelines = append(lg.Lifelines, layoutLifeline(l, anchor(lg.ID+"-lifeline", j), g.Name))
 		}

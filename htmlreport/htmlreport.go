@@ -115,6 +115,7 @@ type probeRow struct {
 type lifelineGroup struct {
 	ID, Title, Href, Note string
 	Lifelines             []lifelineView
+	Omitted               int // subscribers not drawn
 }
 
 // Render reads a JSON report of otnsim run, check or load (a merged load

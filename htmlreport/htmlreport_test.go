@@ -215,6 +215,16 @@ var _ = Describe("the HTML report in a real browser", Ordered, func() {
 		l.screenshot(dir, "html-report-lifeline.png", "section.group")
 	})
 
+	It("sees a page's requests: the check that the report fetches nothing can fail", func() {
+		dir := GinkgoT().TempDir()
+		Expect(os.WriteFile(filepath.Join(dir, "pixel.svg"), []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`), 0o644)).To(Succeed())
+		page := filepath.Join(dir, "fetches.html")
+		Expect(os.WriteFile(page, []byte(`<!DOCTYPE html><title>t</title><img src="pixel.svg">`), 0o644)).To(Succeed())
+		l := b.open(page)
+		defer l.close()
+		Expect(l.requests).To(ContainElement(HaveSuffix("/pixel.svg")))
+	})
+
 	It("renders the report of the whole shipped suite in under a second", func() {
 		_, src := runReport(scenarios.EmbeddedPrefix)
 		path, _ := render(src, GinkgoT().TempDir(), "suite.html")

@@ -54,6 +54,7 @@ type runScenario struct {
 		Timeline []string `json:"timeline"`
 	} `json:"failure"`
 	Lifelines []lifeline.Lifeline `json:"lifelines"`
+	Omitted   int                 `json:"lifelines_omitted"`
 }
 
 // runPage lays out an otnsim run report: the rules' verdicts over the
@@ -85,7 +86,7 @@ func runPage(src []byte) (*page, error) {
 		row := scenarioRow{Name: sc.Name, File: sc.File, Href: fileHref(sc.File, 0), Passed: sc.Passed,
 			Rules: sc.Verdict.Rules, Virtual: human(time.Duration(sc.VirtualMS) * time.Millisecond)}
 		if len(sc.Lifelines) > 0 {
-			g := lifelineGroup{ID: anchor("scenario", i), Title: sc.Name, Href: fileHref(sc.File, 0), Note: sc.File}
+			g := lifelineGroup{ID: anchor("scenario", i), Title: sc.Name, Href: fileHref(sc.File, 0), Note: sc.File, Omitted: sc.Omitted}
 			for j, l := range sc.Lifelines {
 				g.Lifelines = append(g.Lifelines, layoutLifeline(l, anchor(g.ID+"-lifeline", j), sc.Name))
 			}

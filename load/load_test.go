@@ -113,7 +113,7 @@ var _ = Describe("Run", func() {
 		r := mustRun(small(800))
 		t := r.Throughput
 		Expect(t).NotTo(BeNil())
-		Expect(t.BucketMS).To(Equal(int64(2 * time.Hour / time.Millisecond)), "30 days in at most 480 whole hours")
+		Expect(t.BucketMS).To(Equal(int64(2*time.Hour/time.Millisecond)), "30 days in at most 480 whole hours")
 		Expect(t.Events).To(HaveLen(360))
 		var events, sends int64
 		for i := range t.Events {

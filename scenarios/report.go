@@ -83,6 +83,9 @@ type jsonScenario struct {
 	Verdict   jsonVerdict         `json:"verdict"`
 	Failure   *jsonFailure        `json:"failure,omitempty"`
 	Lifelines []lifeline.Lifeline `json:"lifelines,omitempty"`
+	// LifelinesOmitted counts the subscribers of a failed scenario who got
+	// no lifeline.
+	LifelinesOmitted int `json:"lifelines_omitted,omitempty"`
 }
 
 type jsonVerdict struct {
@@ -124,7 +127,7 @@ func (r Report) WriteJSON(w io.Writer) error {
 		js := jsonScenario{
 			File: res.File, Name: res.Name, Case: res.Case, Tags: res.Tags, Seed: res.Seed,
 			Passed: res.Passed, ElapsedMS: ms(res.Elapsed), VirtualMS: res.Virtual.Milliseconds(),
-			Steps: res.Steps, Assumed: res.Assumed, Findings: res.Findings, Lifelines: res.Lifelines,
+			Steps: res.Steps, Assumed: res.Assumed, Findings: res.Findings, Lifelines: res.Lifelines, LifelinesOmitted: res.LifelinesOmitted,
 		}
 		if js.Tags == nil {
 			js.Tags = []string{}

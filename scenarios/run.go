@@ -31,9 +31,11 @@ type Result struct {
 	// Named lists the rules the scenario's expectations name (rule:),
 	// sorted: findings of those rules are what the scenario is about.
 	Named []string
-	// Lifelines are, for a failed scenario, every subscriber's story in
-	// virtual time, in declaration order; nil when it passed.
-	Lifelines []lifeline.Lifeline
+	// Lifelines are, for a failed scenario, its subscribers' stories in
+	// virtual time, at most MaxLifelines of them (see lifelines); nil when
+	// it passed. LifelinesOmitted counts the subscribers left out.
+	Lifelines        []lifeline.Lifeline
+	LifelinesOmitted int
 }
 
 // Unexpected returns the findings of the verdict whose rule the scenario
@@ -203,7 +205,7 @@ func Run(sc *Scenario, opts RunOptions) Result {
 				}
 				res.Failure.Timeline = timeline(w, who, res.Findings)
 			}
-			res.Lifelines = lifelines(w, led, res.Findings)
+			res.Lifelines, res.LifelinesOmitted = lifelines(w, led, res.Findings, who)
 		}
 		res.Elapsed = time.Since(began)
 		return res
@@ -284,19 +286,48 @@ func unexpected(res Result, sc *Scenario, w *sim.World, un []findings.Finding, b
 		}
 	}
 	res.Failure = f
-	res.Lifelines = lifelines(w, led, res.Findings)
+	res.Lifelines, res.LifelinesOmitted = lifelines(w, led, res.Findings, f.Who)
 	res.Elapsed = time.Since(began)
 	return res
 }
 
-// lifelines draws every subscriber of w from led, with the findings fs.
-func lifelines(w *sim.World, led fakegraph.Ledger, fs []findings.Finding) []lifeline.Lifeline {
+// MaxLifelines is how many subscribers of a failed scenario get a
+// lifeline: the one the failure concerns first, then those with findings,
+// then those with refused calls, then the others in declaration order.
+const MaxLifelines = 8
+
+// lifelines draws the subscribers of w from led, with the findings fs and
+// who first (the failure's subscriber); it returns them and how many were
+// left out.
+func lifelines(w *sim.World, led fakegraph.Ledger, fs []findings.Finding, who string) ([]lifeline.Lifeline, int) {
 	subs := w.Subscribers()
-	out := make([]lifeline.Lifeline, 0, len(subs))
-	for _, s := range subs {
-		out = append(out, lifeline.Build(led, s.PSID, s.Alias, fs, 0))
+	flagged, refused := map[string]bool{}, map[string]bool{}
+	for _, f := range fs {
+		flagged[f.PSID] = true
 	}
-	return out
+	for _, c := range led.Calls {
+		if !c.OK {
+			refused[c.PSID] = true
+		}
+	}
+	rank := func(s *sim.Subscriber) int {
+		switch {
+		case s.Alias == who && who != "":
+			return 0
+		case flagged[s.PSID]:
+			return 1
+		case refused[s.PSID]:
+			return 2
+		}
+		return 3
+	}
+	sort.SliceStable(subs, func(i, j int) bool { return rank(subs[i]) < rank(subs[j]) })
+	drawn := subs[:min(len(subs), MaxLifelines)]
+	whom := make([]lifeline.Who, len(drawn))
+	for i, s := range drawn {
+		whom[i] = lifeline.Who{PSID: s.PSID, Name: s.Alias}
+	}
+	return lifeline.BuildAll(led, whom, fs, 0), len(subs) - len(drawn)
 }
 
 func (sc *Scenario) posOf(st *Step) Pos {
