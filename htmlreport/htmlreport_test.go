@@ -29,7 +29,9 @@ import (
 func runReport(paths ...string) (scenarios.Report, []byte) {
 	scs, err := scenarios.Load(paths...)
 	Expect(err).NotTo(HaveOccurred())
-	rep := scenarios.Report{Tool: "otnsim test", Started: time.Now(), Results: scenarios.RunAll(scs, scenarios.RunOptions{}, nil)}
+	began := time.Now()
+	rep := scenarios.Report{Tool: "otnsim test", Started: began, Results: scenarios.RunAll(scs, scenarios.RunOptions{}, nil)}
+	rep.Elapsed = time.Since(began)
 	var buf bytes.Buffer
 	Expect(rep.WriteJSON(&buf)).To(Succeed())
 	return rep, buf.Bytes()

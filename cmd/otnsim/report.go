@@ -51,7 +51,7 @@ Flags:
 `
 
 func init() {
-	commands["report"] = command{summary: "merge or show load run reports (report merge A.json B.json ...)", run: reportCmd,
+	commands["report"] = command{summary: "merge or show load run reports, or draw any report as HTML (report html R.json)", run: reportCmd,
 		flags: func(fs *flag.FlagSet) { defineReportFlags(fs) },
 		words: func() []string { return []string{"merge", "show", "html"} }}
 }
