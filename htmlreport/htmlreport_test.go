@@ -103,12 +103,12 @@ var _ = Describe("the HTML report", func() {
 	})
 
 	It("keeps the report of a million-subscriber load run under 5 MB: aggregates, and capped lifelines", func() {
-		// 40 shards of 25,000 subscribers, each with findings of every
+		// 10 shards of 100,000 subscribers, each with findings of every
 		// rule and a full share of violations, every one with a full
 		// lifeline.
 		var shards []*report.Report
-		for i := range 40 {
-			shards = append(shards, bigShard(i, 40))
+		for i := range 10 {
+			shards = append(shards, bigShard(i, 10))
 		}
 		merged, err := report.Merge(shards...)
 		Expect(err).NotTo(HaveOccurred())
@@ -279,7 +279,7 @@ var _ = Describe("the HTML report in a real browser", Ordered, func() {
 	})
 
 	It("shows a load report's charts, findings with their replay commands, and capped lifelines", func() {
-		merged, err := report.Merge(bigShard(0, 40), bigShard(1, 40))
+		merged, err := report.Merge(bigShard(0, 10), bigShard(1, 10))
 		Expect(err).NotTo(HaveOccurred())
 		src, err := merged.MarshalIndent()
 		Expect(err).NotTo(HaveOccurred())
