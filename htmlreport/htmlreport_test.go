@@ -212,7 +212,8 @@ var _ = Describe("the HTML report in a real browser", Ordered, func() {
 		// Focus on a call: its details show under the lifeline.
 		Expect(chromedp.Do(l.tab, chromedp.Focus(chromedp.CSS("svg.lifeline .mark.refused")))).To(Succeed())
 		detail := l.text("figure:has(.mark.refused) .detail")
-		Expect(detail).To(MatchRegexp(`call #\d+ +send message .* refused 100`))
+		Expect(detail).To(MatchRegexp(`call #\d+ +send message .* refused 100 .*\(step at testdata/reused-token.yaml:2[23]:5\)`))
+		Expect(l.count("figure:has(.mark.refused) .detail a[href^='testdata/reused-token.yaml#L']")).To(Equal(1), "a link to the step")
 		GinkgoWriter.Printf("failed run report (%d lifelines): rendered in %.1f ms\n", d.lifelines, l.renderMS)
 		l.screenshot(dir, "html-report-lifeline.png", "section.group")
 	})

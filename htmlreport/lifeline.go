@@ -3,6 +3,7 @@ package htmlreport
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/otnsim/otnsim/lifeline"
@@ -65,6 +66,9 @@ type markView struct {
 	Detail string
 	Ref    string // call #N or event #N
 	Rule   string // the rule a refusal enforces
+	// Step is the scenario step behind the mark (file:line:col), and
+	// StepHref links it.
+	Step, StepHref string
 }
 
 type findingView struct {
@@ -138,13 +142,13 @@ func layoutLifeline(l lifeline.Lifeline, id, context string) lifelineView {
 	}
 	for _, a := range l.Actions {
 		at := x(a.At)
-		v.Actions = append(v.Actions, markView{X: at, Y: stagger(actionsY, at), Shape: actionShape(a.Kind),
-			Ref: "event #" + strconv.Itoa(a.Seq), Detail: stamp(a.At) + "  event #" + strconv.Itoa(a.Seq) + "  " + a.Kind + " " + a.Detail})
+		v.Actions = append(v.Actions, withStep(markView{X: at, Y: stagger(actionsY, at), Shape: actionShape(a.Kind),
+			Ref: "event #" + strconv.Itoa(a.Seq), Detail: stamp(a.At) + "  event #" + strconv.Itoa(a.Seq) + "  " + a.Kind + " " + a.Detail}, a.Step))
 	}
 	for _, s := range l.Sends {
 		at := x(s.At)
-		m := markView{X: at, Y: stagger(sendsY, at), Shape: s.Verdict, Rule: s.Rule,
-			Ref: "call #" + strconv.Itoa(s.Seq), Detail: stamp(s.At) + "  call #" + strconv.Itoa(s.Seq) + "  " + s.Detail}
+		m := withStep(markView{X: at, Y: stagger(sendsY, at), Shape: s.Verdict, Rule: s.Rule,
+			Ref: "call #" + strconv.Itoa(s.Seq), Detail: stamp(s.At) + "  call #" + strconv.Itoa(s.Seq) + "  " + s.Detail}, s.Step)
 		if s.Verdict == lifeline.VerdictRefused {
 			m.Label = strconv.Itoa(s.Code)
 		}
@@ -160,6 +164,26 @@ func layoutLifeline(l lifeline.Lifeline, id, context string) lifelineView {
 			Detail: stamp(f.At) + "  finding " + f.Rule + " [" + f.Severity + "] " + f.Detail})
 	}
 	return v
+}
+
+// withStep adds the scenario step behind m, if known, to its details and
+// links it.
+func withStep(m markView, pos string) markView {
+	if pos == "" {
+		return m
+	}
+	m.Step = pos
+	m.Detail += "  (step at " + pos + ")"
+	file, line := pos, 0
+	if i := strings.LastIndexByte(file, ':'); i > 0 {
+		file = file[:i] // the column
+		if j := strings.LastIndexByte(file, ':'); j > 0 {
+			line, _ = strconv.Atoi(file[j+1:])
+			file = file[:j]
+		}
+	}
+	m.StepHref = fileHref(file, line)
+	return m
 }
 
 // actionShape is the CSS class of a user action's mark.

@@ -8,7 +8,15 @@
     if (!m) return;
     var fig = m.closest("figure");
     var out = fig && fig.querySelector(".detail");
-    if (out) out.textContent = m.getAttribute("data-detail");
+    if (!out) return;
+    out.textContent = m.getAttribute("data-detail");
+    var step = m.getAttribute("data-step");
+    if (step) {
+      var a = document.createElement("a");
+      a.href = step;
+      a.textContent = " open the step";
+      out.appendChild(a);
+    }
   }
   document.addEventListener("focusin", show);
   document.addEventListener("mouseover", show);

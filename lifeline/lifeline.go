@@ -85,6 +85,9 @@ type Send struct {
 	TokenSeq int       `json:"token_seq,omitempty"`
 	// Detail is the call as a timeline shows it.
 	Detail string `json:"detail"`
+	// Step is the scenario step during which the call was made
+	// ("file:line:col"), when the lifeline is a scenario's.
+	Step string `json:"step,omitempty"`
 }
 
 // Action is something that happened in the thread on the user's side (a
@@ -94,6 +97,9 @@ type Action struct {
 	At     time.Time `json:"at"`
 	Kind   string    `json:"kind"`
 	Detail string    `json:"detail"`
+	// Step is the scenario step that did it ("file:line:col"), when the
+	// lifeline is a scenario's.
+	Step string `json:"step,omitempty"`
 }
 
 // Finding is a finding about the subscriber, placed on their lifeline.
@@ -317,4 +323,20 @@ func mergeEvents(a, b []fakegraph.Event) []fakegraph.Event {
 		}
 	}
 	return append(append(out, a...), b...)
+}
+
+// SetSteps names, on l's actions and calls, the step each was recorded
+// during: stepOf gets the ledger order of the event or call (led is the
+// ledger l was drawn from) and returns the step's position, or "".
+func (l *Lifeline) SetSteps(led fakegraph.Ledger, stepOf func(order int) string) {
+	for i, a := range l.Actions {
+		if a.Seq >= 1 && a.Seq <= len(led.Events) {
+			l.Actions[i].Step = stepOf(led.Events[a.Seq-1].Order)
+		}
+	}
+	for i, c := range l.Sends {
+		if c.Seq >= 1 && c.Seq <= len(led.Calls) {
+			l.Sends[i].Step = stepOf(led.Calls[c.Seq-1].Order)
+		}
+	}
 }

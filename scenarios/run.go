@@ -186,6 +186,7 @@ func Run(sc *Scenario, opts RunOptions) Result {
 	}
 	var w *sim.World
 	var r *runner
+	var steps stepMarks
 	trigger := ""
 	fail := func(i int, st *Step, who string, problems ...string) Result {
 		res.Failure = &Failure{Step: i + 1, Pos: sc.posOf(st), Problems: problems, Who: who, Trigger: trigger}
@@ -205,7 +206,7 @@ func Run(sc *Scenario, opts RunOptions) Result {
 				}
 				res.Failure.Timeline = timeline(w, who, res.Findings)
 			}
-			res.Lifelines, res.LifelinesOmitted = lifelines(w, led, res.Findings, who)
+			res.Lifelines, res.LifelinesOmitted = lifelines(w, led, res.Findings, who, steps)
 		}
 		res.Elapsed = time.Since(began)
 		return res
@@ -231,6 +232,7 @@ func Run(sc *Scenario, opts RunOptions) Result {
 	for i := range sc.Steps {
 		st := &sc.Steps[i]
 		res.Steps = i + 1
+		steps = append(steps, stepMark{order: w.Graph.Recorded(), pos: st.Pos.String()})
 		if problems, who := r.step(st); len(problems) > 0 {
 			return fail(i, st, who, problems...)
 		}
@@ -258,7 +260,7 @@ func Run(sc *Scenario, opts RunOptions) Result {
 	res.Virtual = w.Clock.Now().Sub(start)
 	if opts.FailOn != "" {
 		if un := res.Unexpected(opts.FailOn); len(un) > 0 {
-			return unexpected(res, sc, w, un, began)
+			return unexpected(res, sc, w, un, began, steps)
 		}
 	}
 	res.Passed = true
@@ -268,7 +270,7 @@ func Run(sc *Scenario, opts RunOptions) Result {
 
 // unexpected fails res, whose expectations held, for findings no
 // expectation names.
-func unexpected(res Result, sc *Scenario, w *sim.World, un []findings.Finding, began time.Time) Result {
+func unexpected(res Result, sc *Scenario, w *sim.World, un []findings.Finding, began time.Time, steps stepMarks) Result {
 	f := &Failure{Step: len(sc.Steps), StepName: "findings", Pos: sc.posOf(nil)}
 	if n := len(sc.Steps); n > 0 {
 		f.Pos = sc.Steps[n-1].Pos
@@ -286,7 +288,7 @@ func unexpected(res Result, sc *Scenario, w *sim.World, un []findings.Finding, b
 		}
 	}
 	res.Failure = f
-	res.Lifelines, res.LifelinesOmitted = lifelines(w, led, res.Findings, f.Who)
+	res.Lifelines, res.LifelinesOmitted = lifelines(w, led, res.Findings, f.Who, steps)
 	res.Elapsed = time.Since(began)
 	return res
 }
@@ -299,7 +301,7 @@ const MaxLifelines = 8
 // lifelines draws the subscribers of w from led, with the findings fs and
 // who first (the failure's subscriber); it returns them and how many were
 // left out.
-func lifelines(w *sim.World, led fakegraph.Ledger, fs []findings.Finding, who string) ([]lifeline.Lifeline, int) {
+func lifelines(w *sim.World, led fakegraph.Ledger, fs []findings.Finding, who string, steps stepMarks) ([]lifeline.Lifeline, int) {
 	subs := w.Subscribers()
 	flagged, refused := map[string]bool{}, map[string]bool{}
 	for _, f := range fs {
@@ -327,7 +329,30 @@ func lifelines(w *sim.World, led fakegraph.Ledger, fs []findings.Finding, who st
 	for i, s := range drawn {
 		whom[i] = lifeline.Who{PSID: s.PSID, Name: s.Alias}
 	}
-	return lifeline.BuildAll(led, whom, fs, 0), len(subs) - len(drawn)
+	out := lifeline.BuildAll(led, whom, fs, 0)
+	for i := range out {
+		out[i].SetSteps(led, steps.at)
+	}
+	return out, len(subs) - len(drawn)
+}
+
+// stepMark notes where the ledger stood when a step began.
+type stepMark struct {
+	order int    // the ledger order of the last record before the step
+	pos   string // the step's file:line:col
+}
+
+// stepMarks are a run's steps in order, each with where the ledger stood.
+type stepMarks []stepMark
+
+// at returns the position of the step during which the record of ledger
+// order was made, "" for one made before the first step.
+func (m stepMarks) at(order int) string {
+	i := sort.Search(len(m), func(i int) bool { return m[i].order >= order }) - 1
+	if i < 0 {
+		return ""
+	}
+	return m[i].pos
 }
 
 func (sc *Scenario) posOf(st *Step) Pos {

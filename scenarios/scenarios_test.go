@@ -287,6 +287,8 @@ steps:
 		Expect(res.LifelinesOmitted).To(Equal(12 - scenarios.MaxLifelines))
 		Expect(res.Lifelines[0].Subscriber).To(Equal("late"))
 		Expect(res.Lifelines[0].Windows).To(HaveLen(1))
+		Expect(res.Lifelines[0].Actions).NotTo(BeEmpty())
+		Expect(res.Lifelines[0].Actions[0].Step).To(Equal("crowd.yaml:9:11"), "the say step inside the repeat")
 		Expect(res.Lifelines[1].Subscriber).To(Equal("s1"))
 	})
 
