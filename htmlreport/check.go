@@ -59,7 +59,7 @@ func checkPage(src []byte) (*page, error) {
 	for i, g := range r.Lifelines {
 		lg := lifelineGroup{ID: anchor("scenario", i), Title: g.Name, Href: fileHref(g.Scenario, 0), Note: g.Scenario, Omitted: g.Omitted}
 		for j, l := range g.Lifelines {
-			lg.Lifelines = append(lg.Lifelines, layoutLifeline(l, anchor(lg.ID+"-lifeline", j), g.Name))
+			lg.Lifelines = append(lg.Lifelines, layoutLifeline(l, anchor(lg.ID+"-lifeline", j)))
 		}
 		p.Groups = append(p.Groups, lg)
 		drawn[g.Scenario+"\x00"+g.Name] = lg.ID

@@ -30,9 +30,7 @@ var pageCSS string
 //go:embed page.js
 var pageJS string
 
-var tmpl = template.Must(template.New("page").Funcs(template.FuncMap{
-	"lower": strings.ToLower,
-}).Parse(pageTemplate))
+var tmpl = template.Must(template.New("page").Parse(pageTemplate))
 
 // ErrUnknownReport is returned for JSON that is no otnsim report this
 // package knows.
@@ -172,15 +170,6 @@ func RenderFrom(w io.Writer, write func(io.Writer) error) error {
 	return Render(w, buf.Bytes())
 }
 
-// verdictLabel renders a verdict for people, in words, never by colour
-// alone.
-func verdictLabel(ok bool) string {
-	if ok {
-		return "PASS"
-	}
-	return "FAIL"
-}
-
 // fileHref links a scenario file (and line) relative to where the report
 // is opened; files built into the binary have no link.
 func fileHref(file string, line int) string {
@@ -193,7 +182,7 @@ func fileHref(file string, line int) string {
 	return file
 }
 
-// anchor makes an element id of s.
+// anchor makes an element id: prefix and n.
 func anchor(prefix string, n int) string { return fmt.Sprintf("%s-%d", prefix, n) }
 
 // shortTime renders an RFC 3339 instant to the second, in UTC; what it

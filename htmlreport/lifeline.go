@@ -26,7 +26,6 @@ const (
 type lifelineView struct {
 	ID       string // the element id, for links
 	Title    string // whose lifeline
-	Context  string // the scenario (or load sample) it belongs to
 	Height   float64
 	Span     string // "from .. to .." in words
 	Ticks    []tickView
@@ -64,7 +63,6 @@ type markView struct {
 	Shape  string // the CSS class: ok, refused, fault; or the action kind
 	Label  string // short text drawn under a refused call
 	Detail string
-	Ref    string // call #N or event #N
 	Rule   string // the rule a refusal enforces
 	// Step is the scenario step behind the mark (file:line:col), and
 	// StepHref links it.
@@ -81,8 +79,8 @@ type findingView struct {
 }
 
 // layoutLifeline places l's windows, tokens, calls, actions and findings.
-func layoutLifeline(l lifeline.Lifeline, id, context string) lifelineView {
-	v := lifelineView{ID: id, Title: l.Subscriber, Context: context, Omitted: l.Omitted}
+func layoutLifeline(l lifeline.Lifeline, id string) lifelineView {
+	v := lifelineView{ID: id, Title: l.Subscriber, Omitted: l.Omitted}
 	from, to := l.From, l.To
 	span := to.Sub(from)
 	if span <= 0 {
@@ -143,12 +141,12 @@ func layoutLifeline(l lifeline.Lifeline, id, context string) lifelineView {
 	for _, a := range l.Actions {
 		at := x(a.At)
 		v.Actions = append(v.Actions, withStep(markView{X: at, Y: stagger(actionsY, at), Shape: actionShape(a.Kind),
-			Ref: "event #" + strconv.Itoa(a.Seq), Detail: stamp(a.At) + "  event #" + strconv.Itoa(a.Seq) + "  " + a.Kind + " " + a.Detail}, a.Step))
+			Detail: stamp(a.At) + "  event #" + strconv.Itoa(a.Seq) + "  " + a.Kind + " " + a.Detail}, a.Step))
 	}
 	for _, s := range l.Sends {
 		at := x(s.At)
 		m := withStep(markView{X: at, Y: stagger(sendsY, at), Shape: s.Verdict, Rule: s.Rule,
-			Ref: "call #" + strconv.Itoa(s.Seq), Detail: stamp(s.At) + "  call #" + strconv.Itoa(s.Seq) + "  " + s.Detail}, s.Step)
+			Detail: stamp(s.At) + "  call #" + strconv.Itoa(s.Seq) + "  " + s.Detail}, s.Step)
 		if s.Verdict == lifeline.VerdictRefused {
 			m.Label = strconv.Itoa(s.Code)
 		}

@@ -138,7 +138,7 @@ func loadPage(src []byte) (*page, error) {
 			f.Subscriber, f.At, f.Detail, f.Replay = strconv.Itoa(s.Subscriber), s.At, s.Detail, s.Replay
 			if s.Lifeline != nil {
 				g := lifelineGroup{ID: "finding-" + id, Title: id + ": subscriber " + f.Subscriber, Note: "replay: " + s.Replay}
-				g.Lifelines = []lifelineView{layoutLifeline(*s.Lifeline, g.ID+"-lifeline", id)}
+				g.Lifelines = []lifelineView{layoutLifeline(*s.Lifeline, g.ID+"-lifeline")}
 				p.Groups = append(p.Groups, g)
 				f.Lifelines = g.ID
 			}
@@ -149,7 +149,7 @@ func loadPage(src []byte) (*page, error) {
 		vv := violationView{Violation: viol}
 		if viol.Lifeline != nil {
 			g := lifelineGroup{ID: anchor("violation", i), Title: viol.Invariant + ": subscriber " + strconv.Itoa(viol.Subscriber), Note: "replay: " + viol.Replay}
-			g.Lifelines = []lifelineView{layoutLifeline(*viol.Lifeline, g.ID+"-lifeline", viol.Invariant)}
+			g.Lifelines = []lifelineView{layoutLifeline(*viol.Lifeline, g.ID+"-lifeline")}
 			p.Groups = append(p.Groups, g)
 			vv.Lifelines = g.ID
 		}

@@ -88,7 +88,7 @@ func runPage(src []byte) (*page, error) {
 		if len(sc.Lifelines) > 0 {
 			g := lifelineGroup{ID: anchor("scenario", i), Title: sc.Name, Href: fileHref(sc.File, 0), Note: sc.File, Omitted: sc.Omitted}
 			for j, l := range sc.Lifelines {
-				g.Lifelines = append(g.Lifelines, layoutLifeline(l, anchor(g.ID+"-lifeline", j), sc.Name))
+				g.Lifelines = append(g.Lifelines, layoutLifeline(l, anchor(g.ID+"-lifeline", j)))
 			}
 			p.Groups = append(p.Groups, g)
 			row.Lifelines = g.ID
