@@ -240,6 +240,10 @@ func round(f float64) float64 { return float64(int(f*10+0.5)) / 10 }
 // human renders a span of virtual time in its largest units.
 func human(d time.Duration) string {
 	switch {
+	case d == time.Hour:
+		return "hour"
+	case d > time.Hour && d < 48*time.Hour && d%time.Hour == 0:
+		return strconv.Itoa(int(d.Hours())) + " hours"
 	case d >= 48*time.Hour:
 		return strconv.FormatFloat(d.Hours()/24, 'f', 1, 64) + " days"
 	case d >= 2*time.Hour:
