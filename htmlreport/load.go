@@ -187,7 +187,7 @@ func throughputChart(t *report.Throughput, days float64) *chartView {
 		}
 		from := time.Duration(i) * bucket
 		col := columnView{X: round(chartLeft + float64(i)*w), W: round(max(w-0.4, 0.3)), H: h(e), SH: h(s), Events: e, Sends: s,
-			Label: fmt.Sprintf("%s to %s: %d events, %d Send API calls", human(from), human(from+bucket), e, s)}
+			Label: fmt.Sprintf("hours %d to %d of virtual time: %d events, %d Send API calls", int(from.Hours()), int((from + bucket).Hours()), e, s)}
 		col.Y, col.SY = chartBottom-col.H, chartBottom-col.SH
 		ch.Bars = append(ch.Bars, col)
 	}
