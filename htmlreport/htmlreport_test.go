@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -294,6 +295,21 @@ var _ = Describe("the HTML report in a real browser", Ordered, func() {
 		Expect(l.count("table.violations tr.fail")).To(Equal(report.MaxViolations))
 		Expect(l.count("svg.lifeline")).To(Equal(2 * report.MaxLifelines))
 		Expect(l.count("svg.lifeline .mark")).To(Equal(2 * report.MaxLifelines * report.LifelineMarks))
+	})
+
+	It("prints on A4 landscape", func() {
+		_, src := runReport("testdata")
+		path, _ := render(src, GinkgoT().TempDir(), "run.html")
+		l := b.open(path)
+		defer l.close()
+		pdf, err := chromedp.Run(l.tab, chromedp.PrintToPDF(chromedp.PDFPreferCSSPageSize()))
+		Expect(err).NotTo(HaveOccurred())
+		box := regexp.MustCompile(`/MediaBox \[0 0 ([0-9.]+) ([0-9.]+)\]`).FindSubmatch(pdf)
+		Expect(box).NotTo(BeNil(), "a page size in the PDF")
+		w, _ := strconv.ParseFloat(string(box[1]), 64)
+		h, _ := strconv.ParseFloat(string(box[2]), 64)
+		Expect(w).To(BeNumerically("~", 842, 2), "297 mm wide, in points")
+		Expect(h).To(BeNumerically("~", 595, 2), "210 mm high")
 	})
 
 	It("reads without JavaScript: the verdict, the rules and the scenarios are plain HTML", func() {
