@@ -99,8 +99,13 @@ func runPage(src []byte) (*page, error) {
 			row.Problems = f.Problems
 		}
 		p.Runs = append(p.Runs, row)
-		for _, t := range sc.Tags {
-			exercised[t] = true
+		// A scenario exercises the rules it is tagged with when it passed,
+		// or when its failure is another rule's; a failure that is no
+		// rule's (a contract failure) kept it from judging them.
+		if sc.Passed || len(sc.Verdict.Rules) > 0 {
+			for _, t := range sc.Tags {
+				exercised[t] = true
+			}
 		}
 		if sc.Passed {
 			// A passing scenario's findings are the ones it set out to
@@ -144,7 +149,7 @@ func runPage(src []byte) (*page, error) {
 			row.Verdict, row.Label = "pass", "PASS"
 		default:
 			row.Verdict, row.Label = "none", "not exercised"
-			row.Note = "no scenario of the run is tagged " + rule.ID
+			row.Note = "no scenario of the run that judged it is tagged " + rule.ID
 		}
 		p.Rules = append(p.Rules, row)
 	}
