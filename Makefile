@@ -11,7 +11,7 @@ FUZZMINIMIZE ?= 2s
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  = -X main.version=$(VERSION)
 
-.PHONY: all run test bench bench-serve build lint fuzz docs tidy clean
+.PHONY: all run test bench bench-serve build lint fuzz docs docs-screenshot tidy clean
 
 all: lint test
 
@@ -39,6 +39,11 @@ build:
 ## docs: regenerate README.md's sample outputs from real runs
 docs:
 	$(GO) run ./internal/samples/update README.md
+
+## docs-screenshot: regenerate the HTML report's screenshots under docs/
+## from the browser test's harness (needs chromium)
+docs-screenshot:
+	SCREENSHOT_DIR=$(CURDIR)/docs $(GO) test -count=1 -run TestHTMLReport ./htmlreport/ -ginkgo.focus 'real browser'
 
 ## lint: gofmt and go vet
 lint:

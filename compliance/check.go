@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/otnsim/otnsim/findings"
+	"github.com/otnsim/otnsim/lifeline"
 	"github.com/otnsim/otnsim/probes"
 	"github.com/otnsim/otnsim/rules"
 	"github.com/otnsim/otnsim/scenarios"
@@ -99,6 +100,19 @@ type Report struct {
 	// LateSteps names the requests those calls came after, with the step
 	// of the scenario that sent them: the first few, without repeats.
 	LateSteps []string `json:"late_steps,omitempty"`
+	// Lifelines holds, for each failed scenario in suite order, every
+	// subscriber's lifeline: the evidence that names the scenario (file
+	// and name) is drawn on them.
+	Lifelines []ScenarioLifelines `json:"lifelines,omitempty"`
+}
+
+// ScenarioLifelines are the lifelines of one failed scenario.
+type ScenarioLifelines struct {
+	Scenario  string              `json:"scenario"` // file
+	Name      string              `json:"name"`
+	Lifelines []lifeline.Lifeline `json:"lifelines"`
+	// Omitted counts the scenario's subscribers who got no lifeline.
+	Omitted int `json:"omitted,omitempty"`
 }
 
 // SchemaVersion is the version of the JSON report's shape
@@ -232,6 +246,9 @@ func CheckWith(h Target, bot string, suite []*scenarios.Scenario, o Options) (*R
 		for _, id := range v.blocked {
 			blocked[id] = append(blocked[id], v.file)
 		}
+		if len(v.lifelines) > 0 {
+			rep.Lifelines = append(rep.Lifelines, ScenarioLifelines{Scenario: v.file, Name: v.scenario, Lifelines: v.lifelines, Omitted: v.omitted})
+		}
 	}
 	var results []probes.Result
 	if only, _ := rules.Lookup(o.Only); o.Only == "" || only.Kind == rules.Security {
@@ -289,6 +306,9 @@ type scenarioVerdict struct {
 	contract   []Evidence
 	passes     []ruleEvidence
 	blocked    []string // rules its failure kept from being judged
+	scenario   string   // the scenario's own name
+	lifelines  []lifeline.Lifeline
+	omitted    int
 }
 
 type ruleEvidence struct {
@@ -298,7 +318,8 @@ type ruleEvidence struct {
 
 // judgeScenario charges the result of sc, played in w, rule by rule.
 func judgeScenario(sc *scenarios.Scenario, res scenarios.Result, w *sim.World) *scenarioVerdict {
-	out := &scenarioVerdict{file: res.File, name: res.File + " (" + res.Name + ")", passed: res.Passed}
+	out := &scenarioVerdict{file: res.File, name: res.File + " (" + res.Name + ")", passed: res.Passed,
+		scenario: res.Name, lifelines: res.Lifelines, omitted: res.LifelinesOmitted}
 	v := res.Verdict()
 	charged := map[string]bool{}
 	for _, f := range v.Findings {

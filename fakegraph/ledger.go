@@ -296,6 +296,15 @@ func (t *tokenRecord) snapshot(now time.Time) Token {
 	return tok
 }
 
+// Recorded returns how many events and calls the ledger holds: the ledger
+// order of the last one recorded. Whatever is recorded next has a greater
+// order, so a caller can tell what happened after a point it noted.
+func (s *Server) Recorded() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ledger.order
+}
+
 // TokensFor returns the tokens issued to psid (all topics when topic is
 // empty), oldest first.
 func (l Ledger) TokensFor(psid, topic string) []Token {

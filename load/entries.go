@@ -81,7 +81,7 @@ func (w *world) enter(i int32, entry entryKind, text string, now int64) (fakegra
 	s := &w.subs[i]
 	psid := w.psids[i]
 	c := &w.counters
-	c.Events++
+	w.counted(now, false)
 	s.lastAction = now
 	s.windowUntil = max(s.windowUntil, now+int64(platform.Window))
 	switch entry {
@@ -108,7 +108,7 @@ func (w *world) enter(i int32, entry entryKind, text string, now int64) (fakegra
 		s.adPending = true
 		w.delivered(d, nil)
 		w.drain()
-		c.Events++
+		w.counted(now, false)
 		c.Messages++
 		w.adMessage(s, now)
 		return w.graph.UserMessage(psid, text)

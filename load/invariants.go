@@ -2,7 +2,11 @@ package load
 
 import (
 	"fmt"
+	"strconv"
 	"time"
+
+	"github.com/otnsim/otnsim/fakegraph"
+	"github.com/otnsim/otnsim/lifeline"
 
 	"github.com/otnsim/otnsim/findings"
 	"github.com/otnsim/otnsim/load/report"
@@ -37,7 +41,7 @@ func (w *world) drain() {
 // apply checks one Send API call against the invariants and counts it.
 func (w *world) apply(n sendNote) {
 	c := &w.counters
-	c.Events++
+	w.counted(n.at, true)
 	c.SendCalls++
 	if !n.ok {
 		c.SendRefused++
@@ -170,5 +174,38 @@ func (w *world) finish(r *report.Report) {
 		r.Timeline = findings.Timeline(l, w.psids[0], fs)
 	}
 	r.Counters.Add(w.counters)
+	r.Throughput = w.throughput
+	w.drawLifelines(l, fs, r)
 	r.AddViolations(w.violCount, w.violations)
+}
+
+// drawLifelines gives the chunk's finding samples and violations their
+// subscriber's lifeline, reading the ledger once; the report keeps the
+// first MaxLifelines (AddViolations, TrimLifelines).
+func (w *world) drawLifelines(l fakegraph.Ledger, fs []findings.Finding, r *report.Report) {
+	var whom []lifeline.Who
+	seen := map[string]bool{}
+	add := func(g int, psid string) {
+		if psid != "" && !seen[psid] {
+			seen[psid] = true
+			whom = append(whom, lifeline.Who{PSID: psid, Name: "subscriber " + strconv.Itoa(g)})
+		}
+	}
+	for _, s := range r.Samples {
+		add(s.Subscriber, s.PSID)
+	}
+	for _, v := range w.violations {
+		add(v.Subscriber, v.PSID)
+	}
+	drawn := map[string]*lifeline.Lifeline{}
+	for i, ll := range lifeline.BuildAll(l, whom, fs, report.LifelineMarks) {
+		drawn[whom[i].PSID] = &ll
+	}
+	for id, s := range r.Samples {
+		s.Lifeline = drawn[s.PSID]
+		r.Samples[id] = s
+	}
+	for i := range w.violations {
+		w.violations[i].Lifeline = drawn[w.violations[i].PSID]
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/otnsim/otnsim/internal/schemacheck"
 	"github.com/otnsim/otnsim/load/profile"
 	"github.com/otnsim/otnsim/load/report"
 	"github.com/otnsim/otnsim/sim/clock"
@@ -80,6 +82,7 @@ var _ = Describe("Run", func() {
 		Expect(merged.Counters).To(Equal(whole.Counters))
 		Expect(merged.Findings).To(Equal(whole.Findings))
 		Expect(merged.ViolationCount).To(Equal(whole.ViolationCount))
+		Expect(merged.Throughput).To(Equal(whole.Throughput))
 		Expect(merged.Shards).To(Equal([]string{"0/4", "1/4", "2/4", "3/4"}))
 	})
 
@@ -92,6 +95,34 @@ var _ = Describe("Run", func() {
 		Expect(r.Passed()).To(BeTrue())
 		Expect(r.Findings).To(HaveKeyWithValue("OTN-TOKEN-ONCE", r.Counters.TokensRefused))
 		Expect(r.Counters.TokensRefused).To(BeNumerically(">", 0))
+
+		// The first subscriber behind the rule comes with their lifeline,
+		// the refused reuse on it, and the report stays valid.
+		s := r.Samples["OTN-TOKEN-ONCE"]
+		Expect(s.Lifeline).NotTo(BeNil())
+		Expect(s.Lifeline.Subscriber).To(Equal("subscriber " + itoa(s.Subscriber)))
+		Expect(s.Lifeline.PSID).To(Equal(s.PSID))
+		Expect(s.Lifeline.Sends).To(ContainElement(SatisfyAll(HaveField("Verdict", "refused"), HaveField("Rule", "OTN-TOKEN-ONCE"))))
+		Expect(s.Lifeline.Findings).NotTo(BeEmpty())
+		Expect(len(s.Lifeline.Sends) + len(s.Lifeline.Actions) + len(s.Lifeline.Findings)).To(BeNumerically("<=", report.LifelineMarks))
+		path := filepath.Join(GinkgoT().TempDir(), "r.json")
+		Expect(r.WriteFile(path)).To(Succeed())
+		Expect(schemacheck.File(path)).To(Succeed())
+	})
+
+	It("counts events and Send API calls over virtual time, as the counters do", func() {
+		r := mustRun(small(800))
+		t := r.Throughput
+		Expect(t).NotTo(BeNil())
+		Expect(t.BucketMS).To(Equal(int64(2*time.Hour/time.Millisecond)), "30 days in at most 480 whole hours")
+		Expect(t.Events).To(HaveLen(360))
+		var events, sends int64
+		for i := range t.Events {
+			events += t.Events[i]
+			sends += t.SendCalls[i]
+		}
+		Expect(events).To(Equal(r.Counters.Events))
+		Expect(sends).To(Equal(r.Counters.SendCalls))
 	})
 
 	It("fails the run and names a replayable subscriber when the referee accepts a spent token", func() {
@@ -115,6 +146,10 @@ var _ = Describe("Run", func() {
 		Expect(once.SubscriberSeed).To(HavePrefix("0x"))
 		Expect(once.Replay).To(ContainSubstring("--seed 42"))
 		Expect(once.Replay).To(HaveSuffix("--subscriber " + itoa(once.Subscriber)))
+		Expect(once.Lifeline).NotTo(BeNil(), "the first violations come with a lifeline")
+		for i, v := range r.Violations {
+			Expect(v.Lifeline == nil).To(Equal(i >= report.MaxLifelines || v.PSID == ""), "violation %d: %s", i, v)
+		}
 
 		replay := o.Replay(once.Subscriber)
 		rr := mustRun(replay)

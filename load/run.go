@@ -111,6 +111,10 @@ func Run(opts Options) (*report.Report, error) {
 			return nil, fmt.Errorf("load subscribers %d-%d: %w", chunks[k].lo, chunks[k].hi-1, errs[k])
 		}
 		r.Counters.Add(part.Counters)
+		if r.Throughput == nil {
+			r.Throughput = report.NewThroughput(opts.Days)
+		}
+		r.Throughput.Add(part.Throughput)
 		for rule, n := range part.Findings {
 			r.Findings[rule] += n
 		}
@@ -126,6 +130,7 @@ func Run(opts Options) (*report.Report, error) {
 			hooked.h.Merge(hooks[k].h)
 		}
 	}
+	r.TrimLifelines()
 	r.Subscribers = hi - lo
 	if opts.Only != nil {
 		r.Subscribers = 1

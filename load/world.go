@@ -52,6 +52,7 @@ type world struct {
 	tokenIDs map[string]int32
 
 	counters   report.Counters
+	throughput *report.Throughput
 	violations []report.Violation
 	violCount  int64
 }
@@ -69,17 +70,18 @@ func newWorld(opts *Options, lo, hi int, bot sim.BotFactory, h *histogram) (*wor
 	p := opts.Profile
 	start := p.Start
 	w := &world{
-		opts:     opts,
-		prof:     p,
-		pop:      newPopulation(opts.Seed, p),
-		base:     lo,
-		subs:     make([]subscriber, hi-lo),
-		psids:    make([]string, hi-lo),
-		index:    make(map[string]int32, hi-lo),
-		end:      start.Add(time.Duration(opts.Days * float64(24*time.Hour))).UnixNano(),
-		cur:      -1,
-		topicID:  map[string]int32{},
-		tokenIDs: map[string]int32{},
+		opts:       opts,
+		prof:       p,
+		pop:        newPopulation(opts.Seed, p),
+		base:       lo,
+		subs:       make([]subscriber, hi-lo),
+		psids:      make([]string, hi-lo),
+		index:      make(map[string]int32, hi-lo),
+		end:        start.Add(time.Duration(opts.Days * float64(24*time.Hour))).UnixNano(),
+		cur:        -1,
+		throughput: report.NewThroughput(opts.Days),
+		topicID:    map[string]int32{},
+		tokenIDs:   map[string]int32{},
 	}
 	w.ask = newAsker(p, w.topic)
 	w.entries = newEntryMix(p.Entries)
@@ -297,7 +299,7 @@ func (w *world) notifyMe(i int32, topic int32) {
 	tok, d, err := w.graph.NotifyMe(w.psids[i], w.topics[topic])
 	w.drain()
 	w.cur = -1
-	w.counters.Events++
+	w.counted(now, false)
 	if err != nil {
 		w.counters.OptInsFailed++
 		return
@@ -328,6 +330,14 @@ func (w *world) notified(i int32) {
 		if w.cur != i {
 			w.requeue(i)
 		}
+	}
+}
+
+// counted counts an event (a Send API call when send) at virtual time at.
+func (w *world) counted(at int64, send bool) {
+	w.counters.Events++
+	if w.throughput != nil {
+		w.throughput.Count(time.Duration(at-w.prof.Start.UnixNano()), send)
 	}
 }
 

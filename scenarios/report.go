@@ -8,6 +8,7 @@ import (
 
 	"github.com/otnsim/otnsim/findings"
 	"github.com/otnsim/otnsim/internal/reportdoc"
+	"github.com/otnsim/otnsim/lifeline"
 	"github.com/otnsim/otnsim/rules"
 )
 
@@ -68,19 +69,23 @@ type jsonSummary struct {
 }
 
 type jsonScenario struct {
-	File      string             `json:"file"`
-	Name      string             `json:"name"`
-	Case      string             `json:"case,omitempty"`
-	Tags      []string           `json:"tags"`
-	Seed      int64              `json:"seed"`
-	Passed    bool               `json:"passed"`
-	ElapsedMS float64            `json:"elapsed_ms"`
-	VirtualMS int64              `json:"virtual_ms"`
-	Steps     int                `json:"steps"`
-	Assumed   bool               `json:"assumed"`
-	Findings  []findings.Finding `json:"findings"`
-	Verdict   jsonVerdict        `json:"verdict"`
-	Failure   *jsonFailure       `json:"failure,omitempty"`
+	File      string              `json:"file"`
+	Name      string              `json:"name"`
+	Case      string              `json:"case,omitempty"`
+	Tags      []string            `json:"tags"`
+	Seed      int64               `json:"seed"`
+	Passed    bool                `json:"passed"`
+	ElapsedMS float64             `json:"elapsed_ms"`
+	VirtualMS int64               `json:"virtual_ms"`
+	Steps     int                 `json:"steps"`
+	Assumed   bool                `json:"assumed"`
+	Findings  []findings.Finding  `json:"findings"`
+	Verdict   jsonVerdict         `json:"verdict"`
+	Failure   *jsonFailure        `json:"failure,omitempty"`
+	Lifelines []lifeline.Lifeline `json:"lifelines,omitempty"`
+	// LifelinesOmitted counts the subscribers of a failed scenario who got
+	// no lifeline.
+	LifelinesOmitted int `json:"lifelines_omitted,omitempty"`
 }
 
 type jsonVerdict struct {
@@ -122,7 +127,7 @@ func (r Report) WriteJSON(w io.Writer) error {
 		js := jsonScenario{
 			File: res.File, Name: res.Name, Case: res.Case, Tags: res.Tags, Seed: res.Seed,
 			Passed: res.Passed, ElapsedMS: ms(res.Elapsed), VirtualMS: res.Virtual.Milliseconds(),
-			Steps: res.Steps, Assumed: res.Assumed, Findings: res.Findings,
+			Steps: res.Steps, Assumed: res.Assumed, Findings: res.Findings, Lifelines: res.Lifelines, LifelinesOmitted: res.LifelinesOmitted,
 		}
 		if js.Tags == nil {
 			js.Tags = []string{}

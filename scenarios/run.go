@@ -9,6 +9,7 @@ import (
 
 	"github.com/otnsim/otnsim/fakegraph"
 	"github.com/otnsim/otnsim/findings"
+	"github.com/otnsim/otnsim/lifeline"
 	"github.com/otnsim/otnsim/rules"
 	"github.com/otnsim/otnsim/sim"
 )
@@ -30,6 +31,11 @@ type Result struct {
 	// Named lists the rules the scenario's expectations name (rule:),
 	// sorted: findings of those rules are what the scenario is about.
 	Named []string
+	// Lifelines are, for a failed scenario, its subscribers' stories in
+	// virtual time, at most MaxLifelines of them (see lifelines); nil when
+	// it passed. LifelinesOmitted counts the subscribers left out.
+	Lifelines        []lifeline.Lifeline
+	LifelinesOmitted int
 }
 
 // Unexpected returns the findings of the verdict whose rule the scenario
@@ -180,6 +186,7 @@ func Run(sc *Scenario, opts RunOptions) Result {
 	}
 	var w *sim.World
 	var r *runner
+	var steps stepMarks
 	trigger := ""
 	fail := func(i int, st *Step, who string, problems ...string) Result {
 		res.Failure = &Failure{Step: i + 1, Pos: sc.posOf(st), Problems: problems, Who: who, Trigger: trigger}
@@ -199,6 +206,7 @@ func Run(sc *Scenario, opts RunOptions) Result {
 				}
 				res.Failure.Timeline = timeline(w, who, res.Findings)
 			}
+			res.Lifelines, res.LifelinesOmitted = lifelines(w, led, res.Findings, who, steps)
 		}
 		res.Elapsed = time.Since(began)
 		return res
@@ -224,6 +232,7 @@ func Run(sc *Scenario, opts RunOptions) Result {
 	for i := range sc.Steps {
 		st := &sc.Steps[i]
 		res.Steps = i + 1
+		steps = append(steps, stepMark{order: w.Graph.Recorded(), pos: st.Pos.String()})
 		if problems, who := r.step(st); len(problems) > 0 {
 			return fail(i, st, who, problems...)
 		}
@@ -251,7 +260,7 @@ func Run(sc *Scenario, opts RunOptions) Result {
 	res.Virtual = w.Clock.Now().Sub(start)
 	if opts.FailOn != "" {
 		if un := res.Unexpected(opts.FailOn); len(un) > 0 {
-			return unexpected(res, sc, w, un, began)
+			return unexpected(res, sc, w, un, began, steps)
 		}
 	}
 	res.Passed = true
@@ -261,7 +270,7 @@ func Run(sc *Scenario, opts RunOptions) Result {
 
 // unexpected fails res, whose expectations held, for findings no
 // expectation names.
-func unexpected(res Result, sc *Scenario, w *sim.World, un []findings.Finding, began time.Time) Result {
+func unexpected(res Result, sc *Scenario, w *sim.World, un []findings.Finding, began time.Time, steps stepMarks) Result {
 	f := &Failure{Step: len(sc.Steps), StepName: "findings", Pos: sc.posOf(nil)}
 	if n := len(sc.Steps); n > 0 {
 		f.Pos = sc.Steps[n-1].Pos
@@ -279,8 +288,71 @@ func unexpected(res Result, sc *Scenario, w *sim.World, un []findings.Finding, b
 		}
 	}
 	res.Failure = f
+	res.Lifelines, res.LifelinesOmitted = lifelines(w, led, res.Findings, f.Who, steps)
 	res.Elapsed = time.Since(began)
 	return res
+}
+
+// MaxLifelines is how many subscribers of a failed scenario get a
+// lifeline: the one the failure concerns first, then those with findings,
+// then those with refused calls, then the others in declaration order.
+const MaxLifelines = 8
+
+// lifelines draws the subscribers of w from led, with the findings fs and
+// who first (the failure's subscriber); it returns them and how many were
+// left out.
+func lifelines(w *sim.World, led fakegraph.Ledger, fs []findings.Finding, who string, steps stepMarks) ([]lifeline.Lifeline, int) {
+	subs := w.Subscribers()
+	flagged, refused := map[string]bool{}, map[string]bool{}
+	for _, f := range fs {
+		flagged[f.PSID] = true
+	}
+	for _, c := range led.Calls {
+		if !c.OK {
+			refused[c.PSID] = true
+		}
+	}
+	rank := func(s *sim.Subscriber) int {
+		switch {
+		case s.Alias == who && who != "":
+			return 0
+		case flagged[s.PSID]:
+			return 1
+		case refused[s.PSID]:
+			return 2
+		}
+		return 3
+	}
+	sort.SliceStable(subs, func(i, j int) bool { return rank(subs[i]) < rank(subs[j]) })
+	drawn := subs[:min(len(subs), MaxLifelines)]
+	whom := make([]lifeline.Who, len(drawn))
+	for i, s := range drawn {
+		whom[i] = lifeline.Who{PSID: s.PSID, Name: s.Alias}
+	}
+	out := lifeline.BuildAll(led, whom, fs, 0)
+	for i := range out {
+		out[i].SetSteps(led, steps.at)
+	}
+	return out, len(subs) - len(drawn)
+}
+
+// stepMark notes where the ledger stood when a step began.
+type stepMark struct {
+	order int    // the ledger order of the last record before the step
+	pos   string // the step's file:line:col
+}
+
+// stepMarks are a run's steps in order, each with where the ledger stood.
+type stepMarks []stepMark
+
+// at returns the position of the step during which the record of ledger
+// order was made, "" for one made before the first step.
+func (m stepMarks) at(order int) string {
+	i := sort.Search(len(m), func(i int) bool { return m[i].order >= order }) - 1
+	if i < 0 {
+		return ""
+	}
+	return m[i].pos
 }
 
 func (sc *Scenario) posOf(st *Step) Pos {

@@ -363,3 +363,37 @@ var _ = Describe("the shipped suites", func() {
 		}
 	})
 })
+
+var _ = Describe("a failed scenario's lifelines", func() {
+	It("draws the subscriber the failure concerns first, then the others, eight at most", func() {
+		sc, err := scenarios.Parse("crowd.yaml", []byte(`name: crowd
+subscribers:
+  - generate: {count: 11, prefix: s}
+  - alias: late
+steps:
+  - repeat:
+      each: all
+      steps:
+        - say: {who: "${who}", text: "red lipstick please"}
+  - expect: {window: {who: late, open: false}}
+`))
+		Expect(err).NotTo(HaveOccurred())
+		res := scenarios.Run(sc, scenarios.RunOptions{})
+		Expect(res.Passed).To(BeFalse())
+		Expect(res.Lifelines).To(HaveLen(scenarios.MaxLifelines))
+		Expect(res.LifelinesOmitted).To(Equal(12 - scenarios.MaxLifelines))
+		Expect(res.Lifelines[0].Subscriber).To(Equal("late"))
+		Expect(res.Lifelines[0].Windows).To(HaveLen(1))
+		Expect(res.Lifelines[0].Actions).NotTo(BeEmpty())
+		Expect(res.Lifelines[0].Actions[0].Step).To(Equal("crowd.yaml:9:11"), "the say step inside the repeat")
+		Expect(res.Lifelines[1].Subscriber).To(Equal("s1"))
+	})
+
+	It("draws none for a scenario that passed", func() {
+		sc, err := scenarios.Parse("ok.yaml", []byte("name: ok\nsubscribers: [{alias: a}]\nsteps:\n  - say: {who: a, text: hi}\n  - expect: {window: {who: a, open: true}}\n"))
+		Expect(err).NotTo(HaveOccurred())
+		res := scenarios.Run(sc, scenarios.RunOptions{})
+		Expect(res.Passed).To(BeTrue())
+		Expect(res.Lifelines).To(BeNil())
+	})
+})

@@ -71,6 +71,7 @@ Examples:
   otnsim check --bot-cmd "python3 examples/python-bot/bot.py"
   otnsim check --bot-cmd "./mybot" --bot-procs 4 --settle 1s
   otnsim check --bot-cmd "./mybot" --junit compliance.xml --json compliance.json
+  otnsim check --bot-cmd "otnsim bot" --html check.html
   otnsim check --bot-cmd "./mybot" --fail-on warning --idle-after 10m
   otnsim check --bot-url http://127.0.0.1:3000 --settle 100ms
   otnsim check --intercept --bot-cmd "node hardcoded-bot.js"
@@ -78,9 +79,11 @@ Examples:
 Exit status: 0 no rule failed at --fail-on or above (default failure:
 warnings are printed but pass) and no contract failure, 1 otherwise, 2 usage
 or input error, or a bot that could not be run (it crashed, hung, answered
-5xx or never listened). --json and --junit are written on every exit, 2
-included: then with an error object (JSON) and an <error> testcase (JUnit)
-that say why, with the bot's last output.
+5xx or never listened). --json, --junit and --html are written on every
+exit, 2 included: then with an error object (JSON) and an <error> testcase
+(JUnit) that say why, with the bot's last output. --html shows each rule's
+verdict with its evidence and the lifelines of the failed scenarios'
+subscribers.
 With --bot-cmd, SIGINT, SIGTERM and SIGHUP are forwarded to the bot's
 whole process tree (SIGKILL follows 3s later) and otnsim exits 130, 143 or
 129 without reports; a reader of its output that goes away ends the bot
@@ -99,6 +102,7 @@ type checkFlags struct {
 	bot               *botFlags
 	seed              *int64
 	jsonOut, junitOut *string
+	htmlOut           *string
 	verdict           *verdictFlags
 	run, only         *string
 	procs             *int
@@ -111,6 +115,7 @@ func defineCheckFlags(fs *flag.FlagSet) checkFlags {
 		seed:     fs.Int64("seed", 0, "override every scenario's seed (0 keeps each file's own)"),
 		jsonOut:  fs.String("json", "", "also write the report as JSON to `FILE`"),
 		junitOut: fs.String("junit", "", "also write the report as JUnit XML to `FILE`"),
+		htmlOut:  fs.String("html", "", "also write a self-contained HTML report, with the failed scenarios' lifelines, to `FILE`"),
 		verdict:  addVerdictFlags(fs, true),
 		run:      fs.String("run", "", "play only the scenarios whose name or file matches this regular expression"),
 		only:     fs.String("rule", "", "judge only rule `ID`: play the scenarios tagged with it (and its probes) and report its row alone"),
@@ -138,7 +143,7 @@ func checkCmd(args []string, stdout, stderr io.Writer) int {
 		if f.bot.given() {
 			rep.Bot = f.bot.describe()
 		}
-		writeCheckReports(stderr, *f.jsonOut, *f.junitOut, rep)
+		writeCheckReports(stderr, f, rep)
 		return exitUsage
 	}
 	level, err := f.verdict.level()
@@ -192,7 +197,7 @@ func checkCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	rep.Tool = "otnsim " + version
 	compliance.WriteVerdict(stdout, rep)
-	if !writeCheckReports(stderr, *f.jsonOut, *f.junitOut, rep) {
+	if !writeCheckReports(stderr, f, rep) {
 		return exitUsage
 	}
 	if rep.Failed() {
@@ -201,11 +206,13 @@ func checkCmd(args []string, stdout, stderr io.Writer) int {
 	return exitPass
 }
 
-// writeCheckReports writes the --json and --junit files that were asked for,
-// printing why one could not be; it reports whether all were written.
-func writeCheckReports(stderr io.Writer, jsonPath, junitPath string, rep *compliance.Report) bool {
+// writeCheckReports writes the --json, --junit and --html files that were
+// asked for, printing why one could not be; it reports whether all were
+// written.
+func writeCheckReports(stderr io.Writer, f checkFlags, rep *compliance.Report) bool {
 	ok := true
-	for _, e := range []error{writeReport(jsonPath, rep, compliance.WriteJSON), writeReport(junitPath, rep, compliance.WriteJUnit)} {
+	page := writeHTML(*f.htmlOut, func(w io.Writer) error { return compliance.WriteJSON(w, rep) })
+	for _, e := range []error{writeReport(*f.jsonOut, rep, compliance.WriteJSON), writeReport(*f.junitOut, rep, compliance.WriteJUnit), page} {
 		if e != nil {
 			fmt.Fprintln(stderr, "otnsim check:", e)
 			ok = false

@@ -66,11 +66,14 @@ Examples:
   otnsim load --bot-cmd "otnsim bot" --bot-procs 4 --subscribers 20000 --days 30
   otnsim load --intercept --bot-cmd "node hardcoded-bot.js" --subscribers 2000 --days 7
   otnsim load --profile load/profiles/careless-bot.yaml --fail-on warning
+  otnsim load --profile load/profiles/careless-bot.yaml --html load.html
 
 Exit status: 0 passed, 1 an invariant was broken or a finding at or above
 --fail-on, 2 usage or input error (or a bot that could not be run). --json
-is written on every exit, 2 included: then with an error object that says
-why, with the bot's last output.
+and --html are written on every exit, 2 included: then with an error object
+that says why, with the bot's last output. --html draws throughput over
+virtual time, the latency histogram, tokens by fate, findings by rule with
+their replay commands, and the lifelines of the subscribers behind them.
 With --bot-cmd, SIGINT, SIGTERM and SIGHUP are forwarded to the bot's
 whole process tree (SIGKILL follows 3s later) and otnsim exits 130, 143 or
 129 without reports; a reader of its output that goes away ends the bot
@@ -92,6 +95,7 @@ type loadFlags struct {
 	profPath  string
 	shardFlag string
 	jsonPath  string
+	htmlPath  string
 	useHTTP   bool
 	only      int
 	workers   int
@@ -112,6 +116,7 @@ func defineLoadFlags(fs *flag.FlagSet) *loadFlags {
 	fs.StringVar(&o.profPath, "profile", "", "profile file (YAML); default: a small shop")
 	fs.StringVar(&o.shardFlag, "shard", "", "run only shard i/N of the population (0 <= i < N)")
 	fs.StringVar(&o.jsonPath, "json", "", "also write the report as JSON to this file")
+	fs.StringVar(&o.htmlPath, "html", "", "also write a self-contained HTML report (throughput, latency, tokens, findings, lifelines) to this `FILE`")
 	fs.BoolVar(&o.useHTTP, "http", false, "serve fakegraph and the bot on loopback and talk HTTP")
 	fs.IntVar(&o.only, "subscriber", -1, "replay only the subscriber with this index and print their timeline")
 	fs.IntVar(&o.workers, "workers", 0, "chunks run at once (default: one per CPU; 4 per CPU with --http)")
@@ -136,7 +141,7 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 	began := time.Now()
 	// abort writes the report of a run without counts, and returns code.
 	abort := func(code int, e *report.Error) int {
-		if o.jsonPath == "" {
+		if o.jsonPath == "" && o.htmlPath == "" {
 			return code
 		}
 		rep := &report.Report{Version: report.FormatVersion, Tool: "otnsim " + version, Started: began, Error: e,
@@ -155,7 +160,7 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 		if sh, err := load.ParseShard(o.shardFlag); err == nil {
 			rep.Shards = []string{sh.String()}
 		}
-		if err := rep.WriteFile(o.jsonPath); err != nil {
+		if err := writeLoadReports(rep, o); err != nil {
 			fmt.Fprintf(stderr, "otnsim load: %v\n", err)
 		}
 		return code
@@ -256,16 +261,31 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, line)
 	}
 	rep.WriteSummary(stdout)
-	if o.jsonPath != "" {
-		if err := rep.WriteFile(o.jsonPath); err != nil {
-			fmt.Fprintf(stderr, "otnsim load: %v\n", err)
-			return exitUsage
-		}
+	if err := writeLoadReports(rep, o); err != nil {
+		fmt.Fprintf(stderr, "otnsim load: %v\n", err)
+		return exitUsage
 	}
 	if !rep.OK() {
 		return exitFailed
 	}
 	return exitPass
+}
+
+// writeLoadReports writes the --json and --html files that were asked for.
+func writeLoadReports(rep *report.Report, o *loadFlags) error {
+	if o.jsonPath != "" {
+		if err := rep.WriteFile(o.jsonPath); err != nil {
+			return err
+		}
+	}
+	return writeHTML(o.htmlPath, func(w io.Writer) error {
+		b, err := rep.MarshalJSON()
+		if err != nil {
+			return fmt.Errorf("encode report: %w", err)
+		}
+		_, err = w.Write(b)
+		return err
+	})
 }
 
 // loadSettle is load's default quiet period after each webhook or trigger:

@@ -1,11 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+
 	"github.com/otnsim/otnsim/external"
+	"github.com/otnsim/otnsim/htmlreport"
 	"github.com/otnsim/otnsim/internal/reportdoc"
 )
 
-// The --json and --junit reports are written on every exit once the flags
+// The --json, --junit and --html reports are written on every exit once the flags
 // parse, exit 2 included: a report without a verdict carries an error
 // object (JSON) and an <error> testcase (JUnit) that say why, so that CI
 // always gets its files.
@@ -26,4 +32,21 @@ func errorOf(kind string, err error) *reportdoc.Error {
 // errorText is errorOf for a message of otnsim's own.
 func errorText(kind, msg string) *reportdoc.Error {
 	return &reportdoc.Error{Kind: kind, Message: msg}
+}
+
+// writeHTML writes the --html page of a report whose JSON write writes,
+// when path is set: the page is drawn from that JSON, as otnsim report html
+// draws a saved one.
+func writeHTML(path string, write func(io.Writer) error) error {
+	if path == "" {
+		return nil
+	}
+	var page bytes.Buffer
+	if err := htmlreport.RenderFrom(&page, write); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, page.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write HTML report: %w", err)
+	}
+	return nil
 }

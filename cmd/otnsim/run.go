@@ -47,6 +47,7 @@ Examples:
   otnsim run -v --seed 42 scenarios/window
   otnsim run --run 'reuse|expiry' --tags boundary,-slow scenarios/
   otnsim run --json report.json --junit junit.xml scenarios/
+  otnsim run --html report.html scenarios/
   otnsim run --bot-cmd "python3 examples/python-bot/bot.py" scenarios/compliance
   otnsim run --intercept --bot-cmd "node hardcoded-bot.js" embedded:compliance
   otnsim run --fail-on warning scenarios/
@@ -59,9 +60,10 @@ A failure lists the rules it charges to the bot; a problem an earlier finding
 explains is shown as its consequence.
 
 Exit status: 0 all passed, 1 a scenario failed, 2 usage or input error
-(or a bot that could not be run). --json and --junit are written on every
-exit, 2 included: then with an error object (JSON) and an <error> testcase
-(JUnit) that say why.
+(or a bot that could not be run). --json, --junit and --html are written on
+every exit, 2 included: then with an error object (JSON) and an <error>
+testcase (JUnit) that say why. --html draws a failed scenario's subscribers
+on lifelines in virtual time (see "HTML reports" in README.md).
 With --bot-cmd, SIGINT, SIGTERM and SIGHUP are forwarded to the bot's
 whole process tree (SIGKILL follows 3s later) and otnsim exits 130, 143 or
 129 without reports; a reader of its output that goes away ends the bot
@@ -82,6 +84,7 @@ type runFlags struct {
 	tags     string
 	jsonPath string
 	junit    string
+	html     string
 	verbose  bool
 	parallel int
 	color    string
@@ -96,6 +99,7 @@ func defineRunFlags(fs *flag.FlagSet) (*runFlags, *botFlags, *verdictFlags) {
 	fs.StringVar(&f.tags, "tags", "", "run only scenarios with any of these comma-separated tags; -TAG excludes")
 	fs.StringVar(&f.jsonPath, "json", "", "write a JSON report (schema: scenarios/report.schema.json) to this file")
 	fs.StringVar(&f.junit, "junit", "", "write a JUnit XML report to this file")
+	fs.StringVar(&f.html, "html", "", "write a self-contained HTML report, with the lifelines of failed scenarios' subscribers, to this `FILE`")
 	fs.BoolVar(&f.verbose, "v", false, "also print each scenario's description and findings")
 	fs.IntVar(&f.parallel, "parallel", 0, "scenarios played at once (0: one per CPU)")
 	fs.StringVar(&f.color, "color", "auto", "colour the output: auto (on a terminal, unless NO_COLOR is set), always, never")
@@ -204,7 +208,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	return exitPass
 }
 
-// writeReports writes the --json and --junit files, if asked for.
+// writeReports writes the --json, --junit and --html files, if asked for.
 func writeReports(rep scenarios.Report, f runFlags, stderr io.Writer) int {
 	write := func(path string, fn func(io.Writer) error) error {
 		if path == "" {
@@ -220,7 +224,7 @@ func writeReports(rep scenarios.Report, f runFlags, stderr io.Writer) int {
 		}
 		return file.Close()
 	}
-	for _, e := range []error{write(f.jsonPath, rep.WriteJSON), write(f.junit, rep.WriteJUnit)} {
+	for _, e := range []error{write(f.jsonPath, rep.WriteJSON), write(f.junit, rep.WriteJUnit), writeHTML(f.html, rep.WriteJSON)} {
 		if e != nil {
 			fmt.Fprintf(stderr, "otnsim run: %v\n", e)
 			return exitUsage

@@ -82,6 +82,12 @@ func Merge(rs ...*Report) (*Report, error) {
 		if err := out.Counters.addChecked(r.Counters); err != nil {
 			return nil, fmt.Errorf("merge report %d: %w", i+1, err)
 		}
+		if r.Throughput != nil {
+			if out.Throughput == nil {
+				out.Throughput = &Throughput{BucketMS: r.Throughput.BucketMS}
+			}
+			out.Throughput.Add(r.Throughput)
+		}
 		for rule, n := range r.Findings {
 			v := out.Findings[rule]
 			if err := addInt64(&v, n, "findings_by_rule."+rule); err != nil {
@@ -127,6 +133,7 @@ func Merge(rs ...*Report) (*Report, error) {
 	if out.Subscribers > out.Population {
 		return nil, fmt.Errorf("merge: %d subscribers in the reports, more than the run's %d: %w", out.Subscribers, out.Population, ErrMismatch)
 	}
+	out.TrimLifelines()
 	lat, err := LatencyFrom(h)
 	if err != nil {
 		return nil, fmt.Errorf("merge: %w", err)

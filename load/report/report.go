@@ -12,6 +12,7 @@ import (
 
 	"github.com/otnsim/otnsim/internal/inputfile"
 	"github.com/otnsim/otnsim/internal/reportdoc"
+	"github.com/otnsim/otnsim/lifeline"
 )
 
 // FormatVersion is the version of the JSON report format
@@ -60,8 +61,10 @@ type Report struct {
 	// split ("i/N") that none of the merged reports covers.
 	MissingShards []string `json:"missing_shards,omitempty"`
 
-	Counters Counters         `json:"counters"`
-	Findings map[string]int64 `json:"findings_by_rule"`
+	Counters Counters `json:"counters"`
+	// Throughput counts events and Send API calls over virtual time.
+	Throughput *Throughput      `json:"throughput,omitempty"`
+	Findings   map[string]int64 `json:"findings_by_rule"`
 	// Samples holds, for each rule with findings, its first subscriber and
 	// the command that replays them.
 	Samples map[string]FindingSample `json:"finding_samples,omitempty"`
@@ -168,7 +171,18 @@ type Violation struct {
 	At             string `json:"at"` // virtual time, RFC 3339
 	Detail         string `json:"detail"`
 	Replay         string `json:"replay,omitempty"` // command line that replays the subscriber
+	// Lifeline is the subscriber's story, for the first MaxLifelines
+	// violations of the report.
+	Lifeline *lifeline.Lifeline `json:"lifeline,omitempty"`
 }
+
+// MaxLifelines is how many violations (and, separately, how many rules'
+// finding samples) keep their subscriber's lifeline, so that a report of a
+// million subscribers stays small.
+const MaxLifelines = 10
+
+// LifelineMarks is how many marks each lifeline of a load report keeps.
+const LifelineMarks = 120
 
 // String renders the violation on one line.
 func (v Violation) String() string {
@@ -199,6 +213,9 @@ func (r *Report) AddViolations(count int64, vs []Violation) {
 	})
 	if len(r.Violations) > MaxViolations {
 		r.Violations = r.Violations[:MaxViolations]
+	}
+	for i := MaxLifelines; i < len(r.Violations); i++ {
+		r.Violations[i].Lifeline = nil
 	}
 }
 

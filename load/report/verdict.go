@@ -3,6 +3,8 @@ package report
 import (
 	"sort"
 
+	"github.com/otnsim/otnsim/lifeline"
+
 	"github.com/otnsim/otnsim/rules"
 )
 
@@ -14,6 +16,9 @@ type FindingSample struct {
 	At         string `json:"at"` // virtual time of the first finding
 	Detail     string `json:"detail"`
 	Replay     string `json:"replay,omitempty"`
+	// Lifeline is the subscriber's story, for the MaxLifelines rules with
+	// the most findings.
+	Lifeline *lifeline.Lifeline `json:"lifeline,omitempty"`
 }
 
 // AddSample keeps s as rule's sample unless one of a lower subscriber index
@@ -28,15 +33,28 @@ func (r *Report) AddSample(rule string, s FindingSample) {
 	r.Samples[rule] = s
 }
 
-// ParseSeverity reads a --fail-on level: failure, warning or info.
-func ParseSeverity(s string) (rules.Severity, error) { return rules.ParseSeverity(s) }
+// TrimLifelines keeps the lifelines of the samples of the MaxLifelines
+// rules with the most findings (ties by id) and drops the others.
+func (r *Report) TrimLifelines() {
+	kept := 0
+	for _, id := range r.RulesByFindings() {
+		s, ok := r.Samples[id]
+		if !ok {
+			continue
+		}
+		if kept++; kept > MaxLifelines {
+			s.Lifeline = nil
+			r.Samples[id] = s
+		}
+	}
+}
 
-// Failing returns the rules with findings at or above level, most findings
-// first (ties by id).
-func (r *Report) Failing(level rules.Severity) []string {
-	var out []string
+// RulesByFindings returns the rules with findings, most findings first
+// (ties by id).
+func (r *Report) RulesByFindings() []string {
+	out := make([]string, 0, len(r.Findings))
 	for id, n := range r.Findings {
-		if n > 0 && rules.AtLeast(rules.SeverityOf(id), level) {
+		if n > 0 {
 			out = append(out, id)
 		}
 	}
@@ -46,6 +64,21 @@ func (r *Report) Failing(level rules.Severity) []string {
 		}
 		return out[i] < out[j]
 	})
+	return out
+}
+
+// ParseSeverity reads a --fail-on level: failure, warning or info.
+func ParseSeverity(s string) (rules.Severity, error) { return rules.ParseSeverity(s) }
+
+// Failing returns the rules with findings at or above level, most findings
+// first (ties by id).
+func (r *Report) Failing(level rules.Severity) []string {
+	var out []string
+	for _, id := range r.RulesByFindings() {
+		if rules.AtLeast(rules.SeverityOf(id), level) {
+			out = append(out, id)
+		}
+	}
 	return out
 }
 
