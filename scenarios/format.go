@@ -108,6 +108,10 @@ func intNode(v int) *yaml.Node { return scalar(strconv.Itoa(v), "!!int") }
 
 func boolNode(v bool) *yaml.Node { return scalar(strconv.FormatBool(v), "!!bool") }
 
+// floatNode writes a number plainly: the decoder reads "-8" as a float
+// where it wants one.
+func floatNode(v float64) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: strconv.FormatFloat(v, 'g', -1, 64)} }
+
 func durationNode(d time.Duration) *yaml.Node { return str(clock.FormatDuration(d)) }
 
 func timeNode(t time.Time) *yaml.Node { return str(t.UTC().Format(time.RFC3339Nano)) }
@@ -227,7 +231,7 @@ func diffNode(v, def reflect.Value) (*yaml.Node, error) {
 			}
 			n.Content = append(n.Content, c)
 		}
-		if flat(n) {
+		if scalars(n) {
 			n.Style = yaml.FlowStyle
 		}
 		return n, nil
@@ -263,7 +267,7 @@ func diffNode(v, def reflect.Value) (*yaml.Node, error) {
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		return scalar(strconv.FormatUint(v.Uint(), 10), "!!int"), nil
 	case reflect.Float32, reflect.Float64:
-		return scalar(strconv.FormatFloat(v.Float(), 'g', -1, 64), "!!float"), nil
+		return floatNode(v.Float()), nil
 	case reflect.Interface:
 		if v.IsNil() {
 			return nil, nil
@@ -271,6 +275,16 @@ func diffNode(v, def reflect.Value) (*yaml.Node, error) {
 		return plainNode(v.Interface())
 	}
 	return nil, fmt.Errorf("cannot write a %s", v.Type())
+}
+
+// scalars reports whether n holds scalars only.
+func scalars(n *yaml.Node) bool {
+	for _, c := range n.Content {
+		if c.Kind != yaml.ScalarNode {
+			return false
+		}
+	}
+	return true
 }
 
 // flat reports whether n holds scalars only (or flow collections), so that
@@ -297,7 +311,7 @@ func subscriberNode(s SubscriberSpec) *yaml.Node {
 		add(n, "locale", str(s.Locale))
 	}
 	if s.Timezone != nil {
-		add(n, "timezone", scalar(strconv.FormatFloat(*s.Timezone, 'g', -1, 64), "!!float"))
+		add(n, "timezone", floatNode(*s.Timezone))
 	}
 	return n
 }
@@ -405,7 +419,7 @@ func faultNode(f *FaultSpec) *yaml.Node {
 		add(m, "stage", str(f.Stage))
 	}
 	if f.Probability != 1 {
-		add(m, "probability", scalar(strconv.FormatFloat(f.Probability, 'g', -1, 64), "!!float"))
+		add(m, "probability", floatNode(f.Probability))
 	}
 	if f.Latency != 0 {
 		add(m, "latency", durationNode(f.Latency))
