@@ -319,4 +319,3 @@ func Write(path string, sc *scenarios.Scenario) error {
 	}
 	return nil
 }
-

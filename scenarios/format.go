@@ -110,7 +110,9 @@ func boolNode(v bool) *yaml.Node { return scalar(strconv.FormatBool(v), "!!bool"
 
 // floatNode writes a number plainly: the decoder reads "-8" as a float
 // where it wants one.
-func floatNode(v float64) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: strconv.FormatFloat(v, 'g', -1, 64)} }
+func floatNode(v float64) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Value: strconv.FormatFloat(v, 'g', -1, 64)}
+}
 
 func durationNode(d time.Duration) *yaml.Node { return str(clock.FormatDuration(d)) }
 

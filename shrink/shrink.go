@@ -506,7 +506,11 @@ func (s *shrinker) simplifySubscribers() (bool, error) {
 		func(x *scenarios.SubscriberSpec) bool { had := x.Name != ""; x.Name = ""; return had },
 		func(x *scenarios.SubscriberSpec) bool { had := x.Locale != ""; x.Locale = ""; return had },
 		func(x *scenarios.SubscriberSpec) bool { had := x.Timezone != nil; x.Timezone = nil; return had },
-		func(x *scenarios.SubscriberSpec) bool { had := x.Region != "" && x.Region != "US"; x.Region = "US"; return had },
+		func(x *scenarios.SubscriberSpec) bool {
+			had := x.Region != "" && x.Region != "US"
+			x.Region = "US"
+			return had
+		},
 	}
 	for i := range s.best.Subscribers {
 		for _, edit := range edits {
