@@ -56,6 +56,9 @@ type Bot struct {
 	mu          sync.Mutex
 	products    map[string]*Product
 	pageChecked bool
+	// featureOff is set once Meta refused a request because the page
+	// lacks the One-Time Notification feature.
+	featureOff bool
 	pageFlag    bool
 
 	runMu   sync.Mutex // one runDue at a time

@@ -12,10 +12,12 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/otnsim/otnsim/fakegraph"
 	"github.com/otnsim/otnsim/reference"
 	"github.com/otnsim/otnsim/rules"
 	"github.com/otnsim/otnsim/scenarios"
@@ -42,11 +44,16 @@ func With(opts scenarios.RunOptions) Runner {
 	return func(sc *scenarios.Scenario) scenarios.Result { return scenarios.Run(sc, opts) }
 }
 
-// Fails reports whether res fails for rule: the scenario did not pass, and
-// its verdict charges the rule (a finding of it, or a failed expectation
-// that names it).
+// Fails reports whether res fails for rule: the scenario failed at an
+// expect step (or for findings no expectation names), not at a step that
+// could not be played, and its verdict charges the rule (a finding of it,
+// or a failed expectation that names it).
 func Fails(res scenarios.Result, rule string) bool {
-	return !res.Passed && slices.Contains(res.Verdict().Charged(rules.Info), rule)
+	f := res.Failure
+	if res.Passed || f == nil || (f.StepName != string(scenarios.StepExpect) && f.StepName != "findings") {
+		return false
+	}
+	return slices.Contains(res.Verdict().Charged(rules.Info), rule)
 }
 
 // Options tunes Shrink.
@@ -130,7 +137,7 @@ func Shrink(sc *scenarios.Scenario, run Runner, o Options) (*scenarios.Scenario,
 		return nil, s.st, fmt.Errorf("shrink %s: %w %s", sc.Name, ErrNotFailing, orAny(rule))
 	}
 	passes := []func() (bool, error){s.removeSteps, s.dropSubscribers, s.mergeAdvances, s.shortenAdvances,
-		s.dropExpectations, s.simplifySteps, s.simplifySubscribers, s.simplifyBot}
+		s.dropExpectations, s.simplifySteps, s.simplifySubscribers, s.simplifyWorld, s.simplifyBot}
 	for round := 0; round < 8; round++ {
 		changed := false
 		for _, p := range passes {
@@ -524,6 +531,32 @@ func (s *shrinker) simplifySubscribers() (bool, error) {
 			}
 			changed = changed || ok
 		}
+	}
+	return changed, nil
+}
+
+// simplifyWorld tries the default page and settings.
+func (s *shrinker) simplifyWorld() (bool, error) {
+	def := scenarios.WorldSpec{OTNPermission: true, Settings: fakegraph.DefaultSettings()}
+	if reflect.DeepEqual(s.best.World, def) {
+		return false, nil
+	}
+	changed := false
+	for _, edit := range []func(*scenarios.WorldSpec){
+		func(w *scenarios.WorldSpec) { *w = def },
+		func(w *scenarios.WorldSpec) { w.Settings = def.Settings },
+		func(w *scenarios.WorldSpec) { w.OTNPermission = true },
+	} {
+		cand := clone(s.best)
+		edit(&cand.World)
+		if reflect.DeepEqual(cand.World, s.best.World) {
+			continue
+		}
+		ok, err := s.try(cand)
+		if err != nil {
+			return changed, err
+		}
+		changed = changed || ok
 	}
 	return changed, nil
 }
