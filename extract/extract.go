@@ -83,8 +83,8 @@ func Scenario(life *load.Life, prof *profile.Profile, src Source, ruleIDs []stri
 	tz := life.User.Timezone
 	sc := &scenarios.Scenario{
 		Name: fmt.Sprintf("Subscriber %d of %s breaks %s", life.Subscriber, src.Profile, strings.Join(ruleIDs, ", ")),
-		Description: fmt.Sprintf("Extracted from a load run (%s, seed %d): subscriber %d's life, replayed. "+
-			"It fails while the bot breaks %s; it passes once the bot is fixed.", src.Profile, src.Seed, life.Subscriber, strings.Join(ruleIDs, ", ")),
+		Description: fmt.Sprintf("Subscriber %d's life in a load run (profile %s, seed %d), replayed. "+
+			"It fails while the bot breaks %s; it passes once the bot is fixed.", life.Subscriber, src.Profile, src.Seed, strings.Join(ruleIDs, ", ")),
 		Tags:  append([]string{"extracted"}, ruleIDs...),
 		Seed:  src.Seed,
 		Start: life.Start,
@@ -94,7 +94,7 @@ func Scenario(life *load.Life, prof *profile.Profile, src Source, ruleIDs []stri
 			Region: life.User.Region, Locale: life.User.Locale, Timezone: &tz}},
 	}
 	if src.Command != "" {
-		sc.Description += " Replay the run's subscriber with: " + src.Command
+		sc.Description += " The run's replay: " + src.Command + " ."
 	}
 	sc.Checks = findings.DefaultOptions()
 	if src.Checks != nil {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -44,7 +43,7 @@ func (b *Bot) ask(psid, topic, title string) (bool, error) {
 		return false, nil
 	}
 	err := b.send(newOTNRequest(psid, title, topic))
-	out, noFeature := classify(err), featureMissing(err)
+	out := classify(err)
 	if out != outOK {
 		b.logf("OTN request to %s for %q: %v", psid, topic, err)
 	}
@@ -65,13 +64,6 @@ func (b *Bot) ask(psid, topic, title string) (bool, error) {
 			}
 		case outRegion:
 			s.RegionAffected = true
-			if noFeature {
-				// Meta said the page itself lacks the feature: nobody is
-				// asked again, not only this subscriber.
-				b.mu.Lock()
-				b.featureOff = true
-				b.mu.Unlock()
-			}
 		case outBlocked:
 			s.Blocked = true
 		default:
@@ -107,10 +99,7 @@ func recentAsks(asked []time.Time, now time.Time) []time.Time {
 // flag, an admin in an affected country.
 func (b *Bot) pageOTNOff() bool {
 	r := b.cfg.Policy.Regions
-	b.mu.Lock()
-	off := b.featureOff
-	b.mu.Unlock()
-	if r.PageAffected || off {
+	if r.PageAffected {
 		return true
 	}
 	for _, c := range r.AdminCountries {
@@ -208,13 +197,4 @@ func (b *Bot) send(body any) error {
 		}
 	}
 	return err
-}
-
-// featureMissing reports whether err is Meta's permission error for a page
-// without the One-Time Notification feature. It shares code 10 with the
-// region rules' refusal; only the message, which names the region in the
-// latter, tells them apart.
-func featureMissing(err error) bool {
-	ge, ok := asGraphError(err)
-	return ok && ge.Code == 10 && !strings.Contains(strings.ToLower(ge.Message), "region")
 }

@@ -56,10 +56,7 @@ type Bot struct {
 	mu          sync.Mutex
 	products    map[string]*Product
 	pageChecked bool
-	// featureOff is set once Meta refused a request because the page
-	// lacks the One-Time Notification feature.
-	featureOff bool
-	pageFlag   bool
+	pageFlag    bool
 
 	runMu   sync.Mutex // one runDue at a time
 	timerMu sync.Mutex

@@ -63,6 +63,7 @@ Examples:
   otnsim load --bot-cmd "python3 examples/python-bot/bot.py" --subscribers 2000 --days 7
   otnsim load --bot-cmd "otnsim bot" --bot-procs 4 --subscribers 20000 --days 30
   otnsim load --profile load/profiles/careless-bot.yaml --fail-on warning
+  otnsim load --profile load/profiles/careless-bot.yaml --subscribers 20000 --extract out/ --shrink
 
 Exit status: 0 passed, 1 an invariant was broken or a finding at or above
 --fail-on, 2 usage or input error (or a bot that could not be run). --json
@@ -94,6 +95,8 @@ type loadFlags struct {
 	tick      string
 	verdict   *verdictFlags
 	bot       *botFlags
+	extract   string
+	shrink    bool
 }
 
 // defineLoadFlags defines otnsim load's flags on fs.
@@ -114,6 +117,8 @@ func defineLoadFlags(fs *flag.FlagSet) *loadFlags {
 	o.bot = addBotFlags(fs, loadSettle)
 	fs.IntVar(&o.procs, "bot-procs", 1, "bot processes to start with --bot-cmd, each playing its share of the chunks")
 	fs.StringVar(&o.tick, "tick", "1m", "with --bot-cmd/--bot-url: the least virtual time between two ticks sent to the bot")
+	fs.StringVar(&o.extract, "extract", "", "write a scenario file into this folder for every rule's sample subscriber and every violation: their life, failing for the rule (see otnsim help extract)")
+	fs.BoolVar(&o.shrink, "shrink", false, "with --extract: shrink each scenario (see otnsim help shrink)")
 	return o
 }
 
@@ -252,6 +257,9 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "otnsim load: %v\n", err)
 			return exitUsage
 		}
+	}
+	if o.extract != "" && !extractRun(opts, rep, o.extract, o.shrink, stdout, stderr) {
+		return exitUsage
 	}
 	if !rep.OK() {
 		return exitFailed
