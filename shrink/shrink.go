@@ -426,6 +426,18 @@ func simplerTexts(t string) []string {
 	return out
 }
 
+// requiredData are the data keys the external bot contract's triggers
+// need: the shrink keeps them, so that a smaller scenario still asks the
+// bot something it must answer, not something it may refuse or misread.
+var requiredData = map[string][]string{
+	"otn.request":       {"topic"},
+	"otn.notify":        {"topic", "text"},
+	"broadcast":         {"text"},
+	"recurring.request": {"topic"},
+	"recurring.notify":  {"topic", "text"},
+	"restock":           {"product"},
+}
+
 // simplifySteps shortens the texts of steps, drops trigger data keys,
 // shortens trigger data texts and makes faults plainer.
 func (s *shrinker) simplifySteps() (bool, error) {
@@ -454,12 +466,14 @@ func (s *shrinker) simplifySteps() (bool, error) {
 				if _, still := s.best.Steps[i].Data[k]; !still {
 					continue
 				}
-				ok, err := attempt(i, func(c *scenarios.Step) { c.Data = maps.Clone(c.Data); delete(c.Data, k) })
-				if err != nil {
-					return changed, err
-				}
-				if ok {
-					continue
+				if !slices.Contains(requiredData[st.Trigger], k) {
+					ok, err := attempt(i, func(c *scenarios.Step) { c.Data = maps.Clone(c.Data); delete(c.Data, k) })
+					if err != nil {
+						return changed, err
+					}
+					if ok {
+						continue
+					}
 				}
 				if v, isText := s.best.Steps[i].Data[k].(string); isText && k != "topic" && k != "psid" {
 					for _, t := range simplerTexts(v) {
