@@ -12,8 +12,8 @@ import (
 	"github.com/otnsim/otnsim/compliance/testdata/bots/minibot"
 	"github.com/otnsim/otnsim/fakegraph"
 	"github.com/otnsim/otnsim/rules"
-	"github.com/otnsim/otnsim/scenarios"
 	"github.com/otnsim/otnsim/scenariofuzz"
+	"github.com/otnsim/otnsim/scenarios"
 	"github.com/otnsim/otnsim/shrink"
 )
 
