@@ -80,11 +80,15 @@ type Source struct {
 // as it did in the run, that expectation fails.
 func Scenario(life *load.Life, prof *profile.Profile, src Source, ruleIDs []string) *scenarios.Scenario {
 	alias := Alias(life.User.FirstName)
+	replay := ""
+	if src.Command != "" {
+		replay = " (" + src.Command + ")"
+	}
 	tz := life.User.Timezone
 	sc := &scenarios.Scenario{
-		Name: fmt.Sprintf("Subscriber %d of %s breaks %s", life.Subscriber, src.Profile, strings.Join(ruleIDs, ", ")),
-		Description: fmt.Sprintf("Subscriber %d's life in a load run (profile %s, seed %d), replayed. "+
-			"It fails while the bot breaks %s; it passes once the bot is fixed.", life.Subscriber, src.Profile, src.Seed, strings.Join(ruleIDs, ", ")),
+		Name: fmt.Sprintf("Subscriber %d of %s: %s", life.Subscriber, src.Profile, strings.Join(ruleIDs, ", ")),
+		Description: fmt.Sprintf("Subscriber %d's life in a load run of profile %s, seed %d%s, replayed. "+
+			"It fails while the bot breaks %s; it passes once the bot is fixed.", life.Subscriber, src.Profile, src.Seed, replay, strings.Join(ruleIDs, ", ")),
 		Tags:  append([]string{"extracted"}, ruleIDs...),
 		Seed:  src.Seed,
 		Start: life.Start,
@@ -92,9 +96,6 @@ func Scenario(life *load.Life, prof *profile.Profile, src Source, ruleIDs []stri
 		Bot:   prof.Bot,
 		Subscribers: []scenarios.SubscriberSpec{{Alias: alias, Name: strings.TrimSpace(life.User.FirstName + " " + life.User.LastName),
 			Region: life.User.Region, Locale: life.User.Locale, Timezone: &tz}},
-	}
-	if src.Command != "" {
-		sc.Description += " The run's replay: " + src.Command + " ."
 	}
 	sc.Checks = findings.DefaultOptions()
 	if src.Checks != nil {

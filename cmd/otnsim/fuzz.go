@@ -127,7 +127,7 @@ func fuzzCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	rate := float64(out.Played) / out.Elapsed.Seconds()
 	if out.Failure == nil {
-		fmt.Fprintf(stdout, "ok: %d random scenarios (seed %d) in %s, %.0f a second: none failed\n", out.Played, o.seed, out.Elapsed.Round(time.Millisecond), rate)
+		fmt.Fprintf(stdout, "ok: %d random scenarios (seed %d) in %s (%.0f scenarios/s): none failed\n", out.Played, o.seed, out.Elapsed.Round(time.Millisecond), rate)
 		return exitPass
 	}
 	f := out.Failure

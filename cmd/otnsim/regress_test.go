@@ -84,7 +84,7 @@ var _ = Describe("otnsim fuzz", func() {
 	It("plays random scenarios against the reference bot and finds nothing", func() {
 		code, stdout, stderr := otnsim("fuzz", "--max", "200", "--seed", "5")
 		Expect(code).To(Equal(0), stderr)
-		Expect(stdout).To(MatchRegexp(`^ok: 200 random scenarios \(seed 5\) in .*, \d+ a second: none failed`))
+		Expect(stdout).To(MatchRegexp(`^ok: 200 random scenarios \(seed 5\) in .* \(\d+ scenarios/s\): none failed`))
 	})
 
 	It("finds a faulty bot's fault through --bot-cmd, writes the minimal scenario, and shrink replays it against the bot", func() {
