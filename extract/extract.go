@@ -278,7 +278,7 @@ func All(opts load.Options, rep *report.Report, dir string) ([]File, error) {
 			continue
 		}
 		done[j] = true
-		sc, ids, err := One(opts, j.g, j.rule, Source{Command: replayOf(rep, j.g)})
+		sc, ids, err := One(opts, j.g, j.rule, Source{Command: ReplayCommand(rep, j.g)})
 		if errors.Is(err, ErrNothing) {
 			continue // a violation whose rule the replay does not break
 		}
@@ -295,7 +295,9 @@ func All(opts load.Options, rep *report.Report, dir string) ([]File, error) {
 	return out, nil
 }
 
-func replayOf(rep *report.Report, g int) string {
+// ReplayCommand is the command line rep gives for replaying subscriber g
+// (a rule sample's or a violation's), or "" when it names them nowhere.
+func ReplayCommand(rep *report.Report, g int) string {
 	for _, s := range rep.Samples {
 		if s.Subscriber == g && s.Replay != "" {
 			return s.Replay

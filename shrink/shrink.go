@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/otnsim/otnsim/fakegraph"
-	"github.com/otnsim/otnsim/reference"
 	"github.com/otnsim/otnsim/rules"
 	"github.com/otnsim/otnsim/scenarios"
 )
@@ -519,82 +518,72 @@ func (s *shrinker) simplifySteps() (bool, error) {
 	return changed, nil
 }
 
+// tryEach plays, one at a time, the candidates the edits make of the best
+// scenario so far; an edit that reports false changes nothing and is not
+// played.
+func (s *shrinker) tryEach(edits ...func(*scenarios.Scenario) bool) (bool, error) {
+	changed := false
+	for _, edit := range edits {
+		cand := clone(s.best)
+		if !edit(cand) {
+			continue
+		}
+		ok, err := s.try(cand)
+		if err != nil {
+			return changed, err
+		}
+		changed = changed || ok
+	}
+	return changed, nil
+}
+
 // simplifySubscribers leaves out what the subscribers' declarations fix
 // (name, locale, timezone, region) where the failure does not need it.
 func (s *shrinker) simplifySubscribers() (bool, error) {
-	changed := false
-	edits := []func(*scenarios.SubscriberSpec) bool{
-		func(x *scenarios.SubscriberSpec) bool { had := x.Name != ""; x.Name = ""; return had },
-		func(x *scenarios.SubscriberSpec) bool { had := x.Locale != ""; x.Locale = ""; return had },
-		func(x *scenarios.SubscriberSpec) bool { had := x.Timezone != nil; x.Timezone = nil; return had },
-		func(x *scenarios.SubscriberSpec) bool {
-			had := x.Region != "" && x.Region != "US"
-			x.Region = "US"
-			return had
-		},
-	}
+	var edits []func(*scenarios.Scenario) bool
 	for i := range s.best.Subscribers {
-		for _, edit := range edits {
-			cand := clone(s.best)
-			if !edit(&cand.Subscribers[i]) {
-				continue
-			}
-			ok, err := s.try(cand)
-			if err != nil {
-				return changed, err
-			}
-			changed = changed || ok
-		}
+		edits = append(edits,
+			func(c *scenarios.Scenario) bool { x := &c.Subscribers[i]; had := x.Name != ""; x.Name = ""; return had },
+			func(c *scenarios.Scenario) bool {
+				x := &c.Subscribers[i]
+				had := x.Locale != ""
+				x.Locale = ""
+				return had
+			},
+			func(c *scenarios.Scenario) bool {
+				x := &c.Subscribers[i]
+				had := x.Timezone != nil
+				x.Timezone = nil
+				return had
+			},
+			func(c *scenarios.Scenario) bool {
+				x := &c.Subscribers[i]
+				had := x.Region != "" && x.Region != "US"
+				x.Region = "US"
+				return had
+			})
 	}
-	return changed, nil
+	return s.tryEach(edits...)
 }
 
 // simplifyWorld tries the default page and settings.
 func (s *shrinker) simplifyWorld() (bool, error) {
 	def := scenarios.WorldSpec{OTNPermission: true, Settings: fakegraph.DefaultSettings()}
-	if reflect.DeepEqual(s.best.World, def) {
-		return false, nil
-	}
-	changed := false
-	for _, edit := range []func(*scenarios.WorldSpec){
-		func(w *scenarios.WorldSpec) { *w = def },
-		func(w *scenarios.WorldSpec) { w.Settings = def.Settings },
-		func(w *scenarios.WorldSpec) { w.OTNPermission = true },
-	} {
-		cand := clone(s.best)
-		edit(&cand.World)
-		if reflect.DeepEqual(cand.World, s.best.World) {
-			continue
-		}
-		ok, err := s.try(cand)
-		if err != nil {
-			return changed, err
-		}
-		changed = changed || ok
-	}
-	return changed, nil
+	differs := func(c *scenarios.Scenario) bool { return !reflect.DeepEqual(c.World, s.best.World) }
+	return s.tryEach(
+		func(c *scenarios.Scenario) bool { c.World = def; return differs(c) },
+		func(c *scenarios.Scenario) bool { c.World.Settings = def.Settings; return differs(c) },
+		func(c *scenarios.Scenario) bool { c.World.OTNPermission = true; return differs(c) },
+	)
 }
 
 // simplifyBot tries the reference bot's default catalogue and leaves out
 // opt-ins, flows and campaigns the failure does not need.
 func (s *shrinker) simplifyBot() (bool, error) {
-	changed := false
-	edits := []func(*reference.Setup) bool{
-		func(b *reference.Setup) bool { had := b.Products != nil; b.Products = nil; return had },
-		func(b *reference.Setup) bool { had := b.OptIns != nil; b.OptIns = nil; return had },
-		func(b *reference.Setup) bool { had := b.Flows != nil; b.Flows = nil; return had },
-		func(b *reference.Setup) bool { had := b.Campaigns != nil; b.Campaigns = nil; return had },
-	}
-	for _, edit := range edits {
-		cand := clone(s.best)
-		if !edit(&cand.Bot) {
-			continue
-		}
-		ok, err := s.try(cand)
-		if err != nil {
-			return changed, err
-		}
-		changed = changed || ok
-	}
-	return changed, nil
+	return s.tryEach(
+		func(c *scenarios.Scenario) bool { had := c.Bot.Products != nil; c.Bot.Products = nil; return had },
+		func(c *scenarios.Scenario) bool { had := c.Bot.OptIns != nil; c.Bot.OptIns = nil; return had },
+		func(c *scenarios.Scenario) bool { had := c.Bot.Flows != nil; c.Bot.Flows = nil; return had },
+		func(c *scenarios.Scenario) bool { had := c.Bot.Campaigns != nil; c.Bot.Campaigns = nil; return had },
+	)
 }

@@ -145,7 +145,7 @@ func extractCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "otnsim extract: --subscriber %d: the run had %d subscribers (0 to %d)\n", o.subscriber, opts.Subscribers, opts.Subscribers-1)
 		return exitUsage
 	}
-	sc, ids, err := extract.One(opts, o.subscriber, o.rule, extract.Source{Command: replayLine(rep, o.subscriber)})
+	sc, ids, err := extract.One(opts, o.subscriber, o.rule, extract.Source{Command: extract.ReplayCommand(rep, o.subscriber)})
 	if br.failed("extract", stderr) {
 		return exitUsage
 	}
@@ -176,21 +176,6 @@ func extractCmd(args []string, stdout, stderr io.Writer) int {
 		sc = small
 	}
 	return writeScenario("extract", sc, o.out, stdout, stderr)
-}
-
-// replayLine is the command that replays subscriber g of rep's run.
-func replayLine(rep *report.Report, g int) string {
-	for _, s := range rep.Samples {
-		if s.Subscriber == g && s.Replay != "" {
-			return s.Replay
-		}
-	}
-	for _, v := range rep.Violations {
-		if v.Subscriber == g && v.Replay != "" {
-			return v.Replay
-		}
-	}
-	return ""
 }
 
 // noteShrunk says in sc's description that it was shrunk, and how far.
