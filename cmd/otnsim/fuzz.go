@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/otnsim/otnsim/rules"
 	"github.com/otnsim/otnsim/scenariofuzz"
 	"github.com/otnsim/otnsim/shrink"
 )
@@ -93,11 +92,8 @@ func fuzzCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "otnsim fuzz: %v\n", err)
 		return exitUsage
 	}
-	if o.rule != "" {
-		if _, ok := rules.Lookup(o.rule); !ok {
-			fmt.Fprintf(stderr, "otnsim fuzz: --rule: %q is no rule of the catalogue (otnsim rules lists them)\n", o.rule)
-			return exitUsage
-		}
+	if !knownRule("fuzz", o.rule, stderr) {
+		return exitUsage
 	}
 	if o.subscribers < 1 || o.subscribers > 3 || o.moves < 2 || o.dur.d <= 0 {
 		fmt.Fprintln(stderr, "otnsim fuzz: want --subscribers 1 to 3, --moves 2 or more and a --for above 0")

@@ -112,11 +112,8 @@ func extractCmd(args []string, stdout, stderr io.Writer) int {
 		usageHint(fs)
 		return exitUsage
 	}
-	if o.rule != "" {
-		if _, ok := rules.Lookup(o.rule); !ok {
-			fmt.Fprintf(stderr, "otnsim extract: --rule: %q is no rule of the catalogue (otnsim rules lists them)\n", o.rule)
-			return exitUsage
-		}
+	if !knownRule("extract", o.rule, stderr) {
+		return exitUsage
 	}
 	rep, err := report.ReadFile(fs.Arg(0))
 	if err != nil {
@@ -176,6 +173,16 @@ func extractCmd(args []string, stdout, stderr io.Writer) int {
 		sc = small
 	}
 	return writeScenario("extract", sc, o.out, stdout, stderr)
+}
+
+// knownRule reports whether rule, a --rule flag's value, is empty or a
+// rule of the catalogue; it prints why not.
+func knownRule(name, rule string, stderr io.Writer) bool {
+	if _, ok := rules.Lookup(rule); rule != "" && !ok {
+		fmt.Fprintf(stderr, "otnsim %s: --rule: %q is no rule of the catalogue (otnsim rules lists them)\n", name, rule)
+		return false
+	}
+	return true
 }
 
 // noteShrunk says in sc's description that it was shrunk, and how far.
@@ -244,11 +251,8 @@ func shrinkCmd(args []string, stdout, stderr io.Writer) int {
 		usageHint(fs)
 		return exitUsage
 	}
-	if o.rule != "" {
-		if _, ok := rules.Lookup(o.rule); !ok {
-			fmt.Fprintf(stderr, "otnsim shrink: --rule: %q is no rule of the catalogue (otnsim rules lists them)\n", o.rule)
-			return exitUsage
-		}
+	if !knownRule("shrink", o.rule, stderr) {
+		return exitUsage
 	}
 	sc, err := scenarios.ParseFile(fs.Arg(0))
 	if err != nil {
