@@ -21,8 +21,8 @@ import (
 type GenOptions struct {
 	// Subscribers is the most subscribers in one scenario (0: 3).
 	Subscribers int
-	// Moves is the most moves in one scenario (0: 12); a move is one to
-	// four steps (asking for an opt-in is a message, the request and the
+	// Moves is the most moves in one scenario (0: 12; at least 2); a move
+	// is one to four steps (asking for an opt-in is a message, the request and the
 	// tap).
 	Moves int
 	// Bot is the reference bot's section the scenarios carry (used only
@@ -61,6 +61,7 @@ func Generate(seed uint64, o GenOptions) *scenarios.Scenario {
 	if o.Moves <= 0 {
 		o.Moves = 12
 	}
+	o.Moves = max(o.Moves, 2)
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	g := &gen{r: r}
 	sc := &scenarios.Scenario{

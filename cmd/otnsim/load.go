@@ -50,6 +50,12 @@ The default engine for the reference bot is in-process and discrete-event on
 a virtual clock (no sockets). --http serves fakegraph and the bot on loopback
 listeners instead and reports Send API latency percentiles.
 
+--extract DIR writes a scenario file for each rule's sample subscriber and
+each violation: their life replayed (messages, taps, the campaigns'
+triggers, in virtual time) and an expect step that fails for the rule, the
+start of a regression test; --shrink makes each as small as it gets (see
+"otnsim help extract" and "otnsim help shrink").
+
 Each subscriber's behaviour derives from --seed and their index only, so
 --shard i/N runs a deterministic part of the population and
 "otnsim report merge" adds the shards' --json reports up to the whole run.
