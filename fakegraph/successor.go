@@ -257,6 +257,9 @@ func (s *Server) checkRecurringRequest(pm *parsedMsg, u *userState, now time.Tim
 func (s *Server) resolveRecurring(v string, call *Call) (*userState, *Error) {
 	t, ok := s.rn.tokens[v]
 	if !ok {
+		// One of this page's form that this world never issued: a bot
+		// shared by many worlds holds it from another (as for OTN tokens).
+		call.StaleToken = tokenOrigin(v, s.set().TokenLength, s.pageTag()) == originOurs
 		return nil, s.errRecurringToken("The notification_messages_token is invalid")
 	}
 	call.Topic, call.RecurringSeq = t.payload, t.seq

@@ -89,18 +89,23 @@ func (w *world) enter(i int32, entry entryKind, text string, now int64) (fakegra
 		c.Messages++
 		c.QuickReplies++
 		w.adMessage(s, now)
+		w.note(LifeEvent{Kind: LifeQuickReply, Text: text, Payload: quickReplyPayload})
 		return w.graph.QuickReply(psid, text, quickReplyPayload)
 	case entryPostback:
 		c.Postbacks++
+		w.note(LifeEvent{Kind: LifePostback, Title: "Get Started", Payload: postbackPayload})
 		return w.graph.Postback(psid, "Get Started", postbackPayload)
 	case entryReaction:
 		c.Reactions++
+		w.note(LifeEvent{Kind: LifeReaction})
 		return w.graph.React(psid, "")
 	case entryReferral:
 		c.Referrals++
+		w.note(LifeEvent{Kind: LifeReferral, Source: "SHORTLINK", Ref: referralRef})
 		return w.graph.Referral(psid, fakegraph.Referral{Source: "SHORTLINK", Ref: referralRef})
 	case entryAd:
 		c.AdClicks++
+		w.note(LifeEvent{Kind: LifeReferral, Source: "ADS", AdID: adID})
 		d, err := w.graph.Referral(psid, fakegraph.Referral{Source: "ADS", AdID: adID})
 		if err != nil {
 			return d, fmt.Errorf("ad click-through: %w", err)
@@ -111,6 +116,7 @@ func (w *world) enter(i int32, entry entryKind, text string, now int64) (fakegra
 		w.counted(now, false)
 		c.Messages++
 		w.adMessage(s, now)
+		w.note(LifeEvent{Kind: LifeSay, Text: text})
 		return w.graph.UserMessage(psid, text)
 	}
 	c.Messages++

@@ -117,6 +117,8 @@ type Options struct {
 	Chunk int
 	// Progress, if set, is called after each chunk, from the workers.
 	Progress func(Progress)
+	// life, set by Record, notes the replayed subscriber's life.
+	life *Life
 	// tamper, in tests, wraps the Send API handler to fake a broken referee.
 	tamper func(graph http.Handler) http.Handler
 }

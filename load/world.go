@@ -48,6 +48,8 @@ type world struct {
 	adFrom       int64
 	platformDate int64
 
+	life *Life // the replayed subscriber's, when Record asked for it
+
 	tokens   []tokenInfo
 	tokenIDs map[string]int32
 
@@ -115,6 +117,10 @@ func newWorld(opts *Options, lo, hi int, bot sim.BotFactory, h *histogram) (*wor
 	}
 	w.obs.clk = w.clk
 	w.lastTick = start.UnixNano()
+	if opts.life != nil && opts.Only != nil {
+		w.life = opts.life
+		w.life.Start, w.life.End = start.UTC(), time.Unix(0, w.end).UTC()
+	}
 	return w, nil
 }
 
@@ -139,6 +145,9 @@ func (w *world) run() error {
 			return fmt.Errorf("subscriber %d: %w", w.base+i, err)
 		}
 		w.psids[i] = u.PSID
+		if w.life != nil {
+			w.life.User = u
+		}
 		w.index[u.PSID] = int32(i)
 		s.offered = -1
 		s.queued = never
@@ -266,6 +275,9 @@ func (w *world) write(i int32, reply bool) error {
 	}
 	s.offered = -1
 	w.cur = i
+	if entry == entryMessage {
+		w.note(LifeEvent{Kind: LifeSay, Text: text, Reply: reply})
+	}
 	d, err := w.enter(i, entry, text, now)
 	w.drain()
 	if product != nil && w.tickEvery > 0 {
@@ -273,7 +285,7 @@ func (w *world) write(i int32, reply bool) error {
 		// shop's own code would ask it: the standard otn.request trigger.
 		data, _ := json.Marshal(map[string]string{"psid": w.psids[i], "topic": "restock:" + product.Slug,
 			"title": "Get a message when the " + product.Name + " is back"})
-		if terr := w.fire("otn.request", data); terr != nil {
+		if terr := w.fireFor("otn.request", data, true); terr != nil {
 			w.cur = -1
 			return terr
 		}
@@ -296,6 +308,7 @@ func (w *world) write(i int32, reply bool) error {
 func (w *world) notifyMe(i int32, topic int32) {
 	now := w.clk.Now().UnixNano()
 	w.cur = i
+	w.note(LifeEvent{Kind: LifeNotifyMe, Topic: w.topics[topic]})
 	tok, d, err := w.graph.NotifyMe(w.psids[i], w.topics[topic])
 	w.drain()
 	w.cur = -1
@@ -368,12 +381,20 @@ func (h *actionHeap) Pop() any {
 // fire posts a trigger to the bot. A bot outside the process may not know a
 // profile's trigger (restock, say, is the reference bot's own): a 4xx answer
 // is counted, not fatal. Anything else that goes wrong ends the run.
-func (w *world) fire(name string, data json.RawMessage) error {
+func (w *world) fire(name string, data json.RawMessage) error { return w.fireFor(name, data, false) }
+
+// fireFor is fire, own saying whether the trigger concerns the acting
+// subscriber alone. A replay notes the triggers the bot took (not ticks:
+// a scenario's runner sends those itself).
+func (w *world) fireFor(name string, data json.RawMessage, own bool) error {
 	err := w.sw.TriggerRaw(name, data)
 	var te *sim.TriggerError
 	if errors.As(err, &te) && te.Status/100 == 4 && w.tickEvery > 0 {
 		w.counters.TriggersRefused++
 		return nil
+	}
+	if err == nil && name != "tick" && w.life != nil {
+		w.note(LifeEvent{Kind: LifeTrigger, Trigger: name, Data: append(json.RawMessage(nil), data...), Own: own})
 	}
 	return err
 }

@@ -112,7 +112,11 @@ func (b *Bot) recurringRequest(psid, topic, title string) error {
 			"template_type": "notification_messages", "title": title, "payload": topic}}}}
 	if err := b.send(req); err != nil {
 		b.logf("recurring request to %s for %q: %v", psid, topic, err)
-		return nil
+		if classify(err) != outUnknown {
+			return nil
+		}
+		// The answer was lost: Meta may have delivered it, and asking the
+		// same title again within the week would be refused. Count it.
 	}
 	return b.store.Update(func(tx Tx) error { return tx.Put(bucketRNAsked, psid+"\x00"+title, now) })
 }
@@ -137,6 +141,9 @@ func (b *Bot) recurringNotify(topic, text string) error {
 			}
 			if rec.Topic == topic && !rec.Stopped && now.Before(rec.Expires) &&
 				(rec.Last.IsZero() || now.Before(rec.Last) || now.Sub(rec.Last) >= wait) {
+				if s, err := getSubscriber(tx, rec.PSID); err == nil && s.Blocked {
+					return nil // Meta said they cannot be reached until they write
+				}
 				due = append(due, rec)
 			}
 			return nil
@@ -151,6 +158,18 @@ func (b *Bot) recurringNotify(topic, text string) error {
 		var gerr *GraphError
 		if err != nil && errors.As(err, &gerr) {
 			b.logf("recurring notification to %s: %v", rec.PSID, err)
+			if classify(err) == outBlocked {
+				if uerr := b.store.Update(func(tx Tx) error {
+					s, err := getSubscriber(tx, rec.PSID)
+					if err != nil {
+						return err
+					}
+					s.Blocked = true
+					return putSubscriber(tx, s)
+				}); uerr != nil {
+					return fmt.Errorf("recurring notification to %s: %w", rec.PSID, uerr)
+				}
+			}
 			continue
 		}
 		rec.Last = now

@@ -52,6 +52,12 @@ The default engine for the reference bot is in-process and discrete-event on
 a virtual clock (no sockets). --http serves fakegraph and the bot on loopback
 listeners instead and reports Send API latency percentiles.
 
+--extract DIR writes a scenario file for each rule's sample subscriber and
+each violation: their life replayed (messages, taps, the campaigns'
+triggers, in virtual time) and an expect step that fails for the rule, the
+start of a regression test; --shrink makes each as small as it gets (see
+"otnsim help extract" and "otnsim help shrink").
+
 Each subscriber's behaviour derives from --seed and their index only, so
 --shard i/N runs a deterministic part of the population and
 "otnsim report merge" adds the shards' --json reports up to the whole run.
@@ -67,6 +73,7 @@ Examples:
   otnsim load --intercept --bot-cmd "node hardcoded-bot.js" --subscribers 2000 --days 7
   otnsim load --profile load/profiles/careless-bot.yaml --fail-on warning
   otnsim load --profile load/profiles/careless-bot.yaml --html load.html
+  otnsim load --profile load/profiles/careless-bot.yaml --subscribers 20000 --extract out/ --shrink
 
 Exit status: 0 passed, 1 an invariant was broken or a finding at or above
 --fail-on, 2 usage or input error (or a bot that could not be run). --json
@@ -105,6 +112,8 @@ type loadFlags struct {
 	tick      string
 	verdict   *verdictFlags
 	bot       *botFlags
+	extract   string
+	shrink    bool
 }
 
 // defineLoadFlags defines otnsim load's flags on fs.
@@ -126,6 +135,8 @@ func defineLoadFlags(fs *flag.FlagSet) *loadFlags {
 	o.bot = addBotFlags(fs, loadSettle)
 	fs.IntVar(&o.procs, "bot-procs", 1, "bot processes to start with --bot-cmd, each playing its share of the chunks")
 	fs.StringVar(&o.tick, "tick", "1m", "with --bot-cmd/--bot-url: the least virtual time between two ticks sent to the bot")
+	fs.StringVar(&o.extract, "extract", "", "write a scenario file into this folder for every rule's sample subscriber and every violation: their life, failing for the rule (see otnsim help extract)")
+	fs.BoolVar(&o.shrink, "shrink", false, "with --extract: shrink each scenario (see otnsim help shrink)")
 	return o
 }
 
@@ -263,6 +274,9 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 	rep.WriteSummary(stdout)
 	if err := writeLoadReports(rep, o); err != nil {
 		fmt.Fprintf(stderr, "otnsim load: %v\n", err)
+		return exitUsage
+	}
+	if o.extract != "" && !extractRun(opts, rep, o.extract, o.shrink, stdout, stderr) {
 		return exitUsage
 	}
 	if !rep.OK() {

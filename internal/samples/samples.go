@@ -219,7 +219,7 @@ func Check(doc string, r Runner) ([]Stale, error) {
 
 // variable matches what differs between two runs of the same command on
 // the same seed: wall-clock durations, memory sizes and rates.
-var variable = regexp.MustCompile(`\d+(\.\d+)? (KiB|MiB|GiB)\b|\d+(\.\d+)?(ns|µs|us|ms|s|m|h|KiB|MiB|GiB|B)\b(/s)?|\d+(\.\d+)? (virtual days|events|Send API calls|calls|requests)/s|\d+(\.\d+)?x\b`)
+var variable = regexp.MustCompile(`\d+(\.\d+)? (KiB|MiB|GiB)\b|\d+(\.\d+)?(ns|µs|us|ms|s|m|h|KiB|MiB|GiB|B)\b(/s)?|\d+(\.\d+)? (virtual days|events|Send API calls|calls|requests|scenarios)/s|\d+(\.\d+)?x\b`)
 
 // Normalize replaces the parts of a sample that change between runs of the
 // same command (durations, memory sizes, rates) with "#". Durations are

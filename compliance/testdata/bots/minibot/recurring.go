@@ -106,7 +106,9 @@ func (b *bot) rnRequestLocked(psid, topic, title string) {
 	no := b.send(map[string]any{"recipient": map[string]string{"id": psid}, "messaging_type": "RESPONSE",
 		"message": map[string]any{"attachment": map[string]any{"type": "template", "payload": map[string]string{
 			"template_type": "notification_messages", "title": title, "payload": topic}}}})
-	if no.code == 0 {
+	if no.code == 0 || no.code == -1 {
+		// Sent, or the answer was lost on the way (Meta may have
+		// delivered it): either way the title is asked for the week.
 		p.asked[title] = b.now
 	}
 	b.sent(psid, no)
@@ -132,10 +134,14 @@ func (b *bot) rnNotifyLocked(topic, text string) {
 		if t == nil || t.stopped || (!t.expires.IsZero() && !b.now.Before(t.expires)) || (!t.last.IsZero() && !b.now.Before(t.last) && b.now.Sub(t.last) < cooldown) {
 			continue
 		}
+		if p := b.people[psid]; p != nil && p.away {
+			continue // Meta said they cannot be reached until they write
+		}
 		no := b.send(map[string]any{"recipient": map[string]string{"notification_messages_token": t.value},
 			"message": map[string]string{"text": text}})
 		if no.code == 0 || no.code == -1 {
 			t.last = b.now
 		}
+		b.sent(psid, no)
 	}
 }
