@@ -315,6 +315,12 @@ func subscriberNode(s SubscriberSpec) *yaml.Node {
 	if s.Timezone != nil {
 		add(n, "timezone", floatNode(*s.Timezone))
 	}
+	if s.Zone != "" {
+		add(n, "timezone", str(s.Zone))
+	}
+	if s.UserRef != "" {
+		add(n, "user_ref", str(s.UserRef))
+	}
 	return n
 }
 
@@ -457,6 +463,14 @@ func sendNode(s *SendSpec) (*yaml.Node, error) {
 			add(r, "topic", str(s.RecurringTopic))
 		}
 		add(m, "recurring_token", r)
+	case s.UserRefOf != "" || s.UserRefValue != "":
+		r := mapping(true)
+		if s.UserRefValue != "" {
+			add(r, "value", str(s.UserRefValue))
+		} else {
+			add(r, "who", str(s.UserRefOf))
+		}
+		add(m, "user_ref", r)
 	default:
 		t := mapping(true)
 		if s.TokenValue != "" {
@@ -471,6 +485,11 @@ func sendNode(s *SendSpec) (*yaml.Node, error) {
 			add(t, "nth", intNode(s.TokenNth))
 		}
 		add(m, "token", t)
+	}
+	if s.Response != "" {
+		r := mapping(true)
+		add(r, "recipient_id", str(s.Response))
+		add(m, "response", r)
 	}
 	if s.MessagingType != "" {
 		add(m, "messaging_type", str(s.MessagingType))
@@ -565,6 +584,7 @@ func expectation(e Expectation) *yaml.Node {
 	}
 	set("who", e.Who)
 	set("topic", e.Topic)
+	set("timezone", e.Zone)
 	set("via", e.Via)
 	set("what", e.What)
 	if e.Code != 0 {
