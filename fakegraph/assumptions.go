@@ -68,6 +68,7 @@ var assumed = []struct{ setting, reading string }{
 	{"recurring.after_deprecation", "what Meta does with recurring notifications after their deprecation"},
 	{"recurring.deprecated_code", "the code of a refusal after the deprecation"},
 	{"recurring.status_underscores", "the spelling of notification_messages_status (spaces in the docs, underscores in the wild)"},
+	{"recurring.any_timezone", "whether a request's notification_messages_timezone may be other than an IANA zone name: refused with 100 by default"},
 }
 
 // Assumptions returns every assumed fidelity setting with its default and

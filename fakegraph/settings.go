@@ -160,6 +160,10 @@ type RecurringSettings struct {
 	// as seen in the wild, instead of the documented spaces. [assumed]
 	// Default false.
 	StatusUnderscores bool `yaml:"status_underscores"`
+	// AnyTimezone accepts any notification_messages_timezone in a request;
+	// by default one that is not an IANA zone name (America/Los_Angeles)
+	// is refused with 100. [assumed] Default false.
+	AnyTimezone bool `yaml:"any_timezone"`
 }
 
 // RateLimitSettings are the Send API's throttles, counted on the simulated clock.

@@ -204,7 +204,7 @@ func (s *Server) validateRecurringRequest(tp templatePayload, pm parsedMsg) (par
 	default:
 		return pm, s.errParam(rules.RNReqFormat, false, "param notification_messages_frequency must be one of {DAILY, WEEKLY, MONTHLY}")
 	}
-	if tz := tp.Timezone; tz != "" && !ianaZone(tz) {
+	if tz := tp.Timezone; tz != "" && !s.set().Recurring.AnyTimezone && !ianaZone(tz) {
 		// Meta's examples name IANA zones; that it refuses anything else,
 		// and with this code, is our reading.
 		return pm, s.errParam(rules.RNReqFormat, true, "param notification_messages_timezone must be an IANA time zone name such as America/Los_Angeles")

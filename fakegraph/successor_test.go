@@ -168,6 +168,12 @@ var _ = Describe("recurring notifications (notification_messages)", func() {
 			Expect(bad(func(p map[string]any) { p["notification_messages_timezone"] = zone })).To(Equal(100), zone)
 			Expect(e.lastCall().Assumed).To(BeTrue(), "that a zone must be IANA's is our reading")
 		}
+		e = newEnv(func(s *fakegraph.Settings) { s.Recurring.AnyTimezone = true })
+		_, _ = e.graph.UserMessage("111", "hi")
+		anyZone := recurringRequest("111", "T", "p")
+		anyZone["message"].(map[string]any)["attachment"].(map[string]any)["payload"].(map[string]any)["notification_messages_timezone"] = "+01:00"
+		Expect(e.send(anyZone).Status).To(Equal(200), "recurring.any_timezone accepts it")
+		_, _ = e.graph.UserMessage("111", "hi")
 		req := recurringRequest("111", "T", "p")
 		delete(req["message"].(map[string]any)["attachment"].(map[string]any)["payload"].(map[string]any), "title")
 		Expect(e.send(req).Status).To(Equal(200))
