@@ -65,7 +65,7 @@ func checkPage(src []byte) (*page, error) {
 		drawn[g.Scenario+"\x00"+g.Name] = lg.ID
 	}
 	evidence := func(ev compliance.Evidence) evidenceView {
-		v := evidenceView{Name: joinNonEmpty(": ", ev.Scenario, ev.Name), Href: fileHref(ev.Scenario, 0), Where: ev.Step,
+		v := evidenceView{Name: joinNonEmpty(": ", ev.Scenario, ev.Name), Href: stepHref(ev.Step, fileHref(ev.Scenario, 0)), Where: ev.Step,
 			Trigger: ev.Trigger, Problems: ev.Problems, Consequences: ev.Consequences, Passed: ev.Passed,
 			Lifelines: drawn[ev.Scenario+"\x00"+ev.Name]}
 		if ev.Finding != nil {

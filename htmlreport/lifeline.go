@@ -172,16 +172,38 @@ func withStep(m markView, pos string) markView {
 	}
 	m.Step = pos
 	m.Detail += "  (step at " + pos + ")"
-	file, line := pos, 0
-	if i := strings.LastIndexByte(file, ':'); i > 0 {
-		file = file[:i] // the column
-		if j := strings.LastIndexByte(file, ':'); j > 0 {
-			line, _ = strconv.Atoi(file[j+1:])
-			file = file[:j]
+	m.StepHref = posHref(pos)
+	return m
+}
+
+// posHref links a scenario position, file:line:col, at its line; it is ""
+// for anything else.
+func posHref(pos string) string {
+	i := strings.LastIndexByte(pos, ':')
+	if i < 0 {
+		return ""
+	}
+	j := strings.LastIndexByte(pos[:i], ':')
+	if j < 0 {
+		return ""
+	}
+	line, errL := strconv.Atoi(pos[j+1 : i])
+	_, errC := strconv.Atoi(pos[i+1:])
+	if errL != nil || errC != nil || line < 1 {
+		return ""
+	}
+	return fileHref(pos[:j], line)
+}
+
+// stepHref links the step a label such as "step 6 (expect) at
+// file:line:col" names; fallback when it names none.
+func stepHref(label, fallback string) string {
+	if i := strings.LastIndex(label, " at "); i >= 0 {
+		if h := posHref(label[i+4:]); h != "" {
+			return h
 		}
 	}
-	m.StepHref = fileHref(file, line)
-	return m
+	return fallback
 }
 
 // actionShape is the CSS class of a user action's mark.

@@ -128,7 +128,7 @@ func runPage(src []byte) (*page, error) {
 			if id == "" {
 				id = "contract"
 			}
-			ev := evidenceView{Name: sc.Name, Href: row.Href, Where: c.Step, Trigger: c.Trigger, Problems: []string{c.Problem},
+			ev := evidenceView{Name: sc.Name, Href: stepHref(c.Step, row.Href), Where: c.Step, Trigger: c.Trigger, Problems: []string{c.Problem},
 				Lifelines: row.Lifelines}
 			if f := sc.Failure; f != nil && len(sc.Lifelines) == 0 {
 				ev.Timeline = f.Timeline

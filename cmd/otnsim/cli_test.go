@@ -222,7 +222,7 @@ var _ = Describe("the command line", func() {
 			Expect(complete("otnsim", "v")).To(Equal("validate version"))
 			Expect(complete("otnsim", "run", "--ju")).To(Equal("--junit"))
 			Expect(complete("otnsim", "serve", "--control")).To(Equal("--control-key"))
-			Expect(complete("otnsim", "report", "")).To(Equal("merge show"))
+			Expect(complete("otnsim", "report", "")).To(Equal("merge show html"))
 			Expect(complete("otnsim", "report", "merge", "")).To(BeEmpty(), "files, left to bash")
 			Expect(complete("otnsim", "completion", "")).To(Equal("bash fish zsh"))
 			Expect(complete("otnsim", "run", "--json", "")).To(BeEmpty(), "a flag's value, left to bash")

@@ -54,6 +54,16 @@ var _ = Describe("HTML reports", func() {
 		Expect(p).To(ContainSubstring("malformed.yaml"))
 	})
 
+	It("otnsim check and otnsim load write their page on exit 2 too", func() {
+		c, l := filepath.Join(dir, "c.html"), filepath.Join(dir, "l.html")
+		code, _, _ := otnsim("check", "--html", c)
+		Expect(code).To(Equal(2))
+		Expect(page(c)).To(ContainSubstring("give the bot with --bot-cmd"))
+		code, _, _ = otnsim("load", "--subscribers", "0", "--html", l)
+		Expect(code).To(Equal(2))
+		Expect(page(l)).To(ContainSubstring(`<span class="verdict ERROR">ERROR</span>`))
+	})
+
 	It("otnsim check --html shows the failed rule with its evidence and the lifelines", func() {
 		html, js := filepath.Join(dir, "c.html"), filepath.Join(dir, "c.json")
 		code, out, errOut := otnsim("check", "--bot-cmd", buildBot("reuse-tokens"), "--settle", "0", "--rule", "OTN-TOKEN-ONCE",

@@ -85,7 +85,7 @@ var _ = Describe("otnsim load", func() {
 		Entry("no subscribers", "subscribers 0", "load", "--subscribers", "0"),
 		Entry("an unknown flag", "unknown flag --bogus", "load", "--bogus"),
 		Entry("a bad progress mode", "--progress", "load", "--progress", "loud"),
-		Entry("report without subcommand", "want a subcommand: merge or show", "report"),
+		Entry("report without subcommand", "want a subcommand: merge, show or html", "report"),
 		Entry("merge of a missing file", "read report", "report", "merge", "nope.json"),
 	)
 
