@@ -201,8 +201,11 @@ var _ = Describe("otnsim run judges the faulty-bot zoo precisely, in process", f
 		for _, z := range zoo {
 			var want []string
 			for _, id := range z.intended {
-				if r, _ := rules.Lookup(id); r.Kind != rules.Security {
-					want = append(want, id) // security rules are the probes', which run does not send
+				// Security rules are the probes', which run does not send;
+				// but a bot that refuses a correctly signed event of the
+				// suite (one with non-ASCII text) shows HOOK-SIGNATURE broken.
+				if r, _ := rules.Lookup(id); r.Kind != rules.Security || z.fault == "reserialised-hmac" {
+					want = append(want, id)
 				}
 			}
 			got, contract := runCharged(named[z.fault])

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/otnsim/otnsim/fakegraph"
 	"github.com/otnsim/otnsim/findings"
+	"github.com/otnsim/otnsim/rules"
 	"github.com/otnsim/otnsim/sim"
 )
 
@@ -18,14 +20,16 @@ type runner struct {
 	w      *sim.World
 	start  time.Time
 	checks findings.Options
-	// rules holds, for the problems of the last failed expect step, the
-	// rule each failing expectation names ("" for none).
+	// rules holds, for the problems of the last failed step, the rule each
+	// is charged to ("" for none): each failing expectation's, or
+	// HOOK-SIGNATURE for a correctly signed event the bot refused.
 	rules []string
 }
 
 // step plays one step. It returns problems (empty on success) and the
 // alias of the subscriber concerned.
 func (r *runner) step(st *Step) ([]string, string) {
+	r.rules = nil
 	w := r.w
 	sub := func() *sim.Subscriber { s, _ := w.Subscriber(st.Who); return s }
 	var err error
@@ -100,6 +104,14 @@ func (r *runner) step(st *Step) ([]string, string) {
 		return problems, who
 	}
 	if err != nil {
+		var refused *sim.RefusedError
+		if errors.As(err, &refused) && refused.SignatureRefused() {
+			// A correctly signed event refused as unsigned: the bot's
+			// signature check is wrong (it verifies anything but the raw
+			// bytes, e.g. a re-serialised body), not the trigger contract.
+			r.rules = []string{rules.HookSignature}
+			return []string{fmt.Sprintf("the bot refused a correctly signed webhook event with HTTP %d: a signature check must verify the raw bytes Meta signed (non-ASCII text comes escaped, \\u00e9)", refused.Status)}, st.Who
+		}
 		return []string{err.Error()}, st.Who
 	}
 	return nil, ""

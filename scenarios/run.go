@@ -77,8 +77,8 @@ type Failure struct {
 	StepName string
 	Problems []string // expected versus actual, one per line
 	// Rules holds, for each problem of a failed expect step, the rule its
-	// expectation names ("" for none: a contract failure); empty for other
-	// steps.
+	// expectation names ("" for none: a contract failure); for a user
+	// action the bot refused as unsigned, HOOK-SIGNATURE; empty otherwise.
 	Rules    []string
 	Who      string   // the subscriber the failure concerns, if any
 	PSID     string   // their PSID
@@ -192,7 +192,7 @@ func Run(sc *Scenario, opts RunOptions) Result {
 		res.Failure = &Failure{Step: i + 1, Pos: sc.posOf(st), Problems: problems, Who: who, Trigger: trigger}
 		if st != nil {
 			res.Failure.StepName = string(st.Kind)
-			if st.Kind == StepExpect && r != nil && len(r.rules) == len(problems) {
+			if r != nil && len(r.rules) == len(problems) && (st.Kind == StepExpect || len(r.rules) > 0) {
 				res.Failure.Rules = r.rules
 			}
 		}

@@ -309,9 +309,23 @@ func (w *World) delivered(err error, d fakegraph.Delivery) error {
 		return fmt.Errorf("webhook delivery: %w", d.Err)
 	}
 	if d.Status != http.StatusOK {
-		return fmt.Errorf("webhook delivery: bot answered HTTP %d", d.Status)
+		return &RefusedError{Status: d.Status}
 	}
 	return nil
+}
+
+// RefusedError is a correctly signed webhook delivery the bot answered
+// with another status than 200.
+type RefusedError struct{ Status int }
+
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("webhook delivery: bot answered HTTP %d", e.Status)
+}
+
+// SignatureRefused reports whether the bot answered 401 or 403: it took
+// the event's correct signature for a wrong one.
+func (e *RefusedError) SignatureRefused() bool {
+	return e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden
 }
 
 // wait serves a latency fault: the bot runs in the caller's goroutine, so

@@ -45,6 +45,8 @@ e.g. what "otnsim serve" prints). Without one it refuses to start rather than
 message real people: to target Meta's Graph API say so, with --real-graph or
 --graph-url ` + fakegraph.DefaultGraphURL + `.
 
+Every connection has timeouts: ` + httpserver.Timeouts + `. A --config file is at most 4 MiB.
+
 Examples:
   otnsim run scenarios/compliance --bot-cmd "otnsim bot --db /tmp/bot.db"
   otnsim bot --addr 127.0.0.1:8080 --graph-url http://127.0.0.1:8787 --config shop.yaml

@@ -41,8 +41,7 @@ requests for the loopback address served (Host 127.0.0.1:PORT,
 localhost:PORT) and, from a browser, only pages of that origin: another
 site's page cannot drive the clock or the users (CSRF, DNS rebinding).
 
-Every connection has timeouts: 10s for the headers, 30s for the whole
-request, 5m for the answer, 2m idle between requests.
+Every connection has timeouts: ` + httpserver.Timeouts + `.
 
 Without --seed each process mixes a nonce of its own into token values, so
 a restart never issues the tokens of the run before; --seed N issues the

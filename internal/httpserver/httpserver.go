@@ -26,6 +26,9 @@ const (
 	IdleTimeout = 2 * time.Minute
 )
 
+// Timeouts says the timeouts in words, for --help texts.
+const Timeouts = "10s for the headers, 30s for the whole request, 5m for the answer, 2m idle between requests"
+
 // New returns a server for h with the timeouts above; the caller serves it
 // on its own listener (Serve) and stops it with Shutdown.
 func New(h http.Handler) *http.Server {

@@ -1,6 +1,7 @@
 package httpserver_test
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -11,12 +12,16 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/otnsim/otnsim/internal/httpserver"
+	"github.com/otnsim/otnsim/sim/clock"
 )
 
 func TestHTTPServer(t *testing.T) {
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "httpserver Suite")
 }
+
+// short renders 5m0s as 5m, 30s as 30s.
+func short(d time.Duration) string { return clock.FormatDuration(d) }
 
 var _ = Describe("New", func() {
 	It("sets every timeout", func() {
@@ -26,6 +31,8 @@ var _ = Describe("New", func() {
 		Expect(s.ReadTimeout).To(Equal(httpserver.ReadTimeout))
 		Expect(s.WriteTimeout).To(Equal(httpserver.WriteTimeout))
 		Expect(s.IdleTimeout).To(Equal(httpserver.IdleTimeout))
+		Expect(httpserver.Timeouts).To(Equal(fmt.Sprintf("%s for the headers, %s for the whole request, %s for the answer, %s idle between requests",
+			short(httpserver.ReadHeaderTimeout), short(httpserver.ReadTimeout), short(httpserver.WriteTimeout), short(httpserver.IdleTimeout))))
 		for _, d := range []any{s.ReadHeaderTimeout, s.ReadTimeout, s.WriteTimeout, s.IdleTimeout} {
 			Expect(d).To(BeNumerically(">", 0))
 		}

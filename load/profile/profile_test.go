@@ -89,6 +89,18 @@ var _ = Describe("Profile", func() {
 		Expect(lines[3]).To(Equal("profile:6:9: opt_in 2: want a probability from 0 to 1"))
 	})
 
+	// Issue 17: a start past the clock's range overflowed the engine's
+	// nanosecond counts.
+	It("refuses a start whose run would leave the clock's range, with its position", func() {
+		for _, start := range []string{"2260-01-01T00:00:00Z", "9999-01-01T00:00:00Z", "1733-01-01T00:00:00Z"} {
+			_, err := profile.Parse([]byte("name: x\nstart: " + start + "\n"))
+			Expect(err).To(MatchError(profile.ErrInvalid), start)
+			Expect(err.Error()).To(ContainSubstring("profile:2:8: start " + start + ": want an instant from 1970-01-01T00:00:00Z to 10y before 2262-01-01T00:00:00Z"))
+		}
+		_, err := profile.Parse([]byte("name: x\nstart: 2250-01-01T00:00:00Z\n"))
+		Expect(err).NotTo(HaveOccurred())
+	})
+
 	It("names the file in positions when loading one", func() {
 		path := filepath.Join(GinkgoT().TempDir(), "shop.yaml")
 		Expect(os.WriteFile(path, []byte("name: shop\nopt_in_delay: {min: soon}\n"), 0o600)).To(Succeed())

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/otnsim/otnsim/sim/clock"
 	"github.com/otnsim/otnsim/sim/region"
 )
 
@@ -31,6 +32,9 @@ type problem struct {
 	path, msg string
 }
 
+// maxRun is the longest run a profile may start: load.Options' 3650 days.
+const maxRun = 3650 * 24 * time.Hour
+
 // check is Validate's work: it fills the defaults and lists the problems.
 func (p *Profile) check() []problem {
 	var probs []problem
@@ -39,6 +43,12 @@ func (p *Profile) check() []problem {
 	}
 	if p.Start.IsZero() {
 		p.Start = DefaultStart()
+	}
+	// A run lasts up to 3650 days (load.Options), and must end inside the
+	// clock's range: time is counted in int64 nanoseconds since 1970.
+	if _, err := clock.Add(p.Start, maxRun); err != nil {
+		bad("start", "start %s: want an instant from %s to %s before %s (a run of up to 3650 days must end inside the clock's range)",
+			p.Start.UTC().Format(time.RFC3339), clock.Earliest.Format(time.RFC3339), clock.FormatDuration(maxRun), clock.Latest.Format(time.RFC3339))
 	}
 	if p.WritesPerDay.Mean < 0 || p.WritesPerDay.Mean > 1000 {
 		bad("writes_per_day.mean", "writes_per_day.mean %v: want 0 to 1000", p.WritesPerDay.Mean)
