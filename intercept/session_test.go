@@ -2,6 +2,9 @@ package intercept_test
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -91,6 +94,12 @@ var _ = Describe("Session", func() {
 		Expect(env).To(HaveKey("NODE_OPTIONS"))
 		Expect(env).NotTo(HaveKey("SSL_CERT_FILE"))
 		Expect(s.CertFile()).To(BeEmpty())
+		// Other hosts pass, so that the bot's start-up works as before.
+		upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "up") }))
+		defer upstream.Close()
+		code, _, body := get(proxyClient(p, nil), upstream.URL+"/")
+		Expect(code).To(Equal(http.StatusOK))
+		Expect(body).To(Equal("up"))
 	})
 
 	// What README.md says of each runtime, checked: a request to the real
