@@ -46,7 +46,7 @@ var _ = Describe("the bot's proxy", func() {
 		Expect(err).NotTo(HaveOccurred())
 		defer h.Stop()
 		Eventually(h.GraphCalls).WithTimeout(30 * time.Second).Should(Equal(1))
-		Eventually(h.Output).WithTimeout(30 * time.Second).Should(ContainSubstring("no simulation is running"), "fakegraph's answer between worlds")
+		Eventually(h.Output).WithTimeout(30*time.Second).Should(ContainSubstring("no simulation is running"), "fakegraph's answer between worlds")
 		Expect(h.Err()).NotTo(HaveOccurred())
 		refs, n := h.Refusals()
 		Expect(refs).To(BeEmpty())
