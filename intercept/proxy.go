@@ -174,7 +174,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.URL.IsAbs():
 		p.forward(w, r)
 	default:
-		http.Error(w, "otnsim intercept: this is an HTTP proxy; send it CONNECT host:port or a request with an absolute http:// URL", http.StatusBadRequest)
+		http.Error(w, "otnsim intercept: this is an HTTP proxy; send it CONNECT host:port, or a request with an absolute URL", http.StatusBadRequest)
 	}
 }
 
