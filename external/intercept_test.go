@@ -27,7 +27,7 @@ var _ = Describe("the bot's proxy", func() {
 		Eventually(h.Err).WithTimeout(30 * time.Second).Should(HaveOccurred())
 		be := botErr(h.Err())
 		Expect(be.Kind).To(Equal(external.GraphBypassed))
-		Expect(be.Msg).To(ContainSubstring("the bot called the real Graph API (CONNECT graph.facebook.com:443)"))
+		Expect(be.Msg).To(ContainSubstring("the bot cannot reach fakegraph: it called the real Graph API (CONNECT graph.facebook.com:443)"))
 		Expect(h.GraphCalls()).To(BeZero())
 		Expect(h.ProxyURL()).To(HavePrefix("http://127.0.0.1:"))
 		Eventually(h.Output).WithTimeout(30 * time.Second).Should(ContainSubstring("options="))

@@ -42,7 +42,7 @@ var _ = Describe("--intercept", func() {
 
 		code, out, errOut = otnsim("check", "--bot-cmd", "BOT_HTTP_CLIENT=https "+bot, "--settle", "0")
 		Expect(code).To(Equal(2), out+errOut)
-		Expect(errOut).To(ContainSubstring("the bot called the real Graph API (CONNECT graph.facebook.com:443) instead of fakegraph"))
+		Expect(errOut).To(ContainSubstring("the bot cannot reach fakegraph: it called the real Graph API (CONNECT graph.facebook.com:443) instead of OTNSIM_GRAPH_URL"))
 		Expect(errOut).To(ContainSubstring("otnsim refused the call, so nothing reached Meta"))
 		Expect(errOut).To(ContainSubstring("with --intercept"))
 		Expect(errOut).To(ContainSubstring("bot output (last part):\n  | node bot listening"))
@@ -70,7 +70,7 @@ var _ = Describe("--intercept", func() {
 		Expect(out).To(MatchRegexp(`ok: \d+ passed, 0 failed`))
 		code, _, errOut = otnsim("run", "--bot-cmd", bot, "--settle", "0", "embedded:compliance")
 		Expect(code).To(Equal(2))
-		Expect(errOut).To(ContainSubstring("the bot called the real Graph API"))
+		Expect(errOut).To(ContainSubstring("the bot cannot reach fakegraph: it called the real Graph API"))
 	})
 
 	It("reports a bot that never reaches fakegraph at all, with the hint", func() {
