@@ -55,7 +55,7 @@ var _ = Describe("--intercept", func() {
 		Expect(out).To(ContainSubstring(allPass()))
 	})
 
-	It("passes a Go bot (net/http) that hard-codes the Graph API in check and run, and keeps its authority in --ca-dir", func() {
+	It("passes a Go bot (net/http) that hard-codes the Graph API in check, run and load, and keeps its authority in --ca-dir", func() {
 		bot := buildBot("hardcoded")
 		caDir := GinkgoT().TempDir() + "/ca"
 		code, out, errOut := otnsim("check", "--intercept", "--ca-dir", caDir, "--bot-cmd", bot, "--settle", "0", "--bot-procs", "2")
@@ -71,6 +71,9 @@ var _ = Describe("--intercept", func() {
 		code, _, errOut = otnsim("run", "--bot-cmd", bot, "--settle", "0", "embedded:compliance")
 		Expect(code).To(Equal(2))
 		Expect(errOut).To(ContainSubstring("the bot cannot reach fakegraph: it called the real Graph API"))
+		code, out, errOut = otnsim("load", "--intercept", "--bot-cmd", bot, "--subscribers", "100", "--days", "2", "--settle", "1ms", "--progress", "none")
+		Expect(code).To(Equal(0), out+errOut)
+		Expect(out).To(MatchRegexp(`Send API calls [1-9]\d*: [1-9]\d* ok`))
 	})
 
 	It("reports a bot that never reaches fakegraph at all, with the hint", func() {
