@@ -26,6 +26,17 @@ func envMap(env []string) map[string]string {
 	return m
 }
 
+// listening opens a session and one proxy of it, both closed after the spec.
+func listening(cfg intercept.Config) (*intercept.Session, *intercept.Proxy) {
+	s, err := intercept.Open(cfg)
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(s.Close)
+	p, err := s.Listen(intercept.Route{Graph: echoGraph})
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(p.Close)
+	return s, p
+}
+
 var _ = Describe("Session", func() {
 	It("keeps the authority's key in the run's folder, mode 0600, and deletes it at Close", func() {
 		s, err := intercept.Open(intercept.Config{Intercept: true})
@@ -59,12 +70,7 @@ var _ = Describe("Session", func() {
 	})
 
 	It("gives the bot the proxy, loopback in NO_PROXY, the authority and the Node preload", func() {
-		s, err := intercept.Open(intercept.Config{Intercept: true})
-		Expect(err).NotTo(HaveOccurred())
-		defer s.Close()
-		p, err := s.Listen(intercept.Route{Graph: echoGraph})
-		Expect(err).NotTo(HaveOccurred())
-		defer p.Close()
+		s, p := listening(intercept.Config{Intercept: true})
 		env := envMap(s.Env(p))
 		for _, k := range []string{"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "OTNSIM_PROXY_URL"} {
 			Expect(env).To(HaveKeyWithValue(k, p.URL()))
@@ -83,12 +89,7 @@ var _ = Describe("Session", func() {
 	})
 
 	It("in watch mode gives the proxy without an authority", func() {
-		s, err := intercept.Open(intercept.Config{})
-		Expect(err).NotTo(HaveOccurred())
-		defer s.Close()
-		p, err := s.Listen(intercept.Route{Graph: echoGraph})
-		Expect(err).NotTo(HaveOccurred())
-		defer p.Close()
+		s, p := listening(intercept.Config{})
 		env := envMap(s.Env(p))
 		Expect(env).To(HaveKey("HTTPS_PROXY"))
 		Expect(env).To(HaveKey("NODE_OPTIONS"))
@@ -106,19 +107,9 @@ var _ = Describe("Session", func() {
 	// Graph URL from a program that knows nothing of otnsim reaches the
 	// Graph handler, with nothing but the session's environment.
 	Describe("the bot's runtimes", func() {
-		var (
-			s   *intercept.Session
-			p   *intercept.Proxy
-			env []string
-		)
+		var env []string
 		BeforeEach(func() {
-			var err error
-			s, err = intercept.Open(intercept.Config{Intercept: true})
-			Expect(err).NotTo(HaveOccurred())
-			DeferCleanup(s.Close)
-			p, err = s.Listen(intercept.Route{Graph: echoGraph})
-			Expect(err).NotTo(HaveOccurred())
-			DeferCleanup(p.Close)
+			s, p := listening(intercept.Config{Intercept: true})
 			env = append(os.Environ(), s.Env(p)...)
 		})
 		DescribeTable("reach fakegraph unmodified",
