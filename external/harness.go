@@ -5,6 +5,11 @@
 // verification handshake, forwards each world's webhooks and triggers to the
 // bot, and after each one waits until the bot's Graph API calls go quiet.
 //
+// A bot started from a command also gets a proxy of package intercept in
+// its environment (HTTPS_PROXY and the rest): with an intercepting session
+// its calls to the real Graph API hosts reach fakegraph too; otherwise the
+// proxy refuses them and the run stops with a GraphBypassed error.
+//
 // Settling is the one place otnsim waits on real time: an external bot may
 // answer a webhook first and call the Send API afterwards, so the harness
 // waits until no call is in flight and none started for Config.Settle,

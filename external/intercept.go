@@ -76,7 +76,7 @@ func (h *Harness) refused(r intercept.Refusal, on bool, ca string) {
 	}
 	switch {
 	case !on:
-		h.fail(botErrorf(GraphBypassed, "the bot called the real Graph API (%s %s) instead of fakegraph at OTNSIM_GRAPH_URL; otnsim refused the call, so nothing reached Meta. "+
+		h.fail(botErrorf(GraphBypassed, "the bot cannot reach fakegraph: it called the real Graph API (%s %s) instead of OTNSIM_GRAPH_URL; otnsim refused the call, so nothing reached Meta. "+
 			"A bot that hard-codes https://%s can be tested unmodified with --intercept", r.Method, r.Target, host))
 	case strings.Contains(r.Reason, "remote error"):
 		// The client hung up on the certificate (an unknown authority).

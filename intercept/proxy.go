@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,6 +47,10 @@ type Options struct {
 	// to the real network; without it they are refused. The Graph hosts
 	// never pass through.
 	PassThrough bool
+	// Upstream, when set, names the proxy that passed-through requests go
+	// by (http.ProxyFromEnvironment: otnsim's own HTTPS_PROXY), nil for a
+	// direct connection. Only http:// proxies are spoken to.
+	Upstream func(*http.Request) (*url.URL, error)
 	// OnRefuse, when set, is told of every refused request, as it happens.
 	OnRefuse func(Refusal)
 	// Logf, when set, gets one line per refused request or failed handshake.
@@ -115,7 +121,7 @@ func Listen(o Options) (*Proxy, error) {
 	p.inner = &http.Server{Handler: http.HandlerFunc(p.serveGraph), ReadHeaderTimeout: headerTimeout, IdleTimeout: idleTimeout, ErrorLog: quiet}
 	p.passer = &httputil.ReverseProxy{
 		Rewrite:   func(pr *httputil.ProxyRequest) { pr.Out.Host = pr.In.URL.Host },
-		Transport: &http.Transport{Proxy: nil, DialContext: (&net.Dialer{Timeout: dialTimeout}).DialContext},
+		Transport: &http.Transport{Proxy: o.Upstream, DialContext: (&net.Dialer{Timeout: dialTimeout}).DialContext},
 		ErrorLog:  quiet,
 	}
 	go func() { _ = p.outer.Serve(ln) }()
@@ -168,7 +174,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.URL.IsAbs():
 		p.forward(w, r)
 	default:
-		http.Error(w, "otnsim intercept: this is an HTTP proxy; send it CONNECT host:port or a request with an absolute http:// URL", http.StatusBadRequest)
+		http.Error(w, "otnsim intercept: this is an HTTP proxy; send it CONNECT host:port, or a request with an absolute URL", http.StatusBadRequest)
 	}
 }
 
@@ -266,10 +272,59 @@ func (p *Proxy) graphTunnel(conn net.Conn, br *bufio.Reader, host, target string
 	p.tunnels.push(tc)
 }
 
+// dialOut connects to target on the real network, through the upstream
+// proxy when there is one.
+func (p *Proxy) dialOut(ctx context.Context, target string) (net.Conn, error) {
+	d := net.Dialer{Timeout: dialTimeout}
+	var via *url.URL
+	if p.o.Upstream != nil {
+		var err error
+		if via, err = p.o.Upstream(&http.Request{Method: http.MethodConnect, URL: &url.URL{Scheme: "https", Host: target}}); err != nil {
+			return nil, fmt.Errorf("the upstream proxy: %w", err)
+		}
+	}
+	if via == nil {
+		return d.DialContext(ctx, "tcp", target)
+	}
+	if via.Scheme != "http" {
+		return nil, fmt.Errorf("the upstream proxy %s: only http:// proxies are supported", via.Redacted())
+	}
+	host, port := splitTarget(via.Host, "80")
+	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(host, port))
+	if err != nil {
+		return nil, err
+	}
+	_ = conn.SetDeadline(time.Now().Add(dialTimeout))
+	req := &http.Request{Method: http.MethodConnect, URL: &url.URL{Opaque: target}, Host: target, Header: http.Header{}}
+	if u := via.User; u != nil {
+		pw, _ := u.Password()
+		req.Header.Set("Proxy-Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(u.Username()+":"+pw)))
+	}
+	br := bufio.NewReader(conn)
+	resp, err := writeAndRead(conn, br, req)
+	if err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("the upstream proxy %s: %w", via.Redacted(), err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		_ = conn.Close()
+		return nil, fmt.Errorf("the upstream proxy %s answered CONNECT with %s", via.Redacted(), resp.Status)
+	}
+	_ = conn.SetDeadline(time.Time{})
+	return &bufferedConn{Conn: conn, r: br}, nil
+}
+
+// writeAndRead sends a CONNECT request and reads the answer's header.
+func writeAndRead(conn net.Conn, br *bufio.Reader, req *http.Request) (*http.Response, error) {
+	if err := req.Write(conn); err != nil {
+		return nil, err
+	}
+	return http.ReadResponse(br, req)
+}
+
 // passTunnel connects the client to target on the real network.
 func (p *Proxy) passTunnel(w http.ResponseWriter, r *http.Request, target string) {
-	d := net.Dialer{Timeout: dialTimeout}
-	up, err := d.DialContext(r.Context(), "tcp", target)
+	up, err := p.dialOut(r.Context(), target)
 	if err != nil {
 		http.Error(w, fmt.Sprintf("otnsim intercept: cannot reach %s: %v", target, err), http.StatusBadGateway)
 		return

@@ -184,6 +184,36 @@ var _ = Describe("Proxy", func() {
 		Expect(status).To(HavePrefix("403"))
 	})
 
+	It("passes through by way of an upstream proxy when given one", func() {
+		upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.WriteString(w, "upstream "+r.URL.Path)
+		}))
+		defer upstream.Close()
+		outer, err := intercept.Listen(intercept.Options{Graph: echoGraph, PassThrough: true})
+		Expect(err).NotTo(HaveOccurred())
+		defer outer.Close()
+		via, err := url.Parse(outer.URL())
+		Expect(err).NotTo(HaveOccurred())
+		start(intercept.Options{PassThrough: true, Upstream: http.ProxyURL(via)})
+		conn, br, status := connect(p, strings.TrimPrefix(upstream.URL, "http://"))
+		defer conn.Close()
+		Expect(status).To(HavePrefix("200"))
+		_, err = io.WriteString(conn, "GET /chained HTTP/1.1\r\nHost: x\r\n\r\n")
+		Expect(err).NotTo(HaveOccurred())
+		resp, err := http.ReadResponse(br, nil)
+		Expect(err).NotTo(HaveOccurred())
+		b, _ := io.ReadAll(resp.Body)
+		Expect(string(b)).To(Equal("upstream /chained"))
+		code, _, body := get(proxyClient(p, nil), upstream.URL+"/plain")
+		Expect(code).To(Equal(http.StatusOK))
+		Expect(body).To(Equal("upstream /plain"))
+		// A host the upstream proxy cannot reach: its refusal is passed on.
+		bad, _, status := connect(p, "no-such-host.invalid:443")
+		defer bad.Close()
+		Expect(status).To(HavePrefix("502"))
+		Expect(status).To(ContainSubstring("the upstream proxy"))
+	})
+
 	It("answers garbage after CONNECT with 400 and keeps serving", func() {
 		start(intercept.Options{Authority: a})
 		conn, br, status := connect(p, "graph.facebook.com:443")

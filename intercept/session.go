@@ -62,7 +62,10 @@ type Config struct {
 	// keeps working; empty means a fresh authority in the run's folder,
 	// deleted at Close.
 	CADir string
-	// PassThrough lets hosts other than the Graph hosts through.
+	// PassThrough, with Intercept, lets hosts other than the Graph hosts
+	// through; in watch mode they always pass, so that a bot's start-up
+	// (go run, npx) fetches what it needs as it did before. Passed-through
+	// requests go by otnsim's own HTTPS_PROXY when it has one.
 	PassThrough bool
 	// Logf, when set, gets the proxies' refusals, one line each.
 	Logf func(format string, args ...any)
@@ -191,7 +194,8 @@ type Route struct {
 func (s *Session) Listen(r Route) (*Proxy, error) {
 	return Listen(Options{
 		Addr: r.Addr, Graph: r.Graph, Local: r.Local, Authority: s.authority,
-		PassThrough: s.cfg.PassThrough, OnRefuse: r.OnRefuse, Logf: s.cfg.Logf,
+		PassThrough: s.cfg.PassThrough || !s.cfg.Intercept, Upstream: http.ProxyFromEnvironment,
+		OnRefuse: r.OnRefuse, Logf: s.cfg.Logf,
 	})
 }
 

@@ -2,6 +2,9 @@ package intercept_test
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +24,17 @@ func envMap(env []string) map[string]string {
 		m[k] = v
 	}
 	return m
+}
+
+// listening opens a session and one proxy of it, both closed after the spec.
+func listening(cfg intercept.Config) (*intercept.Session, *intercept.Proxy) {
+	s, err := intercept.Open(cfg)
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(s.Close)
+	p, err := s.Listen(intercept.Route{Graph: echoGraph})
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(p.Close)
+	return s, p
 }
 
 var _ = Describe("Session", func() {
@@ -56,12 +70,7 @@ var _ = Describe("Session", func() {
 	})
 
 	It("gives the bot the proxy, loopback in NO_PROXY, the authority and the Node preload", func() {
-		s, err := intercept.Open(intercept.Config{Intercept: true})
-		Expect(err).NotTo(HaveOccurred())
-		defer s.Close()
-		p, err := s.Listen(intercept.Route{Graph: echoGraph})
-		Expect(err).NotTo(HaveOccurred())
-		defer p.Close()
+		s, p := listening(intercept.Config{Intercept: true})
 		env := envMap(s.Env(p))
 		for _, k := range []string{"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "OTNSIM_PROXY_URL"} {
 			Expect(env).To(HaveKeyWithValue(k, p.URL()))
@@ -80,36 +89,27 @@ var _ = Describe("Session", func() {
 	})
 
 	It("in watch mode gives the proxy without an authority", func() {
-		s, err := intercept.Open(intercept.Config{})
-		Expect(err).NotTo(HaveOccurred())
-		defer s.Close()
-		p, err := s.Listen(intercept.Route{Graph: echoGraph})
-		Expect(err).NotTo(HaveOccurred())
-		defer p.Close()
+		s, p := listening(intercept.Config{})
 		env := envMap(s.Env(p))
 		Expect(env).To(HaveKey("HTTPS_PROXY"))
 		Expect(env).To(HaveKey("NODE_OPTIONS"))
 		Expect(env).NotTo(HaveKey("SSL_CERT_FILE"))
 		Expect(s.CertFile()).To(BeEmpty())
+		// Other hosts pass, so that the bot's start-up works as before.
+		upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "up") }))
+		defer upstream.Close()
+		code, _, body := get(proxyClient(p, nil), upstream.URL+"/")
+		Expect(code).To(Equal(http.StatusOK))
+		Expect(body).To(Equal("up"))
 	})
 
 	// What README.md says of each runtime, checked: a request to the real
 	// Graph URL from a program that knows nothing of otnsim reaches the
 	// Graph handler, with nothing but the session's environment.
 	Describe("the bot's runtimes", func() {
-		var (
-			s   *intercept.Session
-			p   *intercept.Proxy
-			env []string
-		)
+		var env []string
 		BeforeEach(func() {
-			var err error
-			s, err = intercept.Open(intercept.Config{Intercept: true})
-			Expect(err).NotTo(HaveOccurred())
-			DeferCleanup(s.Close)
-			p, err = s.Listen(intercept.Route{Graph: echoGraph})
-			Expect(err).NotTo(HaveOccurred())
-			DeferCleanup(p.Close)
+			s, p := listening(intercept.Config{Intercept: true})
 			env = append(os.Environ(), s.Env(p)...)
 		})
 		DescribeTable("reach fakegraph unmodified",

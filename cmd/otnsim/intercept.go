@@ -22,7 +22,7 @@ import (
 func addInterceptFlags(fs *flag.FlagSet, on *bool, caDir *string, pass *bool) {
 	fs.BoolVar(on, "intercept", false, "serve the real Graph API hosts ("+strings.Join(intercept.GraphHosts, ", ")+") from fakegraph through an HTTPS proxy with a per-run certificate authority, for a bot that hard-codes https://graph.facebook.com (README: \"Test a bot unmodified\")")
 	fs.StringVar(caDir, "ca-dir", "", "with --intercept, keep the certificate authority in `DIR` across runs (created on first use, key mode 0600) instead of a fresh one deleted after the run")
-	fs.BoolVar(pass, "pass-through", false, "let the bot's requests to hosts other than the Graph API's through its proxy to the network (default: refused); the Graph hosts are never let through")
+	fs.BoolVar(pass, "pass-through", false, "with --intercept, let the bot's requests to hosts other than the Graph API's through its proxy to the network (default: refused; without --intercept they always pass); the Graph hosts are never let through")
 }
 
 // openSession opens the run's interception session on first use.

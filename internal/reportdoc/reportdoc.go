@@ -28,7 +28,7 @@ import (
 
 // Error kinds of otnsim's own. A bot that could not be run on carries the
 // bot's failure kind instead (package external: never-ready, crashed,
-// hung, server-error, unreachable, bad-command).
+// hung, server-error, unreachable, bad-command, graph-bypassed).
 const (
 	// KindUsage is a bad flag value or argument.
 	KindUsage = "usage"
