@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -35,8 +34,6 @@ type botFlags struct {
 	intercept, passThrough bool
 	caDir, proxyAddr       string
 	session                *intercept.Session // opened by the first start; closed by closeSession
-	interrupted            chan os.Signal     // SIGINT and SIGTERM while a session is open
-	cleaned                chan struct{}      // closed by closeSession
 	mu                     sync.Mutex
 	started                []*external.Harness // stopped on a signal
 }

@@ -7,11 +7,8 @@ import (
 	"io"
 	"maps"
 	"net/http"
-	"os"
-	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
 
 	"github.com/otnsim/otnsim/external"
 	"github.com/otnsim/otnsim/intercept"
@@ -27,8 +24,11 @@ func addInterceptFlags(fs *flag.FlagSet, on *bool, caDir *string, pass *bool) {
 
 // openSession opens the run's interception session on first use.
 func (b *botFlags) openSession() (*intercept.Session, error) {
-	if b.session != nil {
-		return b.session, nil
+	b.mu.Lock()
+	open := b.session
+	b.mu.Unlock()
+	if open != nil {
+		return open, nil
 	}
 	switch {
 	case b.caDir != "" && !b.intercept:
@@ -44,42 +44,27 @@ func (b *botFlags) openSession() (*intercept.Session, error) {
 	if err != nil {
 		return nil, err
 	}
+	b.mu.Lock()
 	b.session = s
-	b.interrupted = make(chan os.Signal, 1)
-	b.cleaned = make(chan struct{})
-	signal.Notify(b.interrupted, os.Interrupt, syscall.SIGTERM)
-	go b.cleanUpOnSignal(s)
+	b.mu.Unlock()
+	// Ending on a signal (signals.go) stops the bots and then deletes the
+	// run's folder, the authority's key with it.
+	armSignals()
+	atEnd(b.closeSession)
 	return s, nil
 }
 
-// cleanUpOnSignal stops the bots and deletes the run's folder, with the
-// authority's key, when otnsim is interrupted: then it exits 130.
-func (b *botFlags) cleanUpOnSignal(s *intercept.Session) {
-	select {
-	case <-b.interrupted:
-	case <-b.cleaned:
-		return
-	}
-	b.mu.Lock()
-	started := append([]*external.Harness(nil), b.started...)
-	b.mu.Unlock()
-	for _, h := range started {
-		h.Stop()
-	}
-	_ = s.Close()
-	os.Exit(130)
-}
-
 // closeSession deletes the run's interception folder (the authority's key
-// with it, unless --ca-dir keeps it). Call it after the bots stopped.
+// with it, unless --ca-dir keeps it). Call it after the bots stopped; a
+// second call does nothing.
 func (b *botFlags) closeSession() {
-	if b.session == nil {
-		return
-	}
-	signal.Stop(b.interrupted)
-	close(b.cleaned)
-	_ = b.session.Close()
+	b.mu.Lock()
+	s := b.session
 	b.session = nil
+	b.mu.Unlock()
+	if s != nil {
+		_ = s.Close()
+	}
 }
 
 // printRefusals says which hosts outside the Graph API the bots' proxies

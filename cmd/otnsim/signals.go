@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"os/signal"
+	"slices"
 	"sync"
 	"syscall"
 
@@ -20,6 +21,19 @@ import (
 
 // signalExits are the signals otnsim forwards to its bots, and why.
 var signalExits = []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
+
+var (
+	endMu    sync.Mutex
+	endHooks []func() // run by endOn once the bots are stopped
+)
+
+// atEnd adds f to what ending on a signal runs after stopping the bots
+// (deleting an interception session's folder, say).
+func atEnd(f func()) {
+	endMu.Lock()
+	endHooks = append(endHooks, f)
+	endMu.Unlock()
+}
 
 var (
 	armOnce sync.Once
@@ -52,6 +66,12 @@ func endOn(sig, forward syscall.Signal) {
 	endOnce.Do(func() {
 		close(ending)
 		external.StopAll(forward)
+		endMu.Lock()
+		hooks := slices.Clone(endHooks)
+		endMu.Unlock()
+		for _, f := range hooks {
+			f()
+		}
 		os.Exit(128 + int(sig))
 	})
 	select {}
