@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -111,11 +112,20 @@ var _ = Describe("--intercept", func() {
 		pu, err := url.Parse(proxyURL)
 		Expect(err).NotTo(HaveOccurred())
 		c := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{Proxy: http.ProxyURL(pu), TLSClientConfig: &tls.Config{RootCAs: roots}}}
-		resp, err := c.Get("https://graph.facebook.com/otnsim/v1/clock")
+		// A Send API call without an access token: fakegraph's own refusal
+		// (190, Graph-shaped) proves the proxy reached it. The control API is
+		// not reachable under a Graph host name (it answers its loopback
+		// address only), which the second call shows.
+		resp, err := c.Post("https://graph.facebook.com/v19.0/me/messages", "application/json", strings.NewReader(`{}`))
 		Expect(err).NotTo(HaveOccurred())
-		defer resp.Body.Close()
 		body, _ := io.ReadAll(resp.Body)
-		Expect(resp.StatusCode).To(Equal(http.StatusOK), string(body))
-		Expect(string(body)).To(ContainSubstring(`"now"`))
+		resp.Body.Close()
+		Expect(resp.StatusCode).To(Equal(http.StatusBadRequest), string(body))
+		Expect(string(body)).To(And(ContainSubstring(`"code":190`), ContainSubstring(`"fbtrace_id"`)))
+		resp, err = c.Get("https://graph.facebook.com/otnsim/v1/clock")
+		Expect(err).NotTo(HaveOccurred())
+		body, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		Expect(resp.StatusCode).To(Equal(http.StatusForbidden), string(body))
 	})
 })
