@@ -264,7 +264,7 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 	}
-	if o.extract != "" && !extractRun(opts, rep, o.extract, o.shrink, stdout, stderr) {
+	if o.extract != "" && !extractRun(opts, rep, o.extract, o.shrink, o.bot, stdout, stderr) {
 		return exitUsage
 	}
 	if !rep.OK() {
