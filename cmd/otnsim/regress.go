@@ -351,19 +351,7 @@ func shrinkOn(sc *scenarios.Scenario, bot *botFlags, seed int64, o shrink.Option
 		return small, st, err
 	}
 	var startErr error
-	fresh := func(c *scenarios.Scenario) scenarios.Result {
-		h, err := bot.startOne()
-		if err != nil {
-			startErr = err
-			return scenarios.Result{Passed: true}
-		}
-		defer h.Stop()
-		res := scenarios.Run(c, compliance.RunOptions(h, seed))
-		if err := h.Err(); err != nil && startErr == nil {
-			startErr = err
-		}
-		return res
-	}
+	fresh := freshRunner(bot, seed, &startErr)
 	if shrink.Fails(fresh(small), st.Rule) && startErr == nil {
 		return small, st, nil
 	}
@@ -377,4 +365,30 @@ func shrinkOn(sc *scenarios.Scenario, bot *botFlags, seed int64, o shrink.Option
 		err = startErr
 	}
 	return again, st2, err
+}
+
+// freshRunner plays each scenario on a new process of the --bot-cmd bot,
+// one that has seen no other. The first bot that cannot be run is noted in
+// errs (when not nil); its scenario counts as passing.
+func freshRunner(bot *botFlags, seed int64, errs ...*error) shrink.Runner {
+	note := func(err error) {
+		for _, e := range errs {
+			if *e == nil {
+				*e = err
+			}
+		}
+	}
+	return func(c *scenarios.Scenario) scenarios.Result {
+		h, err := bot.startOne()
+		if err != nil {
+			note(err)
+			return scenarios.Result{Passed: true}
+		}
+		defer h.Stop()
+		res := scenarios.Run(c, compliance.RunOptions(h, seed))
+		if err := h.Err(); err != nil {
+			note(err)
+		}
+		return res
+	}
 }
