@@ -51,7 +51,7 @@ Flags:
 const shrinkUsage = `Usage: otnsim shrink FILE [flags]
 
 Minimises a failing scenario while it keeps failing for the same rule (the
-first rule its verdict charges, or --rule): it removes steps by delta
+one its failing expectation names, or --rule): it removes steps by delta
 debugging, merges neighbouring clock advances and shortens each to round
 values and the platform's lines (5m, 24h, 48h, 365d, a millisecond either
 side), drops subscribers, shortens texts and trigger data, simplifies and
@@ -226,7 +226,7 @@ type shrinkFlags struct {
 
 func defineShrinkFlags(fs *flag.FlagSet) *shrinkFlags {
 	o := &shrinkFlags{}
-	fs.StringVar(&o.rule, "rule", "", "the rule the scenario must keep failing for (default: the first its verdict charges)")
+	fs.StringVar(&o.rule, "rule", "", "the rule the scenario must keep failing for (default: the one its failing expectation names, else its first finding's)")
 	fs.StringVar(&o.out, "out", "", "write the smallest scenario to this file (default: stdout)")
 	fs.Int64Var(&o.seed, "seed", 0, "play every candidate under this seed (default: the file's)")
 	fs.IntVar(&o.maxTries, "max-tries", shrink.DefaultMaxTries, "the most candidates to play")
