@@ -237,8 +237,12 @@ func One(opts load.Options, g int, rule string, src Source) (*scenarios.Scenario
 	if len(ids) == 0 {
 		return nil, nil, fmt.Errorf("subscriber %d: %w", g, ErrNothing)
 	}
-	if src.Profile == "" && opts.Profile != nil {
-		src.Profile = opts.Profile.Name
+	prof := opts.Profile
+	if prof == nil {
+		prof = profile.Default()
+	}
+	if src.Profile == "" {
+		src.Profile = prof.Name
 	}
 	if src.Seed == 0 {
 		src.Seed = opts.Seed
@@ -246,17 +250,22 @@ func One(opts load.Options, g int, rule string, src Source) (*scenarios.Scenario
 	if src.Checks == nil {
 		src.Checks = opts.Checks
 	}
-	prof := opts.Profile
-	if prof == nil {
-		prof = profile.Default()
-	}
 	return Scenario(life, prof, src, ids), ids, nil
 }
 
+// Fresh, for a run against a bot outside the process, starts a new process
+// of the bot for one replay and puts it in opts.External; the returned
+// function stops it. A replay must not meet a bot that remembers the whole
+// run: the subscriber's PSID is the same in both.
+type Fresh func(opts *load.Options) (stop func(), err error)
+
 // All extracts every rule sample and violation of rep, one file per rule
 // and subscriber, into dir (created if need be), named
-// RULE-subscriber-N.yaml, and returns them in order.
-func All(opts load.Options, rep *report.Report, dir string) ([]File, error) {
+// RULE-subscriber-N.yaml, and returns them in order. fresh, when not nil,
+// gives each replay its own bot (see Fresh). keep, when not nil, is called
+// with each file before it is written, with the bot of its replay still
+// running: it may replace the scenario (shrink it).
+func All(opts load.Options, rep *report.Report, dir string, fresh Fresh, keep func(*File) error) ([]File, error) {
 	type job struct {
 		g    int
 		rule string
@@ -286,21 +295,42 @@ func All(opts load.Options, rep *report.Report, dir string) ([]File, error) {
 			continue
 		}
 		done[j] = true
-		sc, ids, err := One(opts, j.g, j.rule, Source{Command: ReplayCommand(rep, j.g)})
+		f, err := one(opts, rep, dir, j.g, j.rule, fresh, keep)
 		if errors.Is(err, ErrNothing) {
 			continue // a violation whose rule the replay does not break
 		}
 		if err != nil {
 			return out, err
 		}
-		f := File{Path: filepath.Join(dir, fmt.Sprintf("%s-subscriber-%d.yaml", strings.ToLower(j.rule), j.g)), Subscriber: j.g, Rules: ids, Scenario: sc}
-		if err := Write(f.Path, sc); err != nil {
-			return out, err
-		}
-		sc.File = f.Path
 		out = append(out, f)
 	}
 	return out, nil
+}
+
+// one extracts subscriber g's file for rule, with a fresh bot if need be.
+func one(opts load.Options, rep *report.Report, dir string, g int, rule string, fresh Fresh, keep func(*File) error) (File, error) {
+	if fresh != nil {
+		stop, err := fresh(&opts)
+		if err != nil {
+			return File{}, err
+		}
+		defer stop()
+	}
+	sc, ids, err := One(opts, g, rule, Source{Command: ReplayCommand(rep, g)})
+	if err != nil {
+		return File{}, err
+	}
+	f := File{Path: filepath.Join(dir, fmt.Sprintf("%s-subscriber-%d.yaml", strings.ToLower(rule), g)), Subscriber: g, Rules: ids, Scenario: sc}
+	if keep != nil {
+		if err := keep(&f); err != nil {
+			return f, err
+		}
+	}
+	if err := Write(f.Path, f.Scenario); err != nil {
+		return f, err
+	}
+	f.Scenario.File = f.Path
+	return f, nil
 }
 
 // ReplayCommand is the command line rep gives for replaying subscriber g

@@ -55,7 +55,7 @@ var _ = Describe("extract", func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(rep.Findings).To(HaveKey(rules.TokenOnce))
 		dir := GinkgoT().TempDir()
-		files, err := extract.All(opts, rep, dir)
+		files, err := extract.All(opts, rep, dir, nil, nil)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(files).To(HaveLen(len(rep.Samples) + len(rep.Violations)))
 		for _, f := range files {

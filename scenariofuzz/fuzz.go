@@ -1,6 +1,7 @@
 package scenariofuzz
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -35,6 +36,11 @@ type Options struct {
 	Gen GenOptions
 	// Shrink tunes the shrinking of the failing scenario.
 	Shrink shrink.Options
+	// Fresh, when set, plays a scenario on a bot that has seen no other
+	// (a new process of it). The runner's bot plays every scenario and
+	// remembers them; the minimal scenario is checked with Fresh, and
+	// shrunk again with it when it does not fail there.
+	Fresh shrink.Runner
 }
 
 // Outcome is what a fuzz run found.
@@ -152,6 +158,14 @@ func Fuzz(run shrink.Runner, o Options) (Outcome, error) {
 	so := o.Shrink
 	so.Rule = rule
 	minimal, st, err := shrink.Shrink(orig, run, so)
+	if err == nil && o.Fresh != nil && !shrink.Fails(o.Fresh(minimal), rule) {
+		tried := st.Tried
+		minimal, st, err = shrink.Shrink(orig, o.Fresh, so)
+		st.Tried += tried
+		if errors.Is(err, shrink.ErrNotFailing) {
+			err = fmt.Errorf("it fails only after the scenarios before it (the bot keeps state from one world to the next): %w", err)
+		}
+	}
 	out.Elapsed = time.Since(began)
 	if err != nil {
 		return out, fmt.Errorf("fuzz: scenario #%d (seed %#x) failed for %s but could not be shrunk: %w", found, ScenarioSeed(o.Seed, found), rule, err)

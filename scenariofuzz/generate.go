@@ -124,8 +124,10 @@ func (g *gen) move() {
 	who := g.pick(g.who)
 	topic := g.pick(topics)
 	switch g.r.IntN(16) {
-	case 0, 1:
+	case 0:
 		g.add(scenarios.Step{Kind: scenarios.StepSay, Who: who, Text: g.pick(texts)})
+	case 1:
+		g.add(scenarios.Step{Kind: scenarios.StepReply, Who: who, Text: "thanks, got it"})
 	case 2, 3, 4:
 		// Asking for an opt-in: the subscriber writes (mostly), the shop
 		// asks, the subscriber taps Notify Me (mostly).

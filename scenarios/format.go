@@ -32,7 +32,7 @@ func Format(sc *Scenario) ([]byte, error) {
 	add(root, "name", str(sc.Name))
 	if sc.Description != "" {
 		d := str(sc.Description)
-		if len(sc.Description) > 60 {
+		if foldable(sc.Description) {
 			d.Style = yaml.FoldedStyle
 		}
 		add(root, "description", d)
@@ -86,6 +86,14 @@ func Format(sc *Scenario) ([]byte, error) {
 		return nil, fmt.Errorf("format scenario: %w", err)
 	}
 	return b.Bytes(), nil
+}
+
+// foldable reports whether s reads well, and reads back the same, as a
+// folded block: a long line of plain text, with a line break at most at its
+// end (yaml's emitter folds lines that start with a space wrongly).
+func foldable(s string) bool {
+	body := strings.TrimSuffix(s, "\n")
+	return len(body) > 60 && !strings.ContainsAny(body, "\n\t\r") && strings.TrimSpace(body) == body
 }
 
 func mapping(flow bool) *yaml.Node {

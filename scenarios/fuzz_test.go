@@ -3,6 +3,7 @@ package scenarios_test
 import (
 	"errors"
 	"io/fs"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -33,6 +34,37 @@ func FuzzParse(f *testing.F) {
 		for _, e := range list {
 			if e.Pos.Line < 1 || e.Pos.Line > lines || e.Pos.Col < 1 {
 				t.Fatalf("error outside the file: %v", e)
+			}
+		}
+	})
+}
+
+// FuzzFormat checks that every scenario the parser accepts is written back
+// by Format as a file that parses to the same scenario.
+func FuzzFormat(f *testing.F) {
+	_ = fs.WalkDir(scenarios.Shipped(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := fs.ReadFile(scenarios.Shipped(), p)
+			f.Add(b)
+		}
+		return nil
+	})
+	f.Fuzz(func(t *testing.T, src []byte) {
+		sc, err := scenarios.Parse("f.yaml", src)
+		if err != nil {
+			return
+		}
+		for _, c := range sc.Expand() {
+			out, err := scenarios.Format(c)
+			if err != nil {
+				t.Fatalf("Format: %v", err)
+			}
+			back, err := scenarios.Parse("f.yaml", out)
+			if err != nil {
+				t.Fatalf("Format wrote a file that does not parse: %v\n%s", err, out)
+			}
+			if want, got := comparable(c), comparable(back); !reflect.DeepEqual(got, want) {
+				t.Fatalf("the round trip changed the scenario:\n%s\nwant %#v\ngot  %#v", out, want, got)
 			}
 		}
 	})

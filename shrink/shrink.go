@@ -58,7 +58,7 @@ func Fails(res scenarios.Result, rule string) bool {
 // Options tunes Shrink.
 type Options struct {
 	// Rule is the rule the scenario must keep failing for; empty means the
-	// first rule its verdict charges.
+	// rule its failing expectation names (else its first finding's).
 	Rule string
 	// MaxTries bounds the candidates played (0: DefaultMaxTries).
 	MaxTries int
@@ -125,10 +125,8 @@ func Shrink(sc *scenarios.Scenario, run Runner, o Options) (*scenarios.Scenario,
 	}
 	first := run(sc)
 	rule := o.Rule
-	if rule == "" {
-		if charged := first.Verdict().Charged(rules.Info); len(charged) > 0 && !first.Passed {
-			rule = charged[0]
-		}
+	if rule == "" && !first.Passed {
+		rule = failedRule(first)
 	}
 	s := &shrinker{run: run, rule: rule, best: clone(sc), o: o,
 		st: Stats{Rule: rule, Tried: 1, StepsBefore: len(sc.Steps), SubsBefore: len(sc.Subscribers)}}
@@ -157,6 +155,27 @@ func (s *shrinker) done(began time.Time) (*scenarios.Scenario, Stats, error) {
 	s.st.StepsAfter, s.st.SubsAfter = len(s.best.Steps), len(s.best.Subscribers)
 	s.st.Elapsed = time.Since(began)
 	return s.best, s.st, nil
+}
+
+// failedRule is the rule a failed result fails for: the one its failing
+// expectation names, else its verdict's first finding's, else the first
+// rule the verdict charges.
+func failedRule(res scenarios.Result) string {
+	if f := res.Failure; f != nil {
+		for _, r := range f.Rules {
+			if r != "" {
+				return r
+			}
+		}
+	}
+	v := res.Verdict()
+	if len(v.Findings) > 0 {
+		return v.Findings[0].Rule
+	}
+	if charged := v.Charged(rules.Info); len(charged) > 0 {
+		return charged[0]
+	}
+	return ""
 }
 
 func orAny(rule string) string {

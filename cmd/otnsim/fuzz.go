@@ -112,6 +112,8 @@ func fuzzCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if br == nil {
 		fo.Parallel = runtime.GOMAXPROCS(0)
+	} else if o.bot.cmd != "" {
+		fo.Fresh = freshRunner(o.bot, 0)
 	}
 	out, err := scenariofuzz.Fuzz(shrink.With(opts), fo)
 	if br.failed("fuzz", stderr) {

@@ -276,7 +276,7 @@ func loadCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "otnsim load: %v\n", err)
 		return exitUsage
 	}
-	if o.extract != "" && !extractRun(opts, rep, o.extract, o.shrink, stdout, stderr) {
+	if o.extract != "" && !extractRun(opts, rep, o.extract, o.shrink, o.bot, stdout, stderr) {
 		return exitUsage
 	}
 	if !rep.OK() {

@@ -51,15 +51,19 @@ Flags:
 const shrinkUsage = `Usage: otnsim shrink FILE [flags]
 
 Minimises a failing scenario while it keeps failing for the same rule (the
-first rule its verdict charges, or --rule): it removes steps by delta
+one its failing expectation names, or --rule): it removes steps by delta
 debugging, merges neighbouring clock advances and shortens each to round
 values and the platform's lines (5m, 24h, 48h, 365d, a millisecond either
 side), drops subscribers, shortens texts and trigger data, simplifies and
 removes faults, and leaves out expectations that do not name the rule.
 Every candidate is played against the bot (the reference bot with the
 file's bot section, or --bot-cmd / --bot-url); the result is the same for
-the same file, bot and --seed. It prints what it tried and kept on stderr
-and writes the smallest scenario to --out, or to stdout.
+the same file, bot and --seed. A bot of your own plays every candidate in
+one process, as check plays a suite; since it remembers the candidates
+before, the result is then played on a new process of the bot (--bot-cmd),
+and if it does not fail there the shrink starts over with a new process
+for every candidate. It prints what it tried and kept on stderr and writes
+the smallest scenario to --out, or to stdout.
 
 Examples:
   otnsim shrink out/otn-token-once-subscriber-5.yaml --out scenarios/regress/token-once.yaml
@@ -156,14 +160,7 @@ func extractCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "otnsim extract: subscriber %d breaks %s: %d steps\n", o.subscriber, strings.Join(ids, ", "), len(sc.Steps))
 	if o.shrink {
-		runner := shrink.Reference(0)
-		if br != nil {
-			runner = shrink.With(compliance.RunOptions(br.hs[0], 0))
-		}
-		small, st, err := shrink.Shrink(sc, runner, shrink.Options{Rule: ids[0], MaxTries: o.maxTries})
-		if br.failed("extract", stderr) {
-			return exitUsage
-		}
+		small, st, err := shrinkOn(sc, o.bot, 0, shrink.Options{Rule: ids[0], MaxTries: o.maxTries})
 		if err != nil {
 			fmt.Fprintf(stderr, "otnsim extract: %v\n", err)
 			return exitFailed
@@ -229,7 +226,7 @@ type shrinkFlags struct {
 
 func defineShrinkFlags(fs *flag.FlagSet) *shrinkFlags {
 	o := &shrinkFlags{}
-	fs.StringVar(&o.rule, "rule", "", "the rule the scenario must keep failing for (default: the first its verdict charges)")
+	fs.StringVar(&o.rule, "rule", "", "the rule the scenario must keep failing for (default: the one its failing expectation names, else its first finding's)")
 	fs.StringVar(&o.out, "out", "", "write the smallest scenario to this file (default: stdout)")
 	fs.Int64Var(&o.seed, "seed", 0, "play every candidate under this seed (default: the file's)")
 	fs.IntVar(&o.maxTries, "max-tries", shrink.DefaultMaxTries, "the most candidates to play")
@@ -263,13 +260,10 @@ func shrinkCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "otnsim shrink: %s is a table of %d cases: shrink one case at a time (copy it out)\n", fs.Arg(0), len(sc.Cases))
 		return exitUsage
 	}
-	opts, br, ok := o.bot.open("shrink", stderr, o.seed, 1, 1)
-	if !ok {
-		return exitUsage
-	}
-	defer br.close()
-	small, st, err := shrink.Shrink(sc, shrink.With(opts), shrink.Options{Rule: o.rule, MaxTries: o.maxTries})
-	if br.failed("shrink", stderr) {
+	small, st, err := shrinkOn(sc, o.bot, o.seed, shrink.Options{Rule: o.rule, MaxTries: o.maxTries})
+	var be *external.BotError
+	if errors.As(err, &be) {
+		printBotError(stderr, "shrink", err)
 		return exitUsage
 	}
 	if err != nil {
@@ -286,11 +280,39 @@ func shrinkCmd(args []string, stdout, stderr io.Writer) int {
 
 // extractRun writes a scenario for every finding sample and violation of
 // rep into dir (load's --extract), shrinking each with shrinkToo, and
-// prints a line per file. It reports false when it could not.
-func extractRun(opts load.Options, rep *report.Report, dir string, shrinkToo bool, stdout, stderr io.Writer) bool {
-	files, err := extract.All(opts, rep, dir)
+// prints a line per file. Against a bot outside the process each replay
+// gets a new process of the bot (bot's flags). It reports false when it
+// could not.
+func extractRun(opts load.Options, rep *report.Report, dir string, shrinkToo bool, bot *botFlags, stdout, stderr io.Writer) bool {
+	var fresh extract.Fresh
+	if bot.given() {
+		fresh = func(o *load.Options) (func(), error) {
+			h, err := bot.startOne()
+			if err != nil {
+				return nil, err
+			}
+			o.External = []load.ExternalBot{h}
+			return h.Stop, nil
+		}
+	}
+	var lines []string
+	keep := func(f *extract.File) error {
+		line := fmt.Sprintf("  %s  %s, subscriber %d, %d steps", f.Path, strings.Join(f.Rules, ", "), f.Subscriber, len(f.Scenario.Steps))
+		if shrinkToo {
+			small, st, err := shrinkOn(f.Scenario, bot, 0, shrink.Options{Rule: f.Rules[0]})
+			if err != nil {
+				return fmt.Errorf("--shrink %s: %w", f.Path, err)
+			}
+			noteShrunk(small, st)
+			f.Scenario = small
+			line += fmt.Sprintf(", shrunk to %d (%d tried, %d kept)", len(small.Steps), st.Tried, st.Kept)
+		}
+		lines = append(lines, line)
+		return nil
+	}
+	files, err := extract.All(opts, rep, dir, fresh, keep)
 	if err != nil {
-		fmt.Fprintf(stderr, "otnsim load: --extract: %v\n", err)
+		printBotError(stderr, "load --extract", err)
 		return false
 	}
 	if len(files) == 0 {
@@ -298,28 +320,75 @@ func extractRun(opts load.Options, rep *report.Report, dir string, shrinkToo boo
 		return true
 	}
 	fmt.Fprintf(stdout, "extract: %d scenario(s) in %s\n", len(files), dir)
-	runner := shrink.Reference(0)
-	if len(opts.External) > 0 {
-		if t, ok := opts.External[0].(compliance.Target); ok {
-			runner = shrink.With(compliance.RunOptions(t, 0))
-		}
-	}
-	for _, f := range files {
-		line := fmt.Sprintf("  %s  %s, subscriber %d, %d steps", f.Path, strings.Join(f.Rules, ", "), f.Subscriber, len(f.Scenario.Steps))
-		if shrinkToo {
-			small, st, err := shrink.Shrink(f.Scenario, runner, shrink.Options{Rule: f.Rules[0]})
-			if err != nil {
-				fmt.Fprintf(stderr, "otnsim load: --shrink %s: %v\n", f.Path, err)
-				return false
-			}
-			noteShrunk(small, st)
-			if err := extract.Write(f.Path, small); err != nil {
-				fmt.Fprintf(stderr, "otnsim load: --shrink: %v\n", err)
-				return false
-			}
-			line += fmt.Sprintf(", shrunk to %d (%d tried, %d kept)", len(small.Steps), st.Tried, st.Kept)
-		}
-		fmt.Fprintln(stdout, line)
+	for _, l := range lines {
+		fmt.Fprintln(stdout, l)
 	}
 	return true
+}
+
+// shrinkOn shrinks sc against the bot the flags name: the reference bot in
+// process when they name none. A bot of its own is started once and plays
+// every candidate, fresh PSIDs each, as check plays a suite. Such a bot
+// remembers the candidates before, and can make one fail that fails on no
+// fresh bot: with --bot-cmd the result is played on a new process of the
+// bot, and if it passes there the shrink starts over with a new process
+// for every candidate (slower, and sure). A --bot-url bot cannot be
+// restarted: its result is taken as it is.
+func shrinkOn(sc *scenarios.Scenario, bot *botFlags, seed int64, o shrink.Options) (*scenarios.Scenario, shrink.Stats, error) {
+	if !bot.given() {
+		return shrink.Shrink(sc, shrink.Reference(seed), o)
+	}
+	h, err := bot.startOne()
+	if err != nil {
+		return nil, shrink.Stats{}, err
+	}
+	small, st, err := shrink.Shrink(sc, shrink.With(compliance.RunOptions(h, seed)), o)
+	h.Stop()
+	if err == nil {
+		err = h.Err()
+	}
+	if err != nil || bot.cmd == "" {
+		return small, st, err
+	}
+	var startErr error
+	fresh := freshRunner(bot, seed, &startErr)
+	if shrink.Fails(fresh(small), st.Rule) && startErr == nil {
+		return small, st, nil
+	}
+	if startErr != nil {
+		return nil, st, startErr
+	}
+	o.Rule = st.Rule
+	again, st2, err := shrink.Shrink(sc, fresh, o)
+	st2.Tried += st.Tried
+	if err == nil {
+		err = startErr
+	}
+	return again, st2, err
+}
+
+// freshRunner plays each scenario on a new process of the --bot-cmd bot,
+// one that has seen no other. The first bot that cannot be run is noted in
+// errs (when not nil); its scenario counts as passing.
+func freshRunner(bot *botFlags, seed int64, errs ...*error) shrink.Runner {
+	note := func(err error) {
+		for _, e := range errs {
+			if *e == nil {
+				*e = err
+			}
+		}
+	}
+	return func(c *scenarios.Scenario) scenarios.Result {
+		h, err := bot.startOne()
+		if err != nil {
+			note(err)
+			return scenarios.Result{Passed: true}
+		}
+		defer h.Stop()
+		res := scenarios.Run(c, compliance.RunOptions(h, seed))
+		if err := h.Err(); err != nil {
+			note(err)
+		}
+		return res
+	}
 }

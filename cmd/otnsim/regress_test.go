@@ -43,6 +43,22 @@ var _ = Describe("otnsim load --extract, extract and shrink", func() {
 		Expect(stepCount(files[0])).To(BeNumerically("<=", 8))
 	})
 
+	It("replays each subscriber against a fresh process of your bot, and shrinks against it", func() {
+		bot := buildBot("faulty")
+		dir := filepath.Join(GinkgoT().TempDir(), "out")
+		code, stdout, stderr := otnsim("load", "--subscribers", "1000", "--bot-cmd", bot+" reuse-tokens", "--settle", "0",
+			"--extract", dir, "--shrink", "--progress", "none")
+		Expect(code).To(Equal(1), stderr)
+		Expect(stdout).To(MatchRegexp(`otn-token-once-subscriber-5\.yaml  OTN-TOKEN-ONCE, subscriber 5, \d+ steps, shrunk to \d+`))
+		files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+		Expect(files).To(HaveLen(1))
+		Expect(stepCount(files[0])).To(BeNumerically("<=", 10))
+		code, _, _ = otnsim("run", files[0], "--bot-cmd", bot+" reuse-tokens", "--settle", "0")
+		Expect(code).To(Equal(1), "it fails against the bot it came from")
+		code, _, stderr = otnsim("run", files[0], "--bot-cmd", bot+" ignore-notify", "--settle", "0")
+		Expect(code).To(Equal(0), "and passes against one that never reuses a token: %s", stderr)
+	})
+
 	It("extracts one subscriber of a report, and shrinks the file", func() {
 		dir := GinkgoT().TempDir()
 		js := filepath.Join(dir, "run.json")
