@@ -71,9 +71,9 @@ or input error, or a bot that could not be run (it crashed, hung, answered
 included: then with an error object (JSON) and an <error> testcase (JUnit)
 that say why, with the bot's last output.
 With --bot-cmd, SIGINT, SIGTERM and SIGHUP are forwarded to the bot's
-whole process tree (SIGKILL follows 3s later) and otnsim exits 130, 143 or
-129 without reports; a reader of its output that goes away ends the bot
-too, exit 141.
+whole process tree (SIGKILL follows 3s later); the reports are written as
+for a bot that could not be run on, and otnsim exits 130, 143 or 129. A
+reader of its output that goes away ends the bot too, exit 141.
 
 Flags:
 `

@@ -69,9 +69,9 @@ Exit status: 0 passed, 1 an invariant was broken or a finding at or above
 is written on every exit, 2 included: then with an error object that says
 why, with the bot's last output.
 With --bot-cmd, SIGINT, SIGTERM and SIGHUP are forwarded to the bot's
-whole process tree (SIGKILL follows 3s later) and otnsim exits 130, 143 or
-129 without reports; a reader of its output that goes away ends the bot
-too, exit 141.
+whole process tree (SIGKILL follows 3s later); the reports are written as
+for a bot that could not be run on, and otnsim exits 130, 143 or 129. A
+reader of its output that goes away ends the bot too, exit 141.
 
 Flags:
 `
