@@ -70,7 +70,7 @@ func (h *Harness) classify(method, path string, err error) *BotError {
 		// give its exit a moment to be noticed.
 		t := time.NewTimer(exitGrace)
 		select {
-		case <-h.proc.done:
+		case <-h.proc.died:
 		case <-t.C:
 		}
 		t.Stop()

@@ -61,6 +61,7 @@ type process struct {
 	tree   proctree.Tree
 	grace  time.Duration // how long the tree may take to end before SIGKILL
 	shell  chan struct{} // closed once the shell has exited
+	died   chan struct{} // closed once the bot counts as ended: see watch
 	done   chan struct{} // closed once the shell and every process of its tree have ended
 	err    error         // the shell's exit status; read after shell
 
@@ -122,21 +123,30 @@ func startProcess(command, dir string, env []string, grace time.Duration) (*proc
 		return nil, &BotError{Kind: BadCommand, Msg: fmt.Sprintf("cannot start %q: %v", command, err)}
 	}
 	p := &process{cmd: cmd, output: out, grace: grace, tree: proctree.Tree{Pgid: cmd.Process.Pid, Marker: marker},
-		shell: make(chan struct{}), done: make(chan struct{})}
+		shell: make(chan struct{}), died: make(chan struct{}), done: make(chan struct{})}
 	registry.procs[p] = struct{}{}
 	go p.watch()
 	return p, nil
 }
 
-// watch waits for the shell, then for the processes it left running (a
-// bot the command put in the background, say), and closes done.
+// watch waits for the shell, then for the processes it left running, and
+// closes done. The bot counts as ended (died) when the shell failed (a
+// non-zero status, a signal: what it left behind is no bot), or else once
+// its whole tree has ended: a shell that exits 0 at once has put the bot
+// in the background.
 func (p *process) watch() {
 	p.err = p.cmd.Wait()
 	close(p.shell)
+	if p.err != nil {
+		close(p.died)
+	}
 	t := time.NewTicker(treePoll)
 	defer t.Stop()
 	for p.tree.Alive() {
 		<-t.C
+	}
+	if p.err == nil {
+		close(p.died)
 	}
 	close(p.done)
 }
@@ -150,7 +160,7 @@ func randomHex(n int) string {
 // exited reports whether the process has ended, and how.
 func (p *process) exited() (bool, string) {
 	select {
-	case <-p.done:
+	case <-p.died:
 		return true, exitText(p.err)
 	default:
 		return false, ""

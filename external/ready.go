@@ -19,7 +19,7 @@ func (h *Harness) waitReady() error {
 	deadline := time.Now().Add(h.cfg.StartTimeout)
 	var died <-chan struct{}
 	if h.proc != nil {
-		died = h.proc.done
+		died = h.proc.died
 	}
 	last := "nothing listened"
 	tick := time.NewTicker(readyPoll)

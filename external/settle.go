@@ -143,7 +143,7 @@ func (h *Harness) settle() error {
 	deadline := time.Now().Add(h.cfg.StepTimeout)
 	var died <-chan struct{}
 	if h.proc != nil {
-		died = h.proc.done
+		died = h.proc.died
 	}
 	var woke time.Time // when the harness last woke late; zero: never
 	left := rewatches

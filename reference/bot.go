@@ -58,10 +58,13 @@ type Bot struct {
 	pageChecked bool
 	pageFlag    bool
 
-	runMu   sync.Mutex // one runDue at a time
-	timerMu sync.Mutex
-	timer   clock.Timer
-	timerAt time.Time
+	runMu sync.Mutex // one runDue at a time
+	// resumable: recover found notifications whose token send a stop cut
+	// short (set before the bot serves; read under runMu).
+	resumable bool
+	timerMu   sync.Mutex
+	timer     clock.Timer
+	timerAt   time.Time
 }
 
 // New returns a Bot for cfg, or the configuration error that stops it (an

@@ -144,7 +144,7 @@ func (b *Bot) execute(j *jobRec, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	if j.Kind == jobNotify {
+	if j.Kind == jobNotify && b.resumable {
 		tok, err := b.pendingToken(j)
 		if err != nil {
 			return err
@@ -554,7 +554,8 @@ func (b *Bot) recover() error {
 			return fmt.Errorf("recover: %w", err)
 		}
 		if found {
-			continue // resumed when its notification runs
+			b.resumable = true // resumed when its notification runs
+			continue
 		}
 		t.State = tokSpent
 		if err := b.store.Update(func(tx Tx) error { return tx.Put(bucketTokens, t.key(), t) }); err != nil {

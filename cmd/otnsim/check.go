@@ -85,9 +85,9 @@ exit, 2 included: then with an error object (JSON) and an <error> testcase
 verdict with its evidence and the lifelines of the failed scenarios'
 subscribers.
 With --bot-cmd, SIGINT, SIGTERM and SIGHUP are forwarded to the bot's
-whole process tree (SIGKILL follows 3s later) and otnsim exits 130, 143 or
-129 without reports; a reader of its output that goes away ends the bot
-too, exit 141.
+whole process tree (SIGKILL follows 3s later); the reports are written as
+for a bot that could not be run on, and otnsim exits 130, 143 or 129. A
+reader of its output that goes away ends the bot too, exit 141.
 
 Flags:
 `

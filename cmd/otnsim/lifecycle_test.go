@@ -100,13 +100,14 @@ var _ = Describe("otnsim leaves no bot process running", Ordered, func() {
 		{"check", syscall.SIGINT}, {"check", syscall.SIGTERM}, {"check", syscall.SIGHUP},
 		{"run", syscall.SIGINT}, {"run", syscall.SIGTERM},
 	} {
-		It("forwards "+tc.sig.String()+" to the bot of otnsim "+tc.command+" mid-run, ends its whole tree and exits 128+signal", func() {
+		It("forwards "+tc.sig.String()+" to the bot of otnsim "+tc.command+" mid-run, ends its whole tree, writes its report and exits 128+signal", func() {
 			m := marker()
 			r, w, err := os.Pipe()
 			Expect(err).NotTo(HaveOccurred())
 			defer r.Close()
 			var errOut bytes.Buffer
-			args := []string{tc.command, "--bot-cmd", hungBot(m), "--bot-procs", "1", "--step-timeout", "10m"}
+			report := filepath.Join(GinkgoT().TempDir(), "report.json")
+			args := []string{tc.command, "--bot-cmd", hungBot(m), "--bot-procs", "1", "--step-timeout", "10m", "--json", report}
 			if tc.command == "run" {
 				args = append(args, "../../scenarios/compliance")
 			}
@@ -126,6 +127,9 @@ var _ = Describe("otnsim leaves no bot process running", Ordered, func() {
 			Expect(cmd.Process.Signal(tc.sig)).To(Succeed())
 			Expect(exitCode(cmd)).To(Equal(128+int(tc.sig)), errOut.String())
 			expectGone(m)
+			b, err := os.ReadFile(report)
+			Expect(err).NotTo(HaveOccurred(), "the report is written all the same")
+			Expect(string(b)).To(ContainSubstring(`"error": {`), "with the reason the run could not go on")
 		})
 	}
 

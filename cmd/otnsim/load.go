@@ -82,9 +82,9 @@ that says why, with the bot's last output. --html draws throughput over
 virtual time, the latency histogram, tokens by fate, findings by rule with
 their replay commands, and the lifelines of the subscribers behind them.
 With --bot-cmd, SIGINT, SIGTERM and SIGHUP are forwarded to the bot's
-whole process tree (SIGKILL follows 3s later) and otnsim exits 130, 143 or
-129 without reports; a reader of its output that goes away ends the bot
-too, exit 141.
+whole process tree (SIGKILL follows 3s later); the reports are written as
+for a bot that could not be run on, and otnsim exits 130, 143 or 129. A
+reader of its output that goes away ends the bot too, exit 141.
 
 Flags:
 `

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/otnsim/otnsim/external"
 )
@@ -14,10 +15,11 @@ import (
 // A command that starts a bot (--bot-cmd) must not leave it running when
 // it is told to end or loses its output. Once armSignals has run, SIGINT,
 // SIGTERM and SIGHUP are forwarded to every bot's process tree (SIGKILL
-// follows after the grace period), and otnsim exits 128 plus the signal's
-// number: 130, 143, 129. A write to stdout or stderr whose reader has gone
-// (otnsim check ... | head) does the same with SIGTERM and exits 141, as
-// a process killed by SIGPIPE would report.
+// follows after the grace period); the command then finds its bot gone,
+// writes its reports as for any bot that could not be run on, and otnsim
+// exits 128 plus the signal's number: 130, 143, 129. A write to stdout or
+// stderr whose reader has gone (otnsim check ... | head) does the same
+// with SIGTERM and exits 141, as a process killed by SIGPIPE would report.
 
 // signalExits are the signals otnsim forwards to its bots, and why.
 var signalExits = []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
@@ -38,9 +40,15 @@ func atEnd(f func()) {
 var (
 	armOnce sync.Once
 	endOnce sync.Once
-	// ending is closed once otnsim has started to end on a signal.
-	ending = make(chan struct{})
+	// ending is closed once otnsim has started to end on a signal; stopped,
+	// once its bots are gone and endCode holds the exit code.
+	ending, stopped = make(chan struct{}), make(chan struct{})
+	endCode         int
 )
+
+// reportGrace is how long otnsim, once its bots are stopped, lets the
+// command write its reports before it exits all the same.
+const reportGrace = 10 * time.Second
 
 // armSignals installs the handlers described above, once per process.
 func armSignals() {
@@ -60,8 +68,10 @@ func armSignals() {
 	})
 }
 
-// endOn stops every bot, forwarding forward, and exits 128+sig. Whoever
-// calls it second waits for the first to exit.
+// endOn stops every bot, forwarding forward, and makes 128+sig otnsim's
+// exit code; it returns once the bots are gone (at once when another call
+// got there first). The command goes on to its end, or otnsim exits after
+// reportGrace.
 func endOn(sig, forward syscall.Signal) {
 	endOnce.Do(func() {
 		close(ending)
@@ -72,17 +82,19 @@ func endOn(sig, forward syscall.Signal) {
 		for _, f := range hooks {
 			f()
 		}
-		os.Exit(128 + int(sig))
+		endCode = 128 + int(sig)
+		close(stopped)
+		time.AfterFunc(reportGrace, func() { os.Exit(endCode) })
 	})
-	select {}
 }
 
-// exit ends otnsim with code, unless it is already ending on a signal:
-// then that exit code wins once the bots are stopped.
+// exit ends otnsim with code, unless it is ending on a signal: then that
+// exit code wins once the bots are stopped.
 func exit(code int) {
 	select {
 	case <-ending:
-		select {}
+		<-stopped
+		os.Exit(endCode)
 	default:
 		os.Exit(code)
 	}
