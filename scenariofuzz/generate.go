@@ -183,25 +183,11 @@ func (g *gen) move() {
 			g.trigger("otn.notify", "", map[string]any{"topic": topic, "text": "It is back"})
 		}
 	case 14:
-		// Recurring notifications: ask (mostly after the subscriber wrote,
-		// mostly with a short title), opt in, and now and then stop them
-		// and perhaps resume.
-		if g.r.IntN(4) != 0 {
-			g.add(scenarios.Step{Kind: scenarios.StepSay, Who: who, Text: "deals?"})
-		}
-		title := "Weekly deals"
-		if g.r.IntN(4) == 0 {
-			title = g.pick(titles)
-		}
-		g.trigger("recurring.request", who, map[string]any{"topic": "deals", "title": title})
+		// Recurring notifications: ask and opt in.
+		g.add(scenarios.Step{Kind: scenarios.StepSay, Who: who, Text: "deals?"})
+		g.trigger("recurring.request", who, map[string]any{"topic": "deals", "title": "Weekly deals"})
 		if g.r.IntN(3) != 0 {
 			g.add(scenarios.Step{Kind: scenarios.StepRecurringOptIn, Who: who, Topic: "deals"})
-			if g.r.IntN(4) == 0 {
-				g.add(scenarios.Step{Kind: scenarios.StepRecurringStop, Who: who, Topic: "deals"})
-				if g.r.IntN(2) == 0 {
-					g.add(scenarios.Step{Kind: scenarios.StepRecurringResume, Who: who, Topic: "deals"})
-				}
-			}
 		}
 	default:
 		g.trigger("recurring.notify", "", map[string]any{"topic": "deals", "text": "This week's deal"})
