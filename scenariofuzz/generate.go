@@ -78,6 +78,11 @@ func Generate(seed uint64, o GenOptions) *scenarios.Scenario {
 	if r.IntN(8) == 0 {
 		sc.World.Settings.Webhook.DuplicateRate = 1
 	}
+	if r.IntN(4) == 0 {
+		// Early enough that a year-long token can expire before recurring
+		// notifications were deprecated (2026-02-10).
+		sc.Start = time.Date(2024, time.June, 3, 9, 0, 0, 0, time.UTC)
+	}
 	n := 1 + r.IntN(min(o.Subscribers, len(aliases)))
 	if !sc.World.OTNPermission {
 		// A page without the feature learns so from Meta once, for every
@@ -183,14 +188,33 @@ func (g *gen) move() {
 			g.trigger("otn.notify", "", map[string]any{"topic": topic, "text": "It is back"})
 		}
 	case 14:
-		// Recurring notifications: ask and opt in.
-		g.add(scenarios.Step{Kind: scenarios.StepSay, Who: who, Text: "deals?"})
-		g.trigger("recurring.request", who, map[string]any{"topic": "deals", "title": "Weekly deals"})
+		// Recurring notifications: ask (mostly after the subscriber wrote,
+		// mostly with a short title), opt in, and now and then stop them
+		// and perhaps resume.
+		if g.r.IntN(4) != 0 {
+			g.add(scenarios.Step{Kind: scenarios.StepSay, Who: who, Text: "deals?"})
+		}
+		title := "Weekly deals"
+		if g.r.IntN(4) == 0 {
+			title = g.pick(titles)
+		}
+		g.trigger("recurring.request", who, map[string]any{"topic": "deals", "title": title})
 		if g.r.IntN(3) != 0 {
 			g.add(scenarios.Step{Kind: scenarios.StepRecurringOptIn, Who: who, Topic: "deals"})
+			if g.r.IntN(4) == 0 {
+				g.add(scenarios.Step{Kind: scenarios.StepRecurringStop, Who: who, Topic: "deals"})
+				if g.r.IntN(2) == 0 {
+					g.add(scenarios.Step{Kind: scenarios.StepRecurringResume, Who: who, Topic: "deals"})
+				}
+			}
 		}
 	default:
 		g.trigger("recurring.notify", "", map[string]any{"topic": "deals", "text": "This week's deal"})
+		if g.r.IntN(3) == 0 {
+			// The next one a day later: the cooldown's line.
+			g.add(scenarios.Step{Kind: scenarios.StepAdvance, Duration: 24 * time.Hour})
+			g.trigger("recurring.notify", "", map[string]any{"topic": "deals", "text": "Tomorrow's deal"})
+		}
 	}
 }
 

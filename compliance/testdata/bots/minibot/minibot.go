@@ -713,16 +713,22 @@ func (b *bot) expired(t token) bool {
 	return !b.now.Before(end)
 }
 
+// idleLocked reports whether p has been quiet long enough to be notified
+// (the idle guard, as the faults bend it).
+func (b *bot) idleLocked(p *person) bool {
+	quiet := idle
+	if b.faults.Idle4m59 {
+		quiet = idle - time.Millisecond
+	}
+	return b.faults.IgnoreIdle || p.lastActive.IsZero() || b.now.Sub(p.lastActive) >= quiet
+}
+
 func (b *bot) notifyLocked(psid, topic, text string) {
 	p := b.people[psid]
 	if p == nil || p.away {
 		return
 	}
-	quiet := idle
-	if b.faults.Idle4m59 {
-		quiet = idle - time.Millisecond
-	}
-	if !b.faults.IgnoreIdle && !p.lastActive.IsZero() && b.now.Sub(p.lastActive) < quiet {
+	if !b.idleLocked(p) {
 		p.pending[topic] = text
 		return
 	}

@@ -136,6 +136,8 @@ func (b *bot) rnNotifyLocked(topic, text string) {
 		}
 		if p := b.people[psid]; p != nil && p.away {
 			continue // Meta said they cannot be reached until they write
+		} else if p != nil && !b.idleLocked(p) {
+			continue // do not interrupt: as for one-time notifications
 		}
 		no := b.send(map[string]any{"recipient": map[string]string{"notification_messages_token": t.value},
 			"message": map[string]string{"text": text}})
