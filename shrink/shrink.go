@@ -258,16 +258,29 @@ func (s *shrinker) removeSteps() (bool, error) {
 
 // mergeAdvances joins neighbouring advances into one.
 func (s *shrinker) mergeAdvances() (bool, error) {
-	changed := false
-	for i := 0; i+1 < len(s.best.Steps); {
+	return s.sweep(func() int { return len(s.best.Steps) - 1 }, func(i int) *scenarios.Scenario {
 		a, b := s.best.Steps[i], s.best.Steps[i+1]
 		if a.Kind != scenarios.StepAdvance || b.Kind != scenarios.StepAdvance {
-			i++
-			continue
+			return nil
 		}
 		cand := clone(s.best)
 		cand.Steps[i].Duration = a.Duration + b.Duration
 		cand.Steps = slices.Delete(cand.Steps, i+1, i+2)
+		return cand
+	})
+}
+
+// sweep walks the indexes below n(), playing the candidate at(i) makes of
+// the best scenario so far: one that still fails becomes the best and the
+// same index is tried again (what was there is gone); nil skips the index.
+func (s *shrinker) sweep(n func() int, at func(i int) *scenarios.Scenario) (bool, error) {
+	changed := false
+	for i := 0; i < n(); {
+		cand := at(i)
+		if cand == nil {
+			i++
+			continue
+		}
 		ok, err := s.try(cand)
 		if err != nil {
 			return changed, err
@@ -364,34 +377,26 @@ func mentions(st *scenarios.Step, alias string) bool {
 
 // dropSubscribers removes a subscriber and every step that concerns them.
 func (s *shrinker) dropSubscribers() (bool, error) {
-	changed := false
-	for i := 0; i < len(s.best.Subscribers) && len(s.best.Subscribers) > 1; {
+	n := func() int {
+		if len(s.best.Subscribers) < 2 {
+			return 0
+		}
+		return len(s.best.Subscribers)
+	}
+	return s.sweep(n, func(i int) *scenarios.Scenario {
 		alias := s.best.Subscribers[i].Alias
 		cand := clone(s.best)
 		cand.Subscribers = slices.Delete(cand.Subscribers, i, i+1)
 		cand.Steps = cand.Steps[:0]
-		keep := true
 		for _, st := range s.best.Steps {
 			if !mentions(&st, alias) {
 				cand.Steps = append(cand.Steps, st)
 			} else if s.protected(&st) {
-				keep = false
+				return nil
 			}
 		}
-		if !keep {
-			i++
-			continue
-		}
-		ok, err := s.try(cand)
-		if err != nil {
-			return changed, err
-		}
-		if !ok {
-			i++
-		}
-		changed = changed || ok
-	}
-	return changed, nil
+		return cand
+	})
 }
 
 // dropExpectations leaves out, one by one, the expectations of the
@@ -399,21 +404,17 @@ func (s *shrinker) dropSubscribers() (bool, error) {
 func (s *shrinker) dropExpectations() (bool, error) {
 	changed := false
 	for i := range s.best.Steps {
-		for j := 0; j < len(s.best.Steps[i].Expect); {
+		ok, err := s.sweep(func() int { return len(s.best.Steps[i].Expect) }, func(j int) *scenarios.Scenario {
 			if s.best.Steps[i].Expect[j].Rule == s.rule || len(s.best.Steps[i].Expect) == 1 {
-				j++
-				continue
+				return nil
 			}
 			cand := clone(s.best)
 			cand.Steps[i].Expect = slices.Delete(slices.Clone(cand.Steps[i].Expect), j, j+1)
-			ok, err := s.try(cand)
-			if err != nil {
-				return changed, err
-			}
-			if !ok {
-				j++
-			}
-			changed = changed || ok
+			return cand
+		})
+		changed = changed || ok
+		if err != nil {
+			return changed, err
 		}
 	}
 	return changed, nil
