@@ -256,7 +256,9 @@ func (s *shrinker) removeSteps() (bool, error) {
 	}
 }
 
-// mergeAdvances joins neighbouring advances into one.
+// mergeAdvances joins neighbouring advances into one. Their sum cannot
+// overflow: a scenario that plays keeps its clock inside 1970-2262, which
+// is shorter than the longest time.Duration.
 func (s *shrinker) mergeAdvances() (bool, error) {
 	return s.sweep(func() int { return len(s.best.Steps) - 1 }, func(i int) *scenarios.Scenario {
 		a, b := s.best.Steps[i], s.best.Steps[i+1]

@@ -50,7 +50,9 @@ fakegraph through an HTTPS proxy (see "otnsim help check").
 
 The default engine for the reference bot is in-process and discrete-event on
 a virtual clock (no sockets). --http serves fakegraph and the bot on loopback
-listeners instead and reports Send API latency percentiles.
+listeners instead and reports Send API latency percentiles. Their
+connections time out as every otnsim server's do: idle between requests,
+reading a request, writing its answer.
 
 --extract DIR writes a scenario file for each rule's sample subscriber and
 each violation: their life replayed (messages, taps, the campaigns'

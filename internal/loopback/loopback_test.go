@@ -1,10 +1,12 @@
 package loopback
 
 import (
+	"bytes"
 	"io"
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -111,5 +113,59 @@ var _ = Describe("loopback HTTP", func() {
 		tr.CloseIdleConnections()
 		_, err := client.Get(base + "/status")
 		Expect(err).To(MatchError(ContainSubstring("closed")))
+	})
+})
+
+// Issue 17: every server otnsim runs bounds a connection's idle time, its
+// request's read and its answer's write. The timeouts are shortened here;
+// the server must let go of the connection well inside a generous deadline.
+var _ = Describe("loopback server timeouts", func() {
+	short := timeouts{idle: 100 * time.Millisecond, read: 100 * time.Millisecond, write: 100 * time.Millisecond}
+	open := func(srv *Server) int {
+		srv.mu.Lock()
+		defer srv.mu.Unlock()
+		return len(srv.conns)
+	}
+	start := func(h http.Handler) (*Server, net.Conn) {
+		srv, base, err := serve(h, short)
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(srv.Close)
+		c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(c.Close)
+		return srv, c
+	}
+	readAll := func() http.Handler {
+		return http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { _, _ = io.ReadAll(r.Body) })
+	}
+
+	It("drops a connection that stays idle", func() {
+		srv, c := start(readAll())
+		Expect(c.SetReadDeadline(time.Now().Add(10 * time.Second))).To(Succeed())
+		b, err := io.ReadAll(c) // returns when the server closes the connection
+		Expect(err).NotTo(HaveOccurred(), "the server closed the connection before the 10 s deadline")
+		Expect(b).To(BeEmpty())
+		Eventually(func() int { return open(srv) }, 10*time.Second).Should(BeZero())
+	})
+
+	It("drops a connection whose body never arrives, without answering it", func() {
+		srv, c := start(readAll())
+		_, err := c.Write([]byte("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(c.SetReadDeadline(time.Now().Add(10 * time.Second))).To(Succeed())
+		b, err := io.ReadAll(c) // returns when the server closes the connection
+		Expect(err).NotTo(HaveOccurred(), "the server closed the connection before the 10 s deadline")
+		Expect(b).To(BeEmpty())
+		Eventually(func() int { return open(srv) }, 10*time.Second).Should(BeZero())
+	})
+
+	It("drops a connection whose client never reads the answer", func() {
+		big := bytes.Repeat([]byte("x"), 32<<20)
+		handled := make(chan struct{})
+		srv, c := start(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(big); close(handled) }))
+		_, err := c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+		Expect(err).NotTo(HaveOccurred())
+		Eventually(handled, 10*time.Second).Should(BeClosed()) // so the connection is being served
+		Eventually(func() int { return open(srv) }, 10*time.Second).Should(BeZero())
 	})
 })

@@ -10,6 +10,9 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"time"
+
+	"github.com/otnsim/otnsim/internal/httpserver"
 )
 
 // Server serves a handler over HTTP/1.1 keep-alive connections on a
@@ -17,10 +20,13 @@ import (
 // reads a request, runs the handler with a buffered response and writes the
 // answer with its Content-Length. net/http's server adds a background read,
 // a cancellable context and a second buffer per request, which on a
-// loopback load run cost as much as the handlers' work.
+// loopback load run cost as much as the handlers' work. A connection gets
+// the same bounds as every other otnsim server (package httpserver): idle
+// between requests, reading a request, writing its answer.
 type Server struct {
 	ln net.Listener
 	h  http.Handler
+	t  timeouts
 
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
@@ -30,11 +36,19 @@ type Server struct {
 // Serve serves h on a fresh loopback port until Close and returns the
 // server with its base URL ("http://127.0.0.1:PORT").
 func Serve(h http.Handler) (*Server, string, error) {
+	return serve(h, timeouts{idle: httpserver.IdleTimeout, read: httpserver.ReadTimeout, write: httpserver.WriteTimeout})
+}
+
+// timeouts bounds a connection's phases: waiting for the next request,
+// reading one (headers and body), and writing its answer.
+type timeouts struct{ idle, read, write time.Duration }
+
+func serve(h http.Handler, t timeouts) (*Server, string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, "", fmt.Errorf("listen on loopback: %w", err)
 	}
-	s := &Server{ln: ln, h: h, conns: map[net.Conn]struct{}{}}
+	s := &Server{ln: ln, h: h, t: t, conns: map[net.Conn]struct{}{}}
 	go s.serve()
 	return s, "http://" + ln.Addr().String(), nil
 }
@@ -98,9 +112,20 @@ func (s *Server) serveConn(c net.Conn) {
 		}
 	}()
 	for {
+		// Idle until the next request's first byte, then a bounded read.
+		if c.SetReadDeadline(time.Now().Add(s.t.idle)) != nil {
+			return
+		}
+		if _, err := br.Peek(1); err != nil {
+			return
+		}
+		if c.SetReadDeadline(time.Now().Add(s.t.read)) != nil {
+			return
+		}
 		req, err := http.ReadRequest(br)
 		if err != nil {
-			if !errors.Is(err, io.EOF) {
+			var ne net.Error
+			if !errors.Is(err, io.EOF) && !(errors.As(err, &ne) && ne.Timeout()) {
 				_, _ = io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
 			}
 			return
@@ -121,6 +146,9 @@ func (s *Server) serveConn(c net.Conn) {
 		}
 		_ = req.Body.Close()
 		keep := !req.Close
+		if c.SetWriteDeadline(time.Now().Add(s.t.write)) != nil {
+			return
+		}
 		if err := rw.writeTo(bw, req, keep); err != nil || bw.Flush() != nil || !keep {
 			return
 		}
