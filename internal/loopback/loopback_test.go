@@ -135,28 +135,29 @@ var _ = Describe("loopback server timeouts", func() {
 		DeferCleanup(c.Close)
 		return srv, c
 	}
+	// closedUnanswered waits for the server to close c without a byte of
+	// answer and to forget it.
+	closedUnanswered := func(srv *Server, c net.Conn) {
+		Expect(c.SetReadDeadline(time.Now().Add(10 * time.Second))).To(Succeed())
+		b, err := io.ReadAll(c) // returns when the server closes the connection
+		Expect(err).NotTo(HaveOccurred(), "the server closed the connection before the 10 s deadline")
+		Expect(b).To(BeEmpty())
+		Eventually(func() int { return open(srv) }, 10*time.Second).Should(BeZero())
+	}
 	readAll := func() http.Handler {
 		return http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { _, _ = io.ReadAll(r.Body) })
 	}
 
 	It("drops a connection that stays idle", func() {
 		srv, c := start(readAll())
-		Expect(c.SetReadDeadline(time.Now().Add(10 * time.Second))).To(Succeed())
-		b, err := io.ReadAll(c) // returns when the server closes the connection
-		Expect(err).NotTo(HaveOccurred(), "the server closed the connection before the 10 s deadline")
-		Expect(b).To(BeEmpty())
-		Eventually(func() int { return open(srv) }, 10*time.Second).Should(BeZero())
+		closedUnanswered(srv, c)
 	})
 
 	It("drops a connection whose body never arrives, without answering it", func() {
 		srv, c := start(readAll())
 		_, err := c.Write([]byte("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"))
 		Expect(err).NotTo(HaveOccurred())
-		Expect(c.SetReadDeadline(time.Now().Add(10 * time.Second))).To(Succeed())
-		b, err := io.ReadAll(c) // returns when the server closes the connection
-		Expect(err).NotTo(HaveOccurred(), "the server closed the connection before the 10 s deadline")
-		Expect(b).To(BeEmpty())
-		Eventually(func() int { return open(srv) }, 10*time.Second).Should(BeZero())
+		closedUnanswered(srv, c)
 	})
 
 	It("drops a connection whose client never reads the answer", func() {
