@@ -208,7 +208,7 @@ func Start(cfg Config) (*Harness, error) {
 	}
 	h.botURL = cfg.URL
 	if cfg.Command != "" {
-		port, err := freePort()
+		port, err := botPort()
 		if err != nil {
 			h.Stop()
 			return nil, fmt.Errorf("external bot: %w", err)
@@ -243,15 +243,6 @@ func (h *Harness) Env(port int) []string {
 		env = append(env, h.sessionOf().Env(h.proxy)...)
 	}
 	return env
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port for the bot: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // GraphURL is the base URL fakegraph is served at.

@@ -19,5 +19,8 @@ func main() {
 		os.Exit(3)
 	})
 	fmt.Println("crasher: listening")
-	_ = http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil)
+	if err := http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil); err != nil {
+		fmt.Fprintln(os.Stderr, "crasher:", err)
+		os.Exit(1)
+	}
 }
